@@ -1,0 +1,151 @@
+//! Start-up and shutdown: logging, the store, the HTTP server, and the subcommands.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::auth::ApiKeyVerifier;
+use crate::cli;
+use crate::config::{Cli, Command, ServeArgs, redacted};
+use crate::http::{self, AppState, HttpSettings};
+use crate::links::RedirectCache;
+use crate::store;
+
+/// Runs the command the user asked for.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    init_logging();
+    match cli.command {
+        Command::Serve(args) => {
+            let app = Application::build(&cli.database_url, args).await?;
+            let stop = app.shutdown_token();
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                stop.cancel();
+            });
+            app.run_until_stopped().await
+        }
+        Command::Migrate => {
+            let store = store::connect(&cli.database_url).await?;
+            store.migrate().await?;
+            println!("migrations applied to {}", redacted(&cli.database_url));
+            Ok(())
+        }
+        Command::ApiKey(command) => {
+            let store = store::connect(&cli.database_url).await?;
+            store.migrate().await?;
+            cli::api_key::run(store.as_ref(), command).await
+        }
+    }
+}
+
+/// A server bound to its port, ready to run; tests build it on port 0 and read `port()`.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    shutdown: CancellationToken,
+}
+
+impl Application {
+    /// Connects and migrates the store, then binds the listener.
+    pub async fn build(database_url: &str, args: ServeArgs) -> anyhow::Result<Self> {
+        let store = store::connect(database_url)
+            .await
+            .with_context(|| format!("opening {}", redacted(database_url)))?;
+        store.migrate().await.context("applying migrations")?;
+        let listener = TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("binding {}", args.listen))?;
+        let local = listener.local_addr()?;
+        let base_url = match args.base_url {
+            Some(url) => url,
+            None => Url::parse(&format!("http://{local}"))?,
+        };
+        let state = AppState {
+            redirects: RedirectCache::new(Arc::clone(&store)),
+            api_keys: ApiKeyVerifier::new(Arc::clone(&store)),
+            settings: Arc::new(HttpSettings {
+                base_url,
+                redirect_status: args.redirect_status,
+            }),
+            store,
+        };
+        tracing::info!(
+            listen = %local,
+            engine = state.store.engine(),
+            base_url = %state.settings.base_url,
+            "linkpulse ready"
+        );
+        Ok(Self {
+            listener,
+            state,
+            shutdown: CancellationToken::new(),
+        })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map_or(0, |addr| addr.port())
+    }
+
+    /// Cancelling this token stops the server gracefully.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Serves until the shutdown token is cancelled, then drains in-flight requests.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let shutdown = self.shutdown.clone();
+        let router = http::router(self.state);
+        axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await?;
+        tracing::info!("linkpulse stopped");
+        Ok(())
+    }
+}
+
+/// JSON logs when `LINKPULSE_LOG_FORMAT=json`, human-readable otherwise; `RUST_LOG` filters.
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let result = if std::env::var("LINKPULSE_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+    drop(result);
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received");
+}

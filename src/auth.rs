@@ -1,0 +1,69 @@
+//! API keys: how they are made, hashed and checked. Only the SHA-256 hash is ever stored.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::sync::Cache;
+use rand::RngExt;
+use sha2::{Digest, Sha256};
+
+use crate::store::{Store, StoreResult};
+
+/// How long a verdict on a key is reused; a disabled key stops working within this time.
+const VERDICT_TTL: Duration = Duration::from_secs(2);
+
+/// Makes a new random key (128 bits, shown once to the operator).
+pub fn generate_key() -> String {
+    let bytes: [u8; 16] = rand::rng().random();
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
+/// The stored form of a key. Keys are random, so a fast hash is enough (no password stretching).
+pub fn hash_key(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+/// Checks presented keys against the store, remembering recent verdicts.
+#[derive(Clone)]
+pub struct ApiKeyVerifier {
+    store: Arc<dyn Store>,
+    verdicts: Cache<String, bool>,
+}
+
+impl ApiKeyVerifier {
+    /// A verifier over `store` with an empty verdict cache.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        let verdicts = Cache::builder()
+            .max_capacity(10_000)
+            .time_to_live(VERDICT_TTL)
+            .build();
+        Self { store, verdicts }
+    }
+
+    /// Whether `key` belongs to an enabled API key.
+    pub async fn is_valid(&self, key: &str) -> StoreResult<bool> {
+        let hash = hash_key(key);
+        if let Some(verdict) = self.verdicts.get(&hash) {
+            return Ok(verdict);
+        }
+        let verdict = self.store.is_valid_api_key(&hash).await?;
+        self.verdicts.insert(hash, verdict);
+        Ok(verdict)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_hashes_stable() {
+        let (a, b) = (generate_key(), generate_key());
+        assert_ne!(a, b);
+        assert_eq!(hash_key(&a), hash_key(&a));
+        assert_ne!(hash_key(&a), hash_key(&b));
+        assert_eq!(hash_key(&a).len(), 64);
+    }
+}

@@ -1,0 +1,3 @@
+//! Subcommands other than `serve`: small programs over the store.
+
+pub mod api_key;

@@ -1,0 +1,119 @@
+//! Extractors whose rejections are our `ApiError`, so every bad request gets problem+json.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::AppState;
+use super::error::ApiError;
+
+/// Header carrying the API key, as in Shlink.
+const API_KEY_HEADER: &str = "x-api-key";
+
+/// Proof that the request carried an enabled API key.
+pub struct ApiKey;
+
+impl FromRequestParts<AppState> for ApiKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let key = parts
+            .headers
+            .get(API_KEY_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .filter(|k| !k.is_empty())
+            .ok_or(ApiError::InvalidApiKey)?;
+        match state.api_keys.is_valid(key).await {
+            Ok(true) => Ok(Self),
+            Ok(false) => Err(ApiError::InvalidApiKey),
+            Err(err) => Err(ApiError::from(err)),
+        }
+    }
+}
+
+/// A JSON body; a malformed one is refused with `invalid-data` naming the field at fault.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::invalid("body", rejection.body_text())
+            }
+        })?;
+        let body: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+            b"{}"
+        } else {
+            &bytes
+        };
+        let de = &mut serde_json::Deserializer::from_slice(body);
+        serde_path_to_error::deserialize(de)
+            .map(ApiJson)
+            .map_err(|err| {
+                let path = err.path().to_string();
+                let message = err.inner().to_string();
+                ApiError::invalid(&field_name(&path, &message), message)
+            })
+    }
+}
+
+/// Query parameters, with repeated keys (`tags[]=a&tags[]=b`) collected into lists.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_html_form::Deserializer::new(form_urlencoded_parse(query));
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|err| {
+                let path = err.path().to_string();
+                let message = err.inner().to_string();
+                ApiError::invalid(&field_name(&path, &message), message)
+            })
+    }
+}
+
+fn form_urlencoded_parse(query: &str) -> url::form_urlencoded::Parse<'_> {
+    url::form_urlencoded::parse(query.as_bytes())
+}
+
+/// The offending field: the serde path when there is one, else the name in "missing field `x`".
+fn field_name(path: &str, message: &str) -> String {
+    if path != "." && !path.is_empty() {
+        return path.split('.').next().unwrap_or(path).to_owned();
+    }
+    message
+        .split('`')
+        .nth(1)
+        .map_or_else(|| "body".to_owned(), str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_name;
+
+    #[test]
+    fn names_the_field_from_path_or_message() {
+        assert_eq!(field_name("maxVisits", "invalid type"), "maxVisits");
+        assert_eq!(field_name("tags[0]", "invalid type"), "tags[0]");
+        assert_eq!(field_name(".", "missing field `longUrl`"), "longUrl");
+        assert_eq!(field_name(".", "EOF while parsing"), "body");
+    }
+}

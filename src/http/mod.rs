@@ -1,0 +1,51 @@
+//! The HTTP surface: Shlink's REST API, the redirect, and (later) the pages.
+
+mod domains;
+pub mod error;
+pub mod extract;
+mod health;
+mod pages;
+mod pagination;
+mod redirect;
+mod router;
+mod short_urls;
+mod tags;
+
+use std::sync::Arc;
+
+pub use router::router;
+use url::Url;
+
+use crate::auth::ApiKeyVerifier;
+use crate::config::RedirectStatus;
+use crate::links::RedirectCache;
+use crate::store::Store;
+
+/// Everything a handler needs, cheap to clone (every field is shared).
+#[derive(Clone)]
+pub struct AppState {
+    /// The database, behind the one trait.
+    pub store: Arc<dyn Store>,
+    /// Link lookups for the redirect path, served from memory when hot.
+    pub redirects: RedirectCache,
+    /// API key checks with a short-lived verdict cache.
+    pub api_keys: ApiKeyVerifier,
+    /// Settings that do not change while serving.
+    pub settings: Arc<HttpSettings>,
+}
+
+/// The serving settings handlers read.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Public base URL; `shortUrl` is this plus the code, and links may not point here.
+    pub base_url: Url,
+    /// Status code of redirects.
+    pub redirect_status: RedirectStatus,
+}
+
+impl HttpSettings {
+    /// The full short URL for a code.
+    pub fn short_url(&self, code: &str) -> String {
+        format!("{}/{code}", self.base_url.as_str().trim_end_matches('/'))
+    }
+}

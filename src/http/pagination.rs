@@ -1,0 +1,1 @@
+//! Shlink's pagination envelope and page parameters.

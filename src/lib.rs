@@ -1,0 +1,9 @@
+//! linkpulse: a self-hosted URL shortener with click analytics and a Shlink-compatible REST API.
+
+pub mod app;
+pub mod auth;
+mod cli;
+pub mod config;
+pub mod http;
+pub mod links;
+pub mod store;

@@ -1,0 +1,51 @@
+//! `RedirectCache`: keeps hot links in memory so a redirect costs no database round trip.
+//!
+//! Edits on this instance invalidate at once; other instances see them when the entry's short
+//! time-to-live runs out, which bounds how stale a link can be across instances.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::sync::Cache;
+
+use super::{RedirectTarget, ShortCode};
+use crate::store::{Store, StoreResult};
+
+/// How long a lookup (hit or miss) is trusted before asking the database again.
+pub const LOOKUP_TTL: Duration = Duration::from_millis(1500);
+
+/// Most links held in memory at once.
+const CAPACITY: u64 = 200_000;
+
+/// A read-through cache of redirect targets, negative answers included.
+#[derive(Clone)]
+pub struct RedirectCache {
+    store: Arc<dyn Store>,
+    entries: Cache<String, Option<Arc<RedirectTarget>>>,
+}
+
+impl RedirectCache {
+    /// An empty cache in front of `store`.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        let entries = Cache::builder()
+            .max_capacity(CAPACITY)
+            .time_to_live(LOOKUP_TTL)
+            .build();
+        Self { store, entries }
+    }
+
+    /// The target for `code`, from memory when possible.
+    pub async fn lookup(&self, code: &ShortCode) -> StoreResult<Option<Arc<RedirectTarget>>> {
+        if let Some(hit) = self.entries.get(code.as_str()) {
+            return Ok(hit);
+        }
+        let found = self.store.find_redirect_target(code).await?.map(Arc::new);
+        self.entries.insert(code.as_str().to_owned(), found.clone());
+        Ok(found)
+    }
+
+    /// Forgets `code` so the next lookup reads the database (after an edit or delete).
+    pub fn invalidate(&self, code: &str) {
+        self.entries.invalidate(code);
+    }
+}

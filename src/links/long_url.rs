@@ -1,0 +1,118 @@
+//! `LongUrl`: the destination of a link, checked so a redirect can never be turned against users.
+
+use url::Url;
+
+use super::LinkError;
+
+/// Longest accepted long URL, in bytes.
+pub const MAX_LONG_URL_LEN: usize = 8 * 1024;
+
+/// An absolute `http`/`https` URL with a host, no user-info, bounded length, not pointing at us.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LongUrl(String);
+
+impl LongUrl {
+    /// Validates `raw`; `own_base` is our public base URL, which a link may not point back to.
+    pub fn parse(raw: &str, own_base: &Url) -> Result<Self, LinkError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(LinkError::LongUrl("must not be empty"));
+        }
+        if raw.len() > MAX_LONG_URL_LEN {
+            return Err(LinkError::LongUrl("must be at most 8 KiB"));
+        }
+        let url = Url::parse(raw).map_err(|_| LinkError::LongUrl("is not an absolute URL"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(LinkError::LongUrl("must use http or https"));
+        }
+        let Some(host) = url.host_str() else {
+            return Err(LinkError::LongUrl("must have a host"));
+        };
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(LinkError::LongUrl("must not contain user info"));
+        }
+        if Some(host) == own_base.host_str()
+            && url.port_or_known_default() == own_base.port_or_known_default()
+        {
+            return Err(LinkError::LongUrl("must not point back at this shortener"));
+        }
+        Ok(Self(url.into()))
+    }
+
+    /// The normalised URL text, as stored and redirected to.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn base() -> Url {
+        Url::parse("https://lp.example/").unwrap()
+    }
+
+    #[test]
+    fn accepts_plain_http_and_https() {
+        assert!(LongUrl::parse("https://example.com/a?b=c#d", &base()).is_ok());
+        assert!(LongUrl::parse("http://example.com", &base()).is_ok());
+    }
+
+    #[test]
+    fn rejects_dangerous_schemes_and_shapes() {
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "file:///etc/passwd",
+            "ftp://example.com/",
+            "https://bank.com@evil.example/",
+            "https://user:pw@example.com/",
+            "/relative/path",
+            "example.com",
+            "https://lp.example/abc",
+            "https://lp.example:443/abc",
+            "",
+        ] {
+            assert!(
+                LongUrl::parse(bad, &base()).is_err(),
+                "{bad} must be rejected"
+            );
+        }
+    }
+
+    #[test]
+    fn another_port_on_our_host_is_not_us() {
+        assert!(LongUrl::parse("https://lp.example:8443/x", &base()).is_ok());
+    }
+
+    #[test]
+    fn length_limit_is_8_kib() {
+        let ok = format!("https://example.com/{}", "a".repeat(MAX_LONG_URL_LEN - 20));
+        assert!(LongUrl::parse(&ok, &base()).is_ok());
+        let too_long = format!("https://example.com/{}", "a".repeat(MAX_LONG_URL_LEN));
+        assert!(LongUrl::parse(&too_long, &base()).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn any_non_web_scheme_is_rejected(scheme in "[a-z][a-z0-9+]{1,10}", rest in "[a-z0-9/.]{1,20}") {
+            prop_assume!(scheme != "http" && scheme != "https");
+            let raw = format!("{scheme}://{rest}");
+            prop_assert!(LongUrl::parse(&raw, &base()).is_err());
+        }
+
+        #[test]
+        fn user_info_is_always_rejected(user in "[a-z]{1,10}", host in "[a-z]{1,10}\\.com") {
+            let raw = format!("https://{user}@{host}/");
+            prop_assert!(LongUrl::parse(&raw, &base()).is_err());
+        }
+
+        #[test]
+        fn ordinary_web_urls_are_accepted(host in "[a-z]{1,12}\\.(com|org|net)", path in "[a-zA-Z0-9/_-]{0,40}") {
+            let raw = format!("https://{host}/{path}");
+            prop_assert!(LongUrl::parse(&raw, &base()).is_ok());
+        }
+    }
+}

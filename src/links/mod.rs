@@ -1,0 +1,27 @@
+//! The link domain: validated value types and the rules a redirect obeys.
+
+mod cache;
+mod long_url;
+mod redirect_target;
+mod short_code;
+mod tag;
+
+pub use cache::RedirectCache;
+pub use long_url::LongUrl;
+pub use redirect_target::RedirectTarget;
+pub use short_code::ShortCode;
+pub use tag::Tag;
+
+/// Why a piece of user input is not acceptable as part of a link.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    /// The long URL breaks one of the URL rules; the text says which.
+    #[error("invalid long URL: {0}")]
+    LongUrl(&'static str),
+    /// The custom slug breaks one of the slug rules; the text says which.
+    #[error("invalid custom slug: {0}")]
+    Slug(&'static str),
+    /// A tag is empty, too long or carries control characters.
+    #[error("invalid tag: {0}")]
+    Tag(&'static str),
+}

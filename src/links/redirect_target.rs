@@ -1,0 +1,114 @@
+//! `RedirectTarget`: what the redirect path needs to know about a link, and the rules it applies.
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+/// The cached, read-only view of a link that the redirect handler consults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectTarget {
+    /// Row id, carried into click events.
+    pub link_id: i64,
+    /// Where the redirect goes.
+    pub long_url: String,
+    /// Whether the request's query string is merged into the long URL.
+    pub forward_query: bool,
+    /// The link answers 404 before this instant.
+    pub valid_since: Option<DateTime<Utc>>,
+    /// The link answers 404 after this instant.
+    pub valid_until: Option<DateTime<Utc>>,
+    /// The link answers 404 once this many human visits were counted.
+    pub max_visits: Option<i64>,
+    /// Human (non-bot) visits counted so far.
+    pub non_bot_visits: i64,
+}
+
+impl RedirectTarget {
+    /// Whether the link may redirect at `now`: inside its validity window and under its visit cap.
+    pub fn is_enabled_at(&self, now: DateTime<Utc>) -> bool {
+        self.valid_since.is_none_or(|since| now >= since)
+            && self.valid_until.is_none_or(|until| now <= until)
+            && self.max_visits.is_none_or(|max| self.non_bot_visits < max)
+    }
+
+    /// The `Location` to send, merging the request's query into the long URL when forwarding is on.
+    pub fn location(&self, request_query: Option<&str>) -> String {
+        let query = request_query.filter(|q| !q.is_empty());
+        match query {
+            Some(query) if self.forward_query => merge_query(&self.long_url, query),
+            _ => self.long_url.clone(),
+        }
+    }
+}
+
+/// Request parameters override the long URL's parameters of the same name; order is otherwise kept.
+fn merge_query(long_url: &str, request_query: &str) -> String {
+    let Ok(mut url) = Url::parse(long_url) else {
+        return long_url.to_owned();
+    };
+    let incoming: Vec<(String, String)> = url::form_urlencoded::parse(request_query.as_bytes())
+        .into_owned()
+        .collect();
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .into_owned()
+        .filter(|(key, _)| !incoming.iter().any(|(k, _)| k == key))
+        .collect();
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .extend_pairs(incoming);
+    url.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    fn target(url: &str) -> RedirectTarget {
+        RedirectTarget {
+            link_id: 1,
+            long_url: url.to_owned(),
+            forward_query: true,
+            valid_since: None,
+            valid_until: None,
+            max_visits: None,
+            non_bot_visits: 0,
+        }
+    }
+
+    #[test]
+    fn forwards_and_overrides_query() {
+        let t = target("https://example.com/p?a=1&b=2#frag");
+        assert_eq!(
+            t.location(Some("b=3&c=4")),
+            "https://example.com/p?a=1&b=3&c=4#frag"
+        );
+        assert_eq!(t.location(None), "https://example.com/p?a=1&b=2#frag");
+    }
+
+    #[test]
+    fn no_forwarding_keeps_long_url() {
+        let mut t = target("https://example.com/p");
+        t.forward_query = false;
+        assert_eq!(t.location(Some("x=1")), "https://example.com/p");
+    }
+
+    #[test]
+    fn validity_window_and_visit_cap() {
+        let now = Utc::now();
+        let mut t = target("https://example.com/");
+        assert!(t.is_enabled_at(now));
+        t.valid_since = Some(now + Duration::hours(1));
+        assert!(!t.is_enabled_at(now));
+        t.valid_since = None;
+        t.valid_until = Some(now - Duration::seconds(1));
+        assert!(!t.is_enabled_at(now));
+        t.valid_until = None;
+        t.max_visits = Some(2);
+        t.non_bot_visits = 2;
+        assert!(!t.is_enabled_at(now));
+        t.non_bot_visits = 1;
+        assert!(t.is_enabled_at(now));
+    }
+}

@@ -1,0 +1,212 @@
+//! Shared test harness: spawns the real server on port 0 against a fresh SQLite file or a fresh
+//! Postgres database, and offers typed request helpers.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use linkpulse::app::Application;
+use linkpulse::auth::{generate_key, hash_key};
+use linkpulse::config::{Cli, Command};
+use linkpulse::store::{self, Store};
+use reqwest::{Client, Response, redirect::Policy};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+/// Generates one `#[tokio::test]` per backend for each named `async fn name(backend: Backend)`.
+/// Postgres variants are ignored, with the reason shown, unless `TEST_DATABASE_URL` was set.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                #[cfg_attr(not(postgres_tests), ignore = "Postgres suite skipped: TEST_DATABASE_URL is not set")]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+/// Which database engine a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A fresh SQLite file in a temporary folder.
+    Sqlite,
+    /// A fresh database created on the server named by `TEST_DATABASE_URL`.
+    Postgres,
+}
+
+/// A running server plus what a test needs to talk to it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// The bound port.
+    pub port: u16,
+    /// The database the server uses.
+    pub database_url: String,
+    /// Direct access to the same database, for assertions.
+    pub store: Arc<dyn Store>,
+    /// A valid API key.
+    pub api_key: String,
+    /// A client that does not follow redirects.
+    pub client: Client,
+    shutdown: CancellationToken,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// A fresh database URL for `backend` (and the temp dir that holds a SQLite file).
+pub async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempDir>) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}/linkpulse.db", dir.path().display());
+            (url, Some(dir))
+        }
+        Backend::Postgres => (fresh_postgres_database().await, None),
+    }
+}
+
+async fn fresh_postgres_database() -> String {
+    use sqlx::Connection;
+    let admin_url = std::env::var("TEST_DATABASE_URL")
+        .expect("TEST_DATABASE_URL must be set for the Postgres suite");
+    let name = format!("lp_test_{}", uuid::Uuid::now_v7().simple());
+    let mut conn = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .expect("connect to TEST_DATABASE_URL");
+    // The name is ours (a UUID), not user input.
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
+    url.set_path(&name);
+    url.to_string()
+}
+
+/// Starts the server with default flags.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, &[]).await
+}
+
+/// Starts the server with extra `serve` flags (e.g. `["--redirect-status", "301"]`).
+pub async fn spawn_app_with(backend: Backend, extra: &[&str]) -> TestApp {
+    let (database_url, dir) = fresh_database(backend).await;
+    let mut argv = vec![
+        "linkpulse",
+        "--database-url",
+        &database_url,
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+    ];
+    argv.extend_from_slice(extra);
+    let cli = <Cli as clap::Parser>::try_parse_from(argv).expect("valid test flags");
+    let Command::Serve(args) = cli.command else {
+        unreachable!("argv names serve")
+    };
+    let app = Application::build(&cli.database_url, args)
+        .await
+        .expect("application builds");
+    let port = app.port();
+    let shutdown = app.shutdown_token();
+    tokio::spawn(app.run_until_stopped());
+
+    let store = store::connect(&database_url).await.expect("store connects");
+    let api_key = generate_key();
+    store
+        .insert_api_key("test", &hash_key(&api_key))
+        .await
+        .expect("insert API key");
+    let client = Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client");
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        database_url,
+        store,
+        api_key,
+        client,
+        shutdown,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// `GET` a path without credentials.
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// `HEAD` a path without credentials.
+    pub async fn head(&self, path: &str) -> Response {
+        self.client
+            .head(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A request builder for `/rest/v3{path}` carrying the API key.
+    pub fn api(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}/rest/v3{path}", self.address))
+            .header("X-Api-Key", &self.api_key)
+    }
+
+    /// Creates a link through the API and returns its JSON; panics unless it succeeds.
+    pub async fn create_link(&self, body: Value) -> Value {
+        let response = self
+            .api(reqwest::Method::POST, "/short-urls")
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        let json: Value = response.json().await.expect("JSON body");
+        assert!(status.is_success(), "create failed: {status} {json}");
+        json
+    }
+}
+
+/// Asserts a problem+json response with `status` and Shlink `type` suffix, returning the body.
+pub async fn assert_problem(response: Response, status: u16, kind: &str) -> Value {
+    assert_eq!(response.status().as_u16(), status, "unexpected status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = response.json().await.expect("problem body");
+    assert_eq!(
+        body["type"],
+        format!("https://shlink.io/api/error/{kind}"),
+        "body: {body}"
+    );
+    assert_eq!(body["status"], status);
+    body
+}
