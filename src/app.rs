@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
@@ -12,6 +13,10 @@ use crate::cli;
 use crate::config::{Cli, Command, ServeArgs, redacted};
 use crate::http::{self, AppState, HttpSettings};
 use crate::links::RedirectCache;
+use crate::pipeline::client_ip::ClientIpResolver;
+use crate::pipeline::metrics::PipelineMetrics;
+use crate::pipeline::runtime::Workers;
+use crate::pipeline::writer::ClickRecorder;
 use crate::store;
 
 /// Runs the command the user asked for.
@@ -33,10 +38,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied to {}", redacted(&cli.database_url));
             Ok(())
         }
+        Command::Worker(args) => {
+            let store = store::connect(&cli.database_url).await?;
+            store.migrate().await?;
+            let workers = Workers::spawn(&store, &args, &PipelineMetrics::new());
+            shutdown_signal().await;
+            workers.stop().await;
+            Ok(())
+        }
         Command::ApiKey(command) => {
             let store = store::connect(&cli.database_url).await?;
             store.migrate().await?;
             cli::api_key::run(store.as_ref(), command).await
+        }
+        Command::Dlq(command) => {
+            let store = store::connect(&cli.database_url).await?;
+            store.migrate().await?;
+            cli::dlq::run(store.as_ref(), command).await
         }
     }
 }
@@ -46,6 +64,8 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     shutdown: CancellationToken,
+    writer: JoinHandle<()>,
+    workers: Workers,
 }
 
 impl Application {
@@ -63,7 +83,19 @@ impl Application {
             Some(url) => url,
             None => Url::parse(&format!("http://{local}"))?,
         };
+        let metrics = PipelineMetrics::new();
+        let (clicks, writer) = ClickRecorder::spawn(
+            Arc::clone(&store),
+            args.click_buffer,
+            args.click_ack,
+            args.click_ack_timeout,
+            metrics.clone(),
+        );
+        let workers = Workers::spawn(&store, &args.pipeline, &metrics);
         let state = AppState {
+            clicks,
+            client_ip: Arc::new(ClientIpResolver::new(args.trusted_proxies)),
+            metrics,
             redirects: RedirectCache::new(Arc::clone(&store)),
             api_keys: ApiKeyVerifier::new(Arc::clone(&store)),
             settings: Arc::new(HttpSettings {
@@ -76,12 +108,15 @@ impl Application {
             listen = %local,
             engine = state.store.engine(),
             base_url = %state.settings.base_url,
+            click_ack = ?args.click_ack,
             "linkpulse ready"
         );
         Ok(Self {
             listener,
             state,
             shutdown: CancellationToken::new(),
+            writer,
+            workers,
         })
     }
 
@@ -95,18 +130,23 @@ impl Application {
         self.shutdown.clone()
     }
 
-    /// Serves until the shutdown token is cancelled, then drains in-flight requests.
+    /// Serves until the shutdown token is cancelled, then stops in order: finish in-flight
+    /// requests, flush every buffered click to the outbox, let workers finish their batch.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let shutdown = self.shutdown.clone();
         let router = http::router(self.state);
-        axum::serve(
+        let served = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await?;
+        .await;
+        if let Err(err) = self.writer.await {
+            tracing::error!(error = %err, "click writer failed");
+        }
+        self.workers.stop().await;
         tracing::info!("linkpulse stopped");
-        Ok(())
+        Ok(served?)
     }
 }
 

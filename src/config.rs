@@ -4,9 +4,16 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::str::FromStr;
 
+use std::path::PathBuf;
+use std::time::Duration;
+
 use axum::http::StatusCode;
 use clap::{Args, Parser, Subcommand};
+use ipnet::IpNet;
 use url::Url;
+
+use crate::pipeline::client_ip::parse_trusted_proxy;
+use crate::pipeline::writer::AckMode;
 
 /// linkpulse: a self-hosted URL shortener with click analytics and a Shlink-compatible REST API.
 #[derive(Debug, Parser)]
@@ -35,9 +42,14 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Run only the click workers (no HTTP), e.g. on extra machines sharing a Postgres database.
+    Worker(PipelineArgs),
     /// Create, list and disable the API keys that guard the REST API.
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
+    /// Inspect, replay and purge clicks that failed for good (the dead-letter queue).
+    #[command(subcommand)]
+    Dlq(DlqCommand),
 }
 
 /// Flags of `linkpulse serve`.
@@ -55,6 +67,96 @@ pub struct ServeArgs {
     /// HTTP status of redirects: 302 (default, every visit reaches us), 301, 307 or 308.
     #[arg(long, env = "LINKPULSE_REDIRECT_STATUS", default_value = "302")]
     pub redirect_status: RedirectStatus,
+
+    /// When a redirect is answered: `immediate` (at once; a kill -9 can lose at most the
+    /// clicks still in the buffer) or `commit` (after the click is durably in the outbox).
+    #[arg(long, env = "LINKPULSE_CLICK_ACK", value_enum, default_value = "immediate")]
+    pub click_ack: AckMode,
+
+    /// In `commit` mode, answer anyway after this long (e.g. database down); the click stays
+    /// buffered and is retried.
+    #[arg(long, env = "LINKPULSE_CLICK_ACK_TIMEOUT", default_value = "250ms", value_parser = humantime::parse_duration)]
+    pub click_ack_timeout: Duration,
+
+    /// Clicks the writer buffers in memory before new ones are dropped (and counted).
+    #[arg(long, env = "LINKPULSE_CLICK_BUFFER", default_value_t = 65_536)]
+    pub click_buffer: usize,
+
+    /// Proxies whose X-Forwarded-For / Forwarded headers are believed (comma-separated CIDRs).
+    #[arg(long, env = "LINKPULSE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_trusted_proxy)]
+    pub trusted_proxies: Vec<IpNet>,
+
+    /// Click workers and enrichment.
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+}
+
+/// Flags shared by `serve` and `worker`: how clicks are claimed, enriched and retried.
+#[derive(Debug, Clone, Args)]
+pub struct PipelineArgs {
+    /// Worker tasks in this process (default: one per core); 0 makes a redirect-only node.
+    #[arg(long, env = "LINKPULSE_WORKERS")]
+    pub workers: Option<usize>,
+
+    /// How long a claimed click is reserved for its worker before another may take it.
+    #[arg(long, env = "LINKPULSE_LEASE", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub lease: Duration,
+
+    /// Outbox rows a worker claims at once.
+    #[arg(long, env = "LINKPULSE_WORKER_BATCH", default_value_t = 512)]
+    pub worker_batch: u32,
+
+    /// Attempts before a failing click goes to the dead-letter queue.
+    #[arg(long, env = "LINKPULSE_RETRY_ATTEMPTS", default_value_t = 5)]
+    pub retry_attempts: u32,
+
+    /// First retry delay; each later one doubles (with ±20% jitter) up to --retry-cap.
+    #[arg(long, env = "LINKPULSE_RETRY_BASE", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub retry_base: Duration,
+
+    /// Longest retry delay.
+    #[arg(long, env = "LINKPULSE_RETRY_CAP", default_value = "5m", value_parser = humantime::parse_duration)]
+    pub retry_cap: Duration,
+
+    /// A MaxMind (GeoIP2/GeoLite2 City or Country) or DB-IP .mmdb file; reloaded when it
+    /// changes or on SIGHUP. Without it, visits have no location.
+    #[arg(long, env = "LINKPULSE_GEOIP_DB")]
+    pub geoip_db: Option<PathBuf>,
+
+    /// Zero the last IPv4 octet / last 80 IPv6 bits before storing (`--anonymize-ip false` keeps them).
+    #[arg(long, env = "LINKPULSE_ANONYMIZE_IP", default_value_t = true, action = clap::ArgAction::Set)]
+    pub anonymize_ip: bool,
+}
+
+/// `linkpulse dlq …`.
+#[derive(Debug, Subcommand)]
+pub enum DlqCommand {
+    /// List dead letters, newest first.
+    List {
+        /// How many to show.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Show one dead letter with its payload and last error.
+    Show {
+        /// Its id (from `dlq list`).
+        id: i64,
+    },
+    /// Put dead letters back in the outbox with their original message ids (never double-counted).
+    Replay(DlqSelection),
+    /// Delete dead letters for good.
+    Purge(DlqSelection),
+}
+
+/// Which dead letters a replay or purge addresses.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct DlqSelection {
+    /// Dead-letter ids.
+    pub ids: Vec<i64>,
+    /// Every dead letter.
+    #[arg(long)]
+    pub all: bool,
 }
 
 /// `linkpulse api-key …`.

@@ -6,4 +6,5 @@ mod cli;
 pub mod config;
 pub mod http;
 pub mod links;
+pub mod pipeline;
 pub mod store;

@@ -1,5 +1,6 @@
 //! The HTTP surface: Shlink's REST API, the redirect, and (later) the pages.
 
+mod admin;
 mod domains;
 pub mod error;
 pub mod extract;
@@ -10,6 +11,7 @@ mod redirect;
 mod router;
 mod short_urls;
 mod tags;
+mod visit;
 
 use std::sync::Arc;
 
@@ -19,6 +21,9 @@ use url::Url;
 use crate::auth::ApiKeyVerifier;
 use crate::config::RedirectStatus;
 use crate::links::RedirectCache;
+use crate::pipeline::client_ip::ClientIpResolver;
+use crate::pipeline::metrics::PipelineMetrics;
+use crate::pipeline::writer::ClickRecorder;
 use crate::store::Store;
 
 /// Everything a handler needs, cheap to clone (every field is shared).
@@ -32,6 +37,12 @@ pub struct AppState {
     pub api_keys: ApiKeyVerifier,
     /// Settings that do not change while serving.
     pub settings: Arc<HttpSettings>,
+    /// Hands click events to the outbox writer.
+    pub clicks: ClickRecorder,
+    /// Finds the real client address behind trusted proxies.
+    pub client_ip: Arc<ClientIpResolver>,
+    /// Pipeline and redirect metrics, served at `/metrics`.
+    pub metrics: PipelineMetrics,
 }
 
 /// The serving settings handlers read.
@@ -46,6 +57,15 @@ pub struct HttpSettings {
 impl HttpSettings {
     /// The full short URL for a code.
     pub fn short_url(&self, code: &str) -> String {
-        format!("{}/{code}", self.base_url.as_str().trim_end_matches('/'))
+        self.absolute_url(code)
+    }
+
+    /// The full URL for a path (with or without its leading slash) on our base URL.
+    pub fn absolute_url(&self, path: &str) -> String {
+        format!(
+            "{}/{}",
+            self.base_url.as_str().trim_end_matches('/'),
+            path.trim_start_matches('/')
+        )
     }
 }

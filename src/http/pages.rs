@@ -39,8 +39,3 @@ pub fn unavailable() -> Response {
         "We could not look this link up right now. Please try again in a moment.",
     )
 }
-
-/// Fallback for any path no route claims.
-pub async fn fallback() -> Response {
-    not_found()
-}

@@ -1,39 +1,153 @@
-//! `GET|HEAD /{shortCode}`: the hot path. One cache lookup, one response, nothing awaited beyond it.
+//! `GET|HEAD /{shortCode}` and `/{shortCode}/track`: the hot path. One cache lookup, the click
+//! handed to the writer, one response; enrichment happens later in the workers.
 
-use axum::extract::{Path, State};
-use axum::http::{HeaderValue, Uri, header};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
-use super::AppState;
-use super::pages;
-use crate::links::ShortCode;
+use super::visit::{VisitFacts, record};
+use super::{AppState, pages};
+use crate::links::{RedirectTarget, ShortCode};
+use crate::store::VisitKind;
 
 /// Browsers must not cache a redirect we need to count.
 const NO_STORE: HeaderValue = HeaderValue::from_static("private, max-age=0");
 
-/// Redirects to the link's long URL, or shows the friendly 404 page.
-pub async fn follow(State(state): State<AppState>, Path(code): Path<String>, uri: Uri) -> Response {
-    let Ok(code) = ShortCode::parse(&code) else {
-        return pages::not_found();
-    };
-    let target = match state.redirects.lookup(&code).await {
-        Ok(Some(target)) if target.is_enabled_at(Utc::now()) => target,
-        Ok(_) => return pages::not_found(),
-        Err(err) => {
-            tracing::error!(error = %err, code = %code, "redirect lookup failed");
-            return pages::unavailable();
+/// A transparent 1×1 GIF.
+const PIXEL: &[u8] = &[
+    0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
+];
+
+/// Redirects to the link's long URL, or shows the friendly 404 page (recorded as an orphan visit).
+pub async fn follow(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(code): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let started = Instant::now();
+    let target = match active_target(&state, &code).await {
+        Ok(target) => target,
+        Err(response) => {
+            let facts = orphan(VisitKind::InvalidShortUrl, &uri, &headers, peer);
+            record(&state, facts).await;
+            return response;
         }
     };
-    let Ok(location) = HeaderValue::try_from(target.location(uri.query())) else {
+    let location = target.location(uri.query());
+    let Ok(location_header) = HeaderValue::try_from(location.as_str()) else {
         return pages::not_found();
     };
-    (
+    let facts = VisitFacts {
+        kind: VisitKind::ValidShortUrl,
+        link_id: Some(target.link_id),
+        redirect_url: Some(location),
+        uri: &uri,
+        headers: &headers,
+        peer,
+    };
+    record(&state, facts).await;
+    let response = (
         state.settings.redirect_status.code(),
+        [(header::LOCATION, location_header), (header::CACHE_CONTROL, NO_STORE)],
+    )
+        .into_response();
+    state
+        .metrics
+        .redirect_latency
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// Shlink's tracking pixel: always a GIF; counts a visit when the link is active.
+pub async fn track(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(code): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let facts = match active_target(&state, &code).await {
+        Ok(target) => VisitFacts {
+            kind: VisitKind::ValidShortUrl,
+            link_id: Some(target.link_id),
+            redirect_url: None,
+            uri: &uri,
+            headers: &headers,
+            peer,
+        },
+        Err(_) => orphan(VisitKind::InvalidShortUrl, &uri, &headers, peer),
+    };
+    record(&state, facts).await;
+    (
         [
-            (header::LOCATION, location),
+            (header::CONTENT_TYPE, HeaderValue::from_static("image/gif")),
             (header::CACHE_CONTROL, NO_STORE),
         ],
+        PIXEL,
     )
         .into_response()
+}
+
+/// The bare base URL: an orphan visit and the friendly 404 page.
+pub async fn base_url(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    record(&state, orphan(VisitKind::BaseUrl, &uri, &headers, peer)).await;
+    pages::not_found()
+}
+
+/// Any other unknown path: an orphan visit and the friendly 404 page.
+pub async fn regular_404(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    record(&state, orphan(VisitKind::Regular404, &uri, &headers, peer)).await;
+    pages::not_found()
+}
+
+/// The link behind `code` if it exists and redirects now; otherwise the page to answer with.
+async fn active_target(
+    state: &AppState,
+    code: &str,
+) -> Result<std::sync::Arc<RedirectTarget>, Response> {
+    let Ok(code) = ShortCode::parse(code) else {
+        return Err(pages::not_found());
+    };
+    match state.redirects.lookup(&code).await {
+        Ok(Some(target)) if target.is_enabled_at(Utc::now()) => Ok(target),
+        Ok(_) => Err(pages::not_found()),
+        Err(err) => {
+            tracing::error!(error = %err, code = %code, "redirect lookup failed");
+            Err(pages::unavailable())
+        }
+    }
+}
+
+fn orphan<'a>(
+    kind: VisitKind,
+    uri: &'a Uri,
+    headers: &'a HeaderMap,
+    peer: SocketAddr,
+) -> VisitFacts<'a> {
+    VisitFacts {
+        kind,
+        link_id: None,
+        redirect_url: None,
+        uri,
+        headers,
+        peer,
+    }
 }

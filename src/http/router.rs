@@ -6,7 +6,7 @@ use axum::routing::{any, get};
 use tower_http::trace::TraceLayer;
 
 use super::error::ApiError;
-use super::{AppState, domains, health, pages, redirect, short_urls, tags};
+use super::{AppState, admin, domains, health, redirect, short_urls, tags};
 
 /// Largest accepted request body; larger ones get 413.
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -23,8 +23,12 @@ pub fn router(state: AppState) -> Router {
     for prefix in API_VERSIONS {
         app = app.nest(prefix, api.clone());
     }
-    app.route("/{short_code}", get(redirect::follow))
-        .fallback(pages::fallback)
+    app.route("/", get(redirect::base_url))
+        .route("/metrics", get(admin::metrics))
+        .nest("/admin", admin::router())
+        .route("/{short_code}", get(redirect::follow))
+        .route("/{short_code}/track", get(redirect::track))
+        .fallback(redirect::regular_404)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

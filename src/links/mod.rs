@@ -3,13 +3,14 @@
 mod cache;
 mod long_url;
 mod redirect_target;
+pub mod service;
 mod short_code;
 mod tag;
 
 pub use cache::RedirectCache;
 pub use long_url::LongUrl;
 pub use redirect_target::RedirectTarget;
-pub use short_code::ShortCode;
+pub use short_code::{DEFAULT_CODE_LEN, MAX_SLUG_LEN, MIN_CODE_LEN, ShortCode};
 pub use tag::Tag;
 
 /// Why a piece of user input is not acceptable as part of a link.

@@ -107,7 +107,8 @@ mod tests {
 
         #[test]
         fn any_slug_of_allowed_characters_parses(s in "[A-Za-z0-9_-]{6,64}") {
-            prop_assert_eq!(ShortCode::parse(&s).unwrap().as_str(), s.as_str());
+            let code = ShortCode::parse(&s).unwrap();
+            prop_assert_eq!(code.as_str(), s.as_str());
         }
 
         #[test]

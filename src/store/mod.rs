@@ -3,14 +3,18 @@
 //! This folder is the only place that knows SQL; the two dialects differ only in `sqlite/` and
 //! `postgres/`. Everything above it (HTTP, pipeline, CLI) talks to `Arc<dyn Store>`.
 
+mod click_models;
 mod models;
 pub mod postgres;
 pub mod sqlite;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
+pub use click_models::*;
 pub use models::*;
 
 use crate::links::{RedirectTarget, ShortCode};
@@ -93,9 +97,43 @@ pub trait ApiKeyStore: Send + Sync {
     async fn is_valid_api_key(&self, key_hash: &str) -> StoreResult<bool>;
 }
 
+/// The click pipeline's queue: outbox writes, leased claims, fenced completion, dead letters.
+#[async_trait]
+pub trait ClickStore: Send + Sync {
+    /// Appends events to the outbox in one transaction; a message id already there is skipped.
+    async fn enqueue_clicks(&self, entries: &[OutboxEntry]) -> StoreResult<()>;
+    /// Leases up to `limit` available rows for `lease`, bumping each row's attempt number.
+    async fn claim_clicks(&self, limit: u32, lease: Duration) -> StoreResult<Vec<ClaimedEvent>>;
+    /// In one transaction per call: for each completion still held by its claim, inserts the click
+    /// (once per message id), moves the link's counters only when inserted, and deletes the row.
+    async fn complete_clicks(&self, done: &[Completion]) -> StoreResult<Vec<CompletionOutcome>>;
+    /// Releases a claim for another try at `available_at`; false if the claim was taken over.
+    async fn retry_click(
+        &self,
+        claim: ClaimRef,
+        available_at: DateTime<Utc>,
+        error: &str,
+    ) -> StoreResult<bool>;
+    /// Moves a claimed row to the dead letters with the reason; false if the claim was taken over.
+    async fn dead_letter_click(&self, claim: ClaimRef, reason: &str, error: &str)
+    -> StoreResult<bool>;
+    /// Gives claims back without counting the attempt (graceful shutdown).
+    async fn release_clicks(&self, claims: &[ClaimRef]) -> StoreResult<()>;
+    /// Backlog, oldest age and dead-letter count.
+    async fn outbox_stats(&self) -> StoreResult<OutboxStats>;
+    /// Dead letters, newest first.
+    async fn list_dead_letters(&self, limit: u32, offset: u32) -> StoreResult<Vec<DeadLetter>>;
+    /// One dead letter.
+    async fn find_dead_letter(&self, id: i64) -> StoreResult<Option<DeadLetter>>;
+    /// Puts dead letters back in the outbox with their original message ids; returns how many.
+    async fn replay_dead_letters(&self, which: &DeadLetterSelection) -> StoreResult<u64>;
+    /// Deletes dead letters; returns how many.
+    async fn purge_dead_letters(&self, which: &DeadLetterSelection) -> StoreResult<u64>;
+}
+
 /// The whole persistence surface the application depends on.
 #[async_trait]
-pub trait Store: LinkStore + TagStore + ApiKeyStore {
+pub trait Store: LinkStore + TagStore + ApiKeyStore + ClickStore {
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
     /// A trivial round trip, for the health check.

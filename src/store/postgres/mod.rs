@@ -1,8 +1,15 @@
 //! Postgres: the scale-out engine, shared by several app instances.
 
 mod api_keys;
+mod completion;
+mod dead_letters;
+mod link_list;
+mod link_rows;
 mod links;
+mod outbox;
 mod tags;
+#[cfg(test)]
+mod test_support;
 
 use std::time::Duration;
 

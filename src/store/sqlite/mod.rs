@@ -4,7 +4,10 @@
 //! lock contention (SQLITE_BUSY) into orderly queueing, while readers proceed in parallel.
 
 mod api_keys;
+mod dead_letters;
+mod fragments;
 mod links;
+mod outbox;
 mod tags;
 
 use std::path::Path;

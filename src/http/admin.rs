@@ -1,0 +1,161 @@
+//! Our own operational routes, outside Shlink's contract: `/metrics` and `/admin/…` (pipeline
+//! status and the dead-letter queue, API-key protected).
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiKey, ApiQuery};
+use crate::store::{DeadLetter, DeadLetterSelection};
+
+/// `/admin/…` routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/pipeline", get(pipeline_status))
+        .route("/dlq", get(list_dead_letters))
+        .route("/dlq/{id}", get(show_dead_letter))
+        .route("/dlq/replay", post(replay))
+        .route("/dlq/purge", post(purge))
+}
+
+/// Prometheus text exposition; queue gauges are read from the database at scrape time.
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    match state.store.outbox_stats().await {
+        Ok(stats) => state.metrics.observe_outbox(&stats, Utc::now()),
+        Err(err) => tracing::warn!(error = %err, "metrics: outbox stats unavailable"),
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4"),
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+async fn pipeline_status(_: ApiKey, State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let stats = state.store.outbox_stats().await?;
+    let oldest_age_seconds = stats
+        .oldest_enqueued_at
+        .map(|oldest| (Utc::now() - oldest).num_milliseconds().max(0) as f64 / 1000.0);
+    Ok(Json(json!({
+        "backlog": stats.backlog,
+        "oldestAgeSeconds": oldest_age_seconds,
+        "deadLetters": stats.dead_letters,
+    })))
+}
+
+/// Page parameters of the dead-letter list.
+#[derive(Debug, Deserialize)]
+struct ListParams {
+    #[serde(default = "default_limit")]
+    limit: u32,
+    #[serde(default)]
+    offset: u32,
+}
+
+fn default_limit() -> u32 {
+    50
+}
+
+/// A dead letter as the admin API shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DeadLetterView {
+    id: i64,
+    message_id: String,
+    reason: String,
+    last_error: String,
+    attempts: i32,
+    enqueued_at: String,
+    failed_at: String,
+    payload: Value,
+}
+
+impl From<DeadLetter> for DeadLetterView {
+    fn from(letter: DeadLetter) -> Self {
+        Self {
+            id: letter.id,
+            message_id: letter.message_id.to_string(),
+            reason: letter.reason,
+            last_error: letter.last_error,
+            attempts: letter.attempts,
+            enqueued_at: letter.enqueued_at.to_rfc3339_opts(SecondsFormat::Secs, false),
+            failed_at: letter.failed_at.to_rfc3339_opts(SecondsFormat::Secs, false),
+            payload: serde_json::from_str(&letter.payload)
+                .unwrap_or(Value::String(letter.payload)),
+        }
+    }
+}
+
+async fn list_dead_letters(
+    _: ApiKey,
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> Result<Json<Value>, ApiError> {
+    let letters = state
+        .store
+        .list_dead_letters(params.limit.min(1000), params.offset)
+        .await?;
+    let views: Vec<DeadLetterView> = letters.into_iter().map(Into::into).collect();
+    Ok(Json(json!({ "deadLetters": views })))
+}
+
+async fn show_dead_letter(
+    _: ApiKey,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<DeadLetterView>, ApiError> {
+    match state.store.find_dead_letter(id).await? {
+        Some(letter) => Ok(Json(letter.into())),
+        None => Err(ApiError::invalid("id", format!("no dead letter with id {id}"))),
+    }
+}
+
+/// Body of replay and purge: either `{"ids": [...]}` or `{"all": true}`.
+#[derive(Debug, Deserialize)]
+struct SelectionBody {
+    #[serde(default)]
+    ids: Vec<i64>,
+    #[serde(default)]
+    all: bool,
+}
+
+impl SelectionBody {
+    fn selection(self) -> Result<DeadLetterSelection, ApiError> {
+        match (self.all, self.ids.is_empty()) {
+            (true, true) => Ok(DeadLetterSelection::All),
+            (false, false) => Ok(DeadLetterSelection::Ids(self.ids)),
+            _ => Err(ApiError::invalid(
+                "ids",
+                "give either a non-empty \"ids\" list or \"all\": true",
+            )),
+        }
+    }
+}
+
+async fn replay(
+    _: ApiKey,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<SelectionBody>,
+) -> Result<Json<Value>, ApiError> {
+    let replayed = state.store.replay_dead_letters(&body.selection()?).await?;
+    Ok(Json(json!({ "replayed": replayed })))
+}
+
+async fn purge(
+    _: ApiKey,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<SelectionBody>,
+) -> Result<Json<Value>, ApiError> {
+    let purged = state.store.purge_dead_letters(&body.selection()?).await?;
+    Ok(Json(json!({ "purged": purged })))
+}

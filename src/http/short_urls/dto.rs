@@ -1,0 +1,202 @@
+//! The JSON shapes of `/short-urls`: request bodies as clients send them (unvalidated) and the
+//! `ShortUrl` object Shlink clients expect back.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+use crate::http::HttpSettings;
+use crate::store::ShortUrl;
+
+/// `POST /short-urls` body; only `longUrl` is required.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateBody {
+    pub(super) long_url: String,
+    pub(super) custom_slug: Option<String>,
+    pub(super) short_code_length: Option<i64>,
+    pub(super) find_if_exists: Option<bool>,
+    pub(super) valid_since: Option<String>,
+    pub(super) valid_until: Option<String>,
+    pub(super) max_visits: Option<i64>,
+    pub(super) tags: Option<Vec<String>>,
+    pub(super) title: Option<String>,
+    pub(super) crawlable: Option<bool>,
+    pub(super) forward_query: Option<bool>,
+    /// Multi-domain is not supported: only our own host (or nothing) is accepted.
+    pub(super) domain: Option<String>,
+    /// Path prefixes are not supported: only an empty one is accepted.
+    pub(super) path_prefix: Option<String>,
+    /// Per-device URLs are not supported: only nulls are accepted.
+    pub(super) device_long_urls: Option<Value>,
+}
+
+/// `PATCH /short-urls/{shortCode}` body: absent leaves a field alone, `null` clears it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EditBody {
+    #[serde(default, deserialize_with = "present")]
+    pub(super) long_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub(super) valid_since: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub(super) valid_until: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub(super) max_visits: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    pub(super) tags: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "present")]
+    pub(super) title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub(super) crawlable: Option<Option<bool>>,
+    #[serde(default, deserialize_with = "present")]
+    pub(super) forward_query: Option<Option<bool>>,
+    /// Per-device URLs are not supported: only nulls are accepted.
+    pub(super) device_long_urls: Option<Value>,
+}
+
+/// For `#[serde(default, deserialize_with = "present")]`: a field that is in the body, even as
+/// `null`, becomes `Some(..)`, so absent (`None`) and explicit `null` (`Some(None)`) differ.
+fn present<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Shlink's `ShortUrl` object.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShortUrlJson {
+    short_code: String,
+    short_url: String,
+    long_url: String,
+    device_long_urls: DeviceLongUrls,
+    date_created: String,
+    visits_summary: VisitsJson,
+    tags: Vec<String>,
+    meta: MetaJson,
+    domain: Option<String>,
+    title: Option<String>,
+    crawlable: bool,
+    forward_query: bool,
+    has_redirect_rules: bool,
+}
+
+/// Shlink 3's per-device URLs; always empty here, kept so older clients find the key.
+#[derive(Debug, Default, Serialize)]
+struct DeviceLongUrls {
+    android: Option<String>,
+    ios: Option<String>,
+    desktop: Option<String>,
+}
+
+/// `visitsSummary`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VisitsJson {
+    total: i64,
+    non_bots: i64,
+    bots: i64,
+}
+
+/// `meta`: the conditions under which the link redirects.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MetaJson {
+    valid_since: Option<String>,
+    valid_until: Option<String>,
+    max_visits: Option<i64>,
+}
+
+impl ShortUrlJson {
+    /// The API view of a stored link; `shortUrl` is built from our public base URL.
+    pub(super) fn new(link: ShortUrl, settings: &HttpSettings) -> Self {
+        Self {
+            short_url: settings.short_url(&link.short_code),
+            short_code: link.short_code,
+            long_url: link.long_url,
+            device_long_urls: DeviceLongUrls::default(),
+            date_created: iso(link.date_created),
+            visits_summary: VisitsJson {
+                total: link.visits.total,
+                non_bots: link.visits.non_bots,
+                bots: link.visits.bots,
+            },
+            tags: link.tags,
+            meta: MetaJson {
+                valid_since: link.valid_since.map(iso),
+                valid_until: link.valid_until.map(iso),
+                max_visits: link.max_visits,
+            },
+            domain: None,
+            title: link.title,
+            crawlable: link.crawlable,
+            forward_query: link.forward_query,
+            has_redirect_rules: false,
+        }
+    }
+}
+
+/// ISO 8601 with an explicit offset and whole seconds, as Shlink prints dates.
+fn iso(instant: DateTime<Utc>) -> String {
+    instant.to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::RedirectStatus;
+    use crate::store::VisitsSummary;
+    use chrono::TimeZone;
+    use url::Url;
+
+    #[test]
+    fn absent_and_null_differ_in_edits() {
+        let body: EditBody = serde_json::from_str(r#"{"title": null, "maxVisits": 3}"#).unwrap();
+        assert_eq!(body.title, Some(None));
+        assert_eq!(body.max_visits, Some(Some(3)));
+        assert_eq!(body.valid_since, None);
+        assert_eq!(body.long_url, None);
+    }
+
+    #[test]
+    fn short_url_json_has_shlink_shape() {
+        let settings = HttpSettings {
+            base_url: Url::parse("https://s.example/").unwrap(),
+            redirect_status: "302".parse::<RedirectStatus>().unwrap(),
+        };
+        let created = Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap();
+        let link = ShortUrl {
+            id: 1,
+            short_code: "abc12".into(),
+            long_url: "https://example.com/".into(),
+            title: Some("T".into()),
+            date_created: created,
+            valid_since: Some(created),
+            valid_until: None,
+            max_visits: Some(9),
+            crawlable: true,
+            forward_query: false,
+            tags: vec!["a".into()],
+            visits: VisitsSummary {
+                total: 5,
+                non_bots: 3,
+                bots: 2,
+            },
+        };
+        let json = serde_json::to_value(ShortUrlJson::new(link, &settings)).unwrap();
+        assert_eq!(json["shortUrl"], "https://s.example/abc12");
+        assert_eq!(json["dateCreated"], "2026-11-25T10:00:00+00:00");
+        assert_eq!(json["meta"]["validSince"], "2026-11-25T10:00:00+00:00");
+        assert_eq!(json["meta"]["validUntil"], Value::Null);
+        assert_eq!(json["meta"]["maxVisits"], 9);
+        assert_eq!(json["visitsSummary"]["nonBots"], 3);
+        assert_eq!(json["deviceLongUrls"]["android"], Value::Null);
+        assert_eq!(json["domain"], Value::Null);
+        assert_eq!(json["hasRedirectRules"], false);
+        assert_eq!(json["forwardQuery"], false);
+        assert_eq!(json["crawlable"], true);
+    }
+}

@@ -1,0 +1,293 @@
+//! Validation of `/short-urls` input into domain values, before anything touches the store.
+//!
+//! Every refused field is collected so one `invalid-data` answer names them all, as Shlink does.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use url::Url;
+
+use super::dto::{CreateBody, EditBody};
+use crate::http::HttpSettings;
+use crate::http::error::ApiError;
+use crate::links::service::{CodeChoice, LinkDraft};
+use crate::links::{DEFAULT_CODE_LEN, LongUrl, MAX_SLUG_LEN, MIN_CODE_LEN, ShortCode, Tag};
+use crate::store::ShortUrlPatch;
+
+/// Longest accepted title, in characters (Shlink's column size).
+const MAX_TITLE_LEN: usize = 512;
+
+/// The refused fields of one request and why.
+#[derive(Debug, Default)]
+pub(super) struct Violations {
+    elements: Vec<String>,
+    details: Vec<String>,
+}
+
+impl Violations {
+    /// Records that `field` was refused for `detail`.
+    pub(super) fn add(&mut self, field: &str, detail: impl Into<String>) {
+        if !self.elements.iter().any(|e| e == field) {
+            self.elements.push(field.to_owned());
+        }
+        self.details.push(detail.into());
+    }
+
+    /// The value, or `None` after recording the error against `field`.
+    pub(super) fn check<T, E: ToString>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
+        result.map_err(|err| self.add(field, err.to_string())).ok()
+    }
+
+    /// Whether no field was refused.
+    pub(super) fn is_empty(&self) -> bool {
+        self.elements.is_empty()
+    }
+
+    /// `Ok` when nothing was refused, else [`Self::into_error`].
+    pub(super) fn finish(self) -> Result<(), ApiError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(self.into_error())
+        }
+    }
+
+    /// One `invalid-data` error naming every refused field.
+    pub(super) fn into_error(self) -> ApiError {
+        ApiError::InvalidData {
+            detail: self.details.join("; "),
+            elements: self.elements,
+        }
+    }
+}
+
+/// Validates a create body into a draft and its `findIfExists` flag.
+pub(super) fn create_draft(
+    body: CreateBody,
+    settings: &HttpSettings,
+) -> Result<(LinkDraft, bool), ApiError> {
+    let mut v = Violations::default();
+    let long_url = v.check(
+        "longUrl",
+        LongUrl::parse(&body.long_url, &settings.base_url),
+    );
+    let length = match body.short_code_length {
+        None => Some(DEFAULT_CODE_LEN),
+        Some(n) => v.check("shortCodeLength", code_length(n)),
+    };
+    let custom = body
+        .custom_slug
+        .and_then(|slug| v.check("customSlug", ShortCode::parse(&slug)));
+    let valid_since = optional_instant(&mut v, "validSince", body.valid_since.as_deref());
+    let valid_until = optional_instant(&mut v, "validUntil", body.valid_until.as_deref());
+    check_window(&mut v, valid_since.flatten(), valid_until.flatten());
+    let max_visits = body
+        .max_visits
+        .and_then(|n| v.check("maxVisits", max_visits(n)));
+    let tags = v.check("tags", Tag::parse_all(&body.tags.unwrap_or_default()));
+    let title = v.check("title", title(body.title));
+    if !is_own_domain(body.domain.as_deref(), &settings.base_url) {
+        v.add("domain", "only this shortener's own domain is supported");
+    }
+    if body.path_prefix.is_some_and(|p| !p.is_empty()) {
+        v.add("pathPrefix", "path prefixes are not supported");
+    }
+    check_device_urls(&mut v, body.device_long_urls.as_ref());
+    match (long_url, length, valid_since, valid_until, tags, title) {
+        (
+            Some(long_url),
+            Some(length),
+            Some(valid_since),
+            Some(valid_until),
+            Some(tags),
+            Some(title),
+        ) if v.is_empty() => {
+            let draft = LinkDraft {
+                code: custom.map_or(CodeChoice::Generated(length), CodeChoice::Custom),
+                long_url,
+                title,
+                valid_since,
+                valid_until,
+                max_visits,
+                crawlable: body.crawlable.unwrap_or(false),
+                forward_query: body.forward_query.unwrap_or(true),
+                tags,
+            };
+            Ok((draft, body.find_if_exists.unwrap_or(false)))
+        }
+        _ => Err(v.into_error()),
+    }
+}
+
+/// Validates an edit body into a store patch; the validity window across stored and new values
+/// is checked separately with [`check_edited_window`] once the link is loaded.
+pub(super) fn edit_patch(
+    body: EditBody,
+    settings: &HttpSettings,
+) -> Result<ShortUrlPatch, ApiError> {
+    let mut v = Violations::default();
+    let mut patch = ShortUrlPatch::default();
+    match body.long_url {
+        None => {}
+        Some(None) => v.add("longUrl", "longUrl cannot be null"),
+        Some(Some(raw)) => {
+            patch.long_url = v.check("longUrl", LongUrl::parse(&raw, &settings.base_url))
+        }
+    }
+    if let Some(since) = body.valid_since {
+        patch.valid_since = optional_instant(&mut v, "validSince", since.as_deref());
+    }
+    if let Some(until) = body.valid_until {
+        patch.valid_until = optional_instant(&mut v, "validUntil", until.as_deref());
+    }
+    check_window(
+        &mut v,
+        patch.valid_since.flatten(),
+        patch.valid_until.flatten(),
+    );
+    match body.max_visits {
+        None => {}
+        Some(None) => patch.max_visits = Some(None),
+        Some(Some(n)) => patch.max_visits = v.check("maxVisits", max_visits(n)).map(Some),
+    }
+    match body.tags {
+        None => {}
+        Some(None) => v.add("tags", "tags must be a list (send [] to remove every tag)"),
+        Some(Some(tags)) => patch.tags = v.check("tags", Tag::parse_all(&tags)),
+    }
+    if let Some(raw) = body.title {
+        patch.title = v.check("title", title(raw));
+    }
+    patch.crawlable = required_flag(&mut v, "crawlable", body.crawlable);
+    patch.forward_query = required_flag(&mut v, "forwardQuery", body.forward_query);
+    check_device_urls(&mut v, body.device_long_urls.as_ref());
+    v.finish()?;
+    Ok(patch)
+}
+
+/// Refuses an edit whose resulting validity window (stored values overlaid with the patch) is
+/// empty, i.e. `validSince` after `validUntil`.
+pub(super) fn check_edited_window(
+    patch: &ShortUrlPatch,
+    stored_since: Option<DateTime<Utc>>,
+    stored_until: Option<DateTime<Utc>>,
+) -> Result<(), ApiError> {
+    let mut v = Violations::default();
+    check_window(
+        &mut v,
+        patch.valid_since.unwrap_or(stored_since),
+        patch.valid_until.unwrap_or(stored_until),
+    );
+    v.finish()
+}
+
+/// Whether a patch changes nothing (so the store need not be written).
+pub(super) fn is_empty(patch: &ShortUrlPatch) -> bool {
+    patch.long_url.is_none()
+        && patch.title.is_none()
+        && patch.valid_since.is_none()
+        && patch.valid_until.is_none()
+        && patch.max_visits.is_none()
+        && patch.tags.is_none()
+        && patch.crawlable.is_none()
+        && patch.forward_query.is_none()
+}
+
+/// Parses an ISO-8601 date-time that carries an offset (RFC 3339, or `+hhmm` offsets).
+pub(super) fn parse_instant(field: &str, raw: &str) -> Result<DateTime<Utc>, String> {
+    let raw = raw.trim();
+    DateTime::parse_from_rfc3339(raw)
+        .or_else(|_| DateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f%z"))
+        .map(|instant| instant.with_timezone(&Utc))
+        .map_err(|_| {
+            format!("{field} must be an ISO-8601 date-time with an offset, e.g. 2026-11-25T10:00:00+00:00")
+        })
+}
+
+/// Whether a `domain` value names our default domain: absent, empty, `DEFAULT`, or our host
+/// (with our port when the base URL has an explicit one).
+pub(super) fn is_own_domain(domain: Option<&str>, base: &Url) -> bool {
+    let Some(domain) = domain.map(str::trim).filter(|d| !d.is_empty()) else {
+        return true;
+    };
+    if domain == "DEFAULT" {
+        return true;
+    }
+    let host = base.host_str().unwrap_or_default();
+    let authority = base.port().map(|port| format!("{host}:{port}"));
+    domain.eq_ignore_ascii_case(host) || authority.is_some_and(|a| domain.eq_ignore_ascii_case(&a))
+}
+
+/// `None` when the field was absent; `Some(None)` for `null`; the instant when it parses.
+fn optional_instant(
+    v: &mut Violations,
+    field: &str,
+    raw: Option<&str>,
+) -> Option<Option<DateTime<Utc>>> {
+    match raw {
+        None => Some(None),
+        Some(raw) => v.check(field, parse_instant(field, raw)).map(Some),
+    }
+}
+
+fn check_window(v: &mut Violations, since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) {
+    if let (Some(since), Some(until)) = (since, until)
+        && since > until
+    {
+        v.add("validSince", "validSince must not be after validUntil");
+        v.add("validUntil", "validUntil must not be before validSince");
+    }
+}
+
+fn code_length(n: i64) -> Result<usize, String> {
+    usize::try_from(n)
+        .ok()
+        .filter(|len| (MIN_CODE_LEN..=MAX_SLUG_LEN).contains(len))
+        .ok_or_else(|| format!("shortCodeLength must be between {MIN_CODE_LEN} and {MAX_SLUG_LEN}"))
+}
+
+fn max_visits(n: i64) -> Result<i64, &'static str> {
+    if n >= 1 {
+        Ok(n)
+    } else {
+        Err("maxVisits must be at least 1")
+    }
+}
+
+/// A blank title is no title; a long one is refused.
+fn title(raw: Option<String>) -> Result<Option<String>, String> {
+    match raw {
+        Some(t) if t.chars().count() > MAX_TITLE_LEN => {
+            Err(format!("title must be at most {MAX_TITLE_LEN} characters"))
+        }
+        Some(t) if t.trim().is_empty() => Ok(None),
+        other => Ok(other),
+    }
+}
+
+fn required_flag(v: &mut Violations, field: &str, value: Option<Option<bool>>) -> Option<bool> {
+    match value {
+        Some(None) => {
+            v.add(field, format!("{field} cannot be null"));
+            None
+        }
+        other => other.flatten(),
+    }
+}
+
+/// Per-device URLs are a Shlink 3 feature we do not store; anything but nulls would be lost.
+fn check_device_urls(v: &mut Violations, value: Option<&Value>) {
+    let acceptable = match value {
+        None | Some(Value::Null) => true,
+        Some(Value::Object(map)) => map.values().all(Value::is_null),
+        Some(_) => false,
+    };
+    if !acceptable {
+        v.add(
+            "deviceLongUrls",
+            "device-specific long URLs are not supported",
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,176 @@
+//! `/short-urls`: create, list, read, edit and delete links (Shlink v3 contract).
+//!
+//! Every handler requires an API key; input is validated completely (see `input`) before the
+//! store is written, and edits and deletes drop the link from the redirect cache at once.
+
+mod dto;
+mod input;
+mod query;
+
+use axum::Json;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use self::dto::{CreateBody, EditBody, ShortUrlJson};
+use self::query::ListQuery;
+use super::AppState;
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiKey, ApiQuery};
+use super::pagination::{PageRequest, Paginated};
+use crate::links::ShortCode;
+use crate::links::service::{self, CreateLinkError};
+use crate::store::{Page, StoreError};
+
+/// `GET /short-urls` body.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShortUrlList {
+    short_urls: Paginated<ShortUrlJson>,
+}
+
+/// The optional `?domain=` of the single-link routes.
+#[derive(Debug, Deserialize)]
+pub struct DomainQuery {
+    domain: Option<String>,
+}
+
+/// Lists links, filtered, ordered and paginated.
+pub async fn list(
+    _key: ApiKey,
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Json<ShortUrlList>, ApiError> {
+    let plan = query::plan(query, &state.settings)?;
+    let page = if plan.foreign_domain {
+        Page {
+            items: Vec::new(),
+            total: 0,
+        }
+    } else {
+        state.store.list_short_urls(&plan.filter).await?
+    };
+    Ok(Json(ShortUrlList {
+        short_urls: paginate(page, plan.page, &state),
+    }))
+}
+
+/// Creates a link (or, with `findIfExists`, returns a matching one).
+pub async fn create(
+    _key: ApiKey,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<CreateBody>,
+) -> Result<Json<ShortUrlJson>, ApiError> {
+    let (draft, find_if_exists) = input::create_draft(body, &state.settings)?;
+    let link = service::create_link(state.store.as_ref(), &draft, find_if_exists).await?;
+    // A lookup of this code may have cached "no such link" moments ago.
+    state.redirects.invalidate(&link.short_code);
+    Ok(Json(ShortUrlJson::new(link, &state.settings)))
+}
+
+/// Reads one link.
+pub async fn get(
+    _key: ApiKey,
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    ApiQuery(query): ApiQuery<DomainQuery>,
+) -> Result<Json<ShortUrlJson>, ApiError> {
+    let code = addressed_code(path, &query, &state)?;
+    let link = state
+        .store
+        .find_short_url(&code)
+        .await?
+        .ok_or_else(|| not_found(&code))?;
+    Ok(Json(ShortUrlJson::new(link, &state.settings)))
+}
+
+/// Applies a partial edit; `null` clears a nullable field.
+pub async fn edit(
+    _key: ApiKey,
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    ApiQuery(query): ApiQuery<DomainQuery>,
+    ApiJson(body): ApiJson<EditBody>,
+) -> Result<Json<ShortUrlJson>, ApiError> {
+    let code = addressed_code(path, &query, &state)?;
+    let patch = input::edit_patch(body, &state.settings)?;
+    let stored = state
+        .store
+        .find_short_url(&code)
+        .await?
+        .ok_or_else(|| not_found(&code))?;
+    input::check_edited_window(&patch, stored.valid_since, stored.valid_until)?;
+    if input::is_empty(&patch) {
+        return Ok(Json(ShortUrlJson::new(stored, &state.settings)));
+    }
+    let updated = state
+        .store
+        .update_short_url(&code, &patch)
+        .await
+        .map_err(|err| missing_as_not_found(err, &code))?;
+    state.redirects.invalidate(code.as_str());
+    Ok(Json(ShortUrlJson::new(updated, &state.settings)))
+}
+
+/// Deletes a link; it stops redirecting at once.
+pub async fn delete(
+    _key: ApiKey,
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    ApiQuery(query): ApiQuery<DomainQuery>,
+) -> Result<StatusCode, ApiError> {
+    let code = addressed_code(path, &query, &state)?;
+    state
+        .store
+        .delete_short_url(&code)
+        .await
+        .map_err(|err| missing_as_not_found(err, &code))?;
+    state.redirects.invalidate(code.as_str());
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The code a single-link route addresses; one that cannot exist (bad characters, another
+/// domain) is simply not found.
+fn addressed_code(
+    path: Result<Path<String>, PathRejection>,
+    query: &DomainQuery,
+    state: &AppState,
+) -> Result<ShortCode, ApiError> {
+    let Path(raw) = path.map_err(|err| ApiError::invalid("shortCode", err.body_text()))?;
+    if !input::is_own_domain(query.domain.as_deref(), &state.settings.base_url) {
+        return Err(ApiError::ShortUrlNotFound(raw));
+    }
+    ShortCode::parse(&raw).map_err(|_| ApiError::ShortUrlNotFound(raw))
+}
+
+fn not_found(code: &ShortCode) -> ApiError {
+    ApiError::ShortUrlNotFound(code.as_str().to_owned())
+}
+
+fn missing_as_not_found(err: StoreError, code: &ShortCode) -> ApiError {
+    match err {
+        StoreError::NotFound => not_found(code),
+        other => other.into(),
+    }
+}
+
+fn paginate(
+    page: Page<crate::store::ShortUrl>,
+    request: PageRequest,
+    state: &AppState,
+) -> Paginated<ShortUrlJson> {
+    Paginated::from_page(page, request, |link| {
+        ShortUrlJson::new(link, &state.settings)
+    })
+}
+
+impl From<CreateLinkError> for ApiError {
+    fn from(err: CreateLinkError) -> Self {
+        match err {
+            CreateLinkError::SlugTaken(slug) => Self::NonUniqueSlug(slug),
+            CreateLinkError::Store(store) => store.into(),
+            exhausted @ CreateLinkError::CodesExhausted(_) => Self::Internal(exhausted.into()),
+        }
+    }
+}

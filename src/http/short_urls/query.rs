@@ -1,0 +1,221 @@
+//! The `GET /short-urls` query string and its translation into a store filter.
+
+use serde::Deserialize;
+
+use super::input::{Violations, is_own_domain, parse_instant};
+use crate::http::HttpSettings;
+use crate::http::error::ApiError;
+use crate::http::pagination::PageRequest;
+use crate::store::{Direction, ShortUrlFilter, ShortUrlOrder, TagsMode};
+
+/// Links per page when the client does not say (Shlink's default).
+const DEFAULT_ITEMS_PER_PAGE: u32 = 10;
+
+/// The list parameters as sent; repeated `tags[]` keys collect into a list.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListQuery {
+    page: Option<i64>,
+    items_per_page: Option<i64>,
+    search_term: Option<String>,
+    #[serde(rename = "tags[]", default)]
+    tags: Vec<String>,
+    tags_mode: Option<ModeParam>,
+    #[serde(rename = "excludeTags[]", default)]
+    exclude_tags: Vec<String>,
+    order_by: Option<String>,
+    start_date: Option<String>,
+    end_date: Option<String>,
+    exclude_max_visits_reached: Option<bool>,
+    exclude_past_valid_until: Option<bool>,
+    domain: Option<String>,
+    api_key_name: Option<String>,
+}
+
+/// `tagsMode`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum ModeParam {
+    Any,
+    All,
+}
+
+/// What to ask the store for.
+#[derive(Debug)]
+pub(super) struct ListPlan {
+    /// The store filter, page included.
+    pub filter: ShortUrlFilter,
+    /// The page as the envelope reports it.
+    pub page: PageRequest,
+    /// The client asked for another domain's links; we have none, so the answer is empty.
+    pub foreign_domain: bool,
+}
+
+/// Validates the query; unsupported filters are refused rather than silently ignored.
+pub(super) fn plan(query: ListQuery, settings: &HttpSettings) -> Result<ListPlan, ApiError> {
+    let page = PageRequest::from_params(
+        query.page,
+        query.items_per_page,
+        Some(DEFAULT_ITEMS_PER_PAGE),
+    )?;
+    let mut v = Violations::default();
+    let order_by = query
+        .order_by
+        .filter(|o| !o.trim().is_empty())
+        .and_then(|raw| v.check("orderBy", order(&raw)));
+    let mut date = |field: &str, raw: Option<String>| {
+        raw.filter(|d| !d.trim().is_empty())
+            .and_then(|d| v.check(field, parse_instant(field, &d)))
+    };
+    let start_date = date("startDate", query.start_date);
+    let end_date = date("endDate", query.end_date);
+    if query.exclude_tags.iter().any(|t| !t.trim().is_empty()) {
+        v.add("excludeTags[]", "excluding tags is not supported");
+    }
+    if query.api_key_name.is_some_and(|n| !n.trim().is_empty()) {
+        v.add("apiKeyName", "filtering by API key is not supported");
+    }
+    v.finish()?;
+    let filter = ShortUrlFilter {
+        page: page.page,
+        items_per_page: page.items_per_page,
+        search_term: query
+            .search_term
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty()),
+        tags: query
+            .tags
+            .iter()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect(),
+        tags_mode: match query.tags_mode {
+            Some(ModeParam::All) => TagsMode::All,
+            Some(ModeParam::Any) | None => TagsMode::Any,
+        },
+        order_by,
+        start_date,
+        end_date,
+        exclude_max_visits_reached: query.exclude_max_visits_reached.unwrap_or(false),
+        exclude_past_valid_until: query.exclude_past_valid_until.unwrap_or(false),
+    };
+    Ok(ListPlan {
+        filter,
+        page,
+        foreign_domain: !is_own_domain(query.domain.as_deref(), &settings.base_url),
+    })
+}
+
+/// Parses `field-ASC` / `field-DESC` (a bare field sorts ascending, as in Shlink).
+fn order(raw: &str) -> Result<(ShortUrlOrder, Direction), String> {
+    let (field, dir) = raw.trim().split_once('-').unwrap_or((raw.trim(), "ASC"));
+    let field = match field {
+        "longUrl" => ShortUrlOrder::LongUrl,
+        "shortCode" => ShortUrlOrder::ShortCode,
+        "dateCreated" => ShortUrlOrder::DateCreated,
+        "title" => ShortUrlOrder::Title,
+        "visits" => ShortUrlOrder::Visits,
+        "nonBotVisits" => ShortUrlOrder::NonBotVisits,
+        _ => return Err(format!("orderBy cannot sort by {field:?}")),
+    };
+    let dir = match dir.to_ascii_uppercase().as_str() {
+        "ASC" => Direction::Asc,
+        "DESC" => Direction::Desc,
+        _ => {
+            return Err(format!(
+                "orderBy direction must be ASC or DESC, not {dir:?}"
+            ));
+        }
+    };
+    Ok((field, dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::RedirectStatus;
+    use url::Url;
+
+    fn settings() -> HttpSettings {
+        HttpSettings {
+            base_url: Url::parse("https://s.example/").unwrap(),
+            redirect_status: "302".parse::<RedirectStatus>().unwrap(),
+        }
+    }
+
+    fn parse(query: &str) -> Result<ListPlan, ApiError> {
+        let raw: ListQuery = serde_html_form::from_str(query).unwrap();
+        plan(raw, &settings())
+    }
+
+    fn refused(query: &str) -> Vec<String> {
+        match parse(query) {
+            Err(ApiError::InvalidData { elements, .. }) => elements,
+            other => panic!("{query}: expected invalid-data, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_match_shlink() {
+        let plan = parse("").unwrap();
+        assert_eq!(plan.filter.page, 1);
+        assert_eq!(plan.filter.items_per_page, Some(DEFAULT_ITEMS_PER_PAGE));
+        assert_eq!(plan.filter.order_by, None);
+        assert_eq!(plan.filter.tags_mode, TagsMode::Any);
+        assert!(!plan.foreign_domain);
+    }
+
+    #[test]
+    fn every_filter_is_carried_over() {
+        let plan = parse(
+            "page=2&itemsPerPage=3&searchTerm=%20foo%20&tags[]=a&tags[]=b&tagsMode=all\
+             &orderBy=visits-DESC&startDate=2026-01-01T00:00:00%2B02:00&endDate=2026-02-01T00:00:00Z\
+             &excludeMaxVisitsReached=true&excludePastValidUntil=true&domain=s.example",
+        )
+        .unwrap();
+        let f = plan.filter;
+        assert_eq!((f.page, f.items_per_page), (2, Some(3)));
+        assert_eq!(f.search_term.as_deref(), Some("foo"));
+        assert_eq!(f.tags, vec!["a", "b"]);
+        assert_eq!(f.tags_mode, TagsMode::All);
+        assert_eq!(f.order_by, Some((ShortUrlOrder::Visits, Direction::Desc)));
+        assert_eq!(
+            f.start_date.unwrap().to_rfc3339(),
+            "2025-12-31T22:00:00+00:00"
+        );
+        assert!(f.end_date.is_some());
+        assert!(f.exclude_max_visits_reached && f.exclude_past_valid_until);
+        assert!(!plan.foreign_domain);
+    }
+
+    #[test]
+    fn unsupported_or_malformed_filters_are_refused() {
+        assert_eq!(refused("orderBy=color-ASC"), vec!["orderBy"]);
+        assert_eq!(refused("orderBy=title-UP"), vec!["orderBy"]);
+        assert_eq!(
+            refused("startDate=yesterday&endDate=2026-13-01T00:00:00Z"),
+            vec!["startDate", "endDate"]
+        );
+        assert_eq!(refused("excludeTags[]=x"), vec!["excludeTags[]"]);
+        assert_eq!(refused("apiKeyName=other"), vec!["apiKeyName"]);
+        assert!(parse("page=0").is_err());
+    }
+
+    #[test]
+    fn other_domains_have_no_links() {
+        assert!(parse("domain=elsewhere.example").unwrap().foreign_domain);
+        assert!(!parse("domain=DEFAULT").unwrap().foreign_domain);
+    }
+
+    #[test]
+    fn bare_order_field_sorts_ascending() {
+        assert_eq!(
+            order("shortCode").unwrap(),
+            (ShortUrlOrder::ShortCode, Direction::Asc)
+        );
+        assert_eq!(
+            order("dateCreated-desc").unwrap(),
+            (ShortUrlOrder::DateCreated, Direction::Desc)
+        );
+    }
+}

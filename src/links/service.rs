@@ -1,0 +1,147 @@
+//! Creating links: choosing the code (a custom slug, or a generated code retried on collision)
+//! and Shlink's `findIfExists`, which returns a matching existing link instead of a new one.
+
+use chrono::{DateTime, Utc};
+
+use super::{LongUrl, ShortCode, Tag};
+use crate::store::{LinkStore, NewShortUrl, ShortUrl, StoreError};
+
+/// Generated codes tried before giving up; with 49^5 codes a second collision is already rare.
+const MAX_GENERATION_ATTEMPTS: usize = 5;
+
+/// Where a new link's code comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeChoice {
+    /// The client's slug; a collision is the client's error.
+    Custom(ShortCode),
+    /// A random code of this many characters; a collision is retried with a fresh code.
+    Generated(usize),
+}
+
+/// A validated link to create, everything decided except a generated code.
+#[derive(Debug, Clone)]
+pub struct LinkDraft {
+    /// How the code is chosen.
+    pub code: CodeChoice,
+    /// The destination.
+    pub long_url: LongUrl,
+    /// Optional title.
+    pub title: Option<String>,
+    /// Start of validity.
+    pub valid_since: Option<DateTime<Utc>>,
+    /// End of validity.
+    pub valid_until: Option<DateTime<Utc>>,
+    /// Visit cap.
+    pub max_visits: Option<i64>,
+    /// robots.txt flag.
+    pub crawlable: bool,
+    /// Query forwarding flag.
+    pub forward_query: bool,
+    /// Tags to attach.
+    pub tags: Vec<Tag>,
+}
+
+/// Why a link could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateLinkError {
+    /// The custom slug belongs to another link.
+    #[error("custom slug {0} is already in use")]
+    SlugTaken(String),
+    /// Every generated code collided (the code space for this length is nearly full).
+    #[error("no free short code of length {0} found in {MAX_GENERATION_ATTEMPTS} attempts")]
+    CodesExhausted(usize),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Creates the link described by `draft`; with `find_if_exists`, first looks for the newest link
+/// matching it (see [`matches`]) and returns that one instead.
+pub async fn create_link(
+    store: &dyn LinkStore,
+    draft: &LinkDraft,
+    find_if_exists: bool,
+) -> Result<ShortUrl, CreateLinkError> {
+    if find_if_exists {
+        let candidates = store.find_by_long_url(draft.long_url.as_str()).await?;
+        if let Some(existing) = candidates.into_iter().find(|link| matches(link, draft)) {
+            return Ok(existing);
+        }
+    }
+    match &draft.code {
+        CodeChoice::Custom(slug) => match store.create_short_url(&new_link(draft, slug)).await {
+            Err(StoreError::DuplicateShortCode(_)) => {
+                Err(CreateLinkError::SlugTaken(slug.as_str().to_owned()))
+            }
+            other => Ok(other?),
+        },
+        CodeChoice::Generated(length) => {
+            for _ in 0..MAX_GENERATION_ATTEMPTS {
+                let code = ShortCode::generate(*length);
+                match store.create_short_url(&new_link(draft, &code)).await {
+                    Err(StoreError::DuplicateShortCode(taken)) => {
+                        tracing::debug!(code = %taken, "generated short code collided; retrying");
+                    }
+                    other => return Ok(other?),
+                }
+            }
+            Err(CreateLinkError::CodesExhausted(*length))
+        }
+    }
+}
+
+/// Shlink's `findIfExists` match: the long URL (already selected by the caller) plus every
+/// parameter the client gave among custom slug, validSince, validUntil, maxVisits and tags
+/// (tags as an exact set). Parameters the client left out do not constrain the match.
+fn matches(link: &ShortUrl, draft: &LinkDraft) -> bool {
+    if let CodeChoice::Custom(slug) = &draft.code
+        && link.short_code != slug.as_str()
+    {
+        return false;
+    }
+    if !same_instant_if_given(draft.valid_since, link.valid_since)
+        || !same_instant_if_given(draft.valid_until, link.valid_until)
+    {
+        return false;
+    }
+    if draft.max_visits.is_some() && draft.max_visits != link.max_visits {
+        return false;
+    }
+    if draft.tags.is_empty() {
+        return true;
+    }
+    let mut wanted: Vec<&str> = draft.tags.iter().map(Tag::as_str).collect();
+    let mut have: Vec<&str> = link.tags.iter().map(String::as_str).collect();
+    wanted.sort_unstable();
+    have.sort_unstable();
+    have.dedup();
+    wanted == have
+}
+
+/// Equal to the millisecond (the coarsest precision a backend stores), or nothing was asked.
+fn same_instant_if_given(wanted: Option<DateTime<Utc>>, have: Option<DateTime<Utc>>) -> bool {
+    match wanted {
+        None => true,
+        Some(wanted) => {
+            have.is_some_and(|have| have.timestamp_millis() == wanted.timestamp_millis())
+        }
+    }
+}
+
+/// The insert for `draft` under `code`.
+fn new_link(draft: &LinkDraft, code: &ShortCode) -> NewShortUrl {
+    NewShortUrl {
+        short_code: code.clone(),
+        long_url: draft.long_url.clone(),
+        title: draft.title.clone(),
+        valid_since: draft.valid_since,
+        valid_until: draft.valid_until,
+        max_visits: draft.max_visits,
+        crawlable: draft.crawlable,
+        forward_query: draft.forward_query,
+        tags: draft.tags.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

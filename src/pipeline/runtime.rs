@@ -1,0 +1,73 @@
+//! Starting and stopping the pipeline's tasks: the outbox writer, the workers, the geo reloader.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::enrich::{Enricher, GeoIp};
+use super::metrics::PipelineMetrics;
+use super::retry::Backoff;
+use super::worker::{Worker, WorkerSettings};
+use crate::config::PipelineArgs;
+use crate::store::Store;
+
+/// Pause of an idle worker before it looks at the outbox again.
+const IDLE_PAUSE: Duration = Duration::from_millis(50);
+/// How often the geo-IP file is checked for changes.
+const GEO_RELOAD_EVERY: Duration = Duration::from_secs(30);
+
+/// Running workers (and the geo reloader), stopped together.
+pub struct Workers {
+    tasks: Vec<JoinHandle<()>>,
+    stop: CancellationToken,
+}
+
+impl Workers {
+    /// Builds the enricher and spawns `--workers` workers over `store`.
+    pub fn spawn(store: &Arc<dyn Store>, args: &PipelineArgs, metrics: &PipelineMetrics) -> Self {
+        let stop = CancellationToken::new();
+        let count = args.workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+        });
+        let mut tasks = Vec::with_capacity(count + 1);
+        if count > 0 {
+            let geo = Arc::new(GeoIp::open(args.geoip_db.clone()));
+            tasks.push(Arc::clone(&geo).spawn_reloader(GEO_RELOAD_EVERY, stop.clone()));
+            let enricher = Arc::new(Enricher::new(geo, args.anonymize_ip));
+            let settings = WorkerSettings {
+                batch_size: args.worker_batch.max(1),
+                lease: args.lease,
+                idle_pause: IDLE_PAUSE,
+                backoff: Backoff {
+                    base: args.retry_base,
+                    cap: args.retry_cap,
+                    max_attempts: args.retry_attempts.max(1),
+                },
+            };
+            for _ in 0..count {
+                let worker = Worker::new(
+                    Arc::clone(store),
+                    Arc::clone(&enricher),
+                    settings.clone(),
+                    metrics.clone(),
+                );
+                tasks.push(tokio::spawn(worker.run(stop.clone())));
+            }
+        }
+        tracing::info!(workers = count, "click workers started");
+        Self { tasks, stop }
+    }
+
+    /// Lets each worker finish the batch in hand, then waits for all of them.
+    pub async fn stop(self) {
+        self.stop.cancel();
+        for task in self.tasks {
+            if let Err(err) = task.await {
+                tracing::error!(error = %err, "a pipeline task failed");
+            }
+        }
+        tracing::info!("click workers stopped");
+    }
+}

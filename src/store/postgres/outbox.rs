@@ -1,0 +1,198 @@
+//! The click outbox in Postgres: array-bound batch statements, `FOR UPDATE SKIP LOCKED` claims,
+//! fenced completion. Several app instances and worker processes can share it.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{PgStore, completion::complete_batch};
+use crate::store::{
+    ClaimRef, ClaimedEvent, ClickStore, Completion, CompletionOutcome, DeadLetter,
+    DeadLetterSelection, OutboxEntry, OutboxStats, StoreResult,
+};
+
+#[async_trait]
+impl ClickStore for PgStore {
+    async fn enqueue_clicks(&self, entries: &[OutboxEntry]) -> StoreResult<()> {
+        let ids: Vec<Uuid> = entries.iter().map(|e| e.message_id).collect();
+        let payloads: Vec<&str> = entries.iter().map(|e| e.payload.as_str()).collect();
+        let times: Vec<DateTime<Utc>> = entries.iter().map(|e| e.enqueued_at).collect();
+        sqlx::query(
+            "INSERT INTO click_outbox (message_id, payload, enqueued_at, available_at)
+             SELECT m, p, t, t FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[]) AS e(m, p, t)
+             ON CONFLICT (message_id) DO NOTHING",
+        )
+        .bind(&ids)
+        .bind(&payloads)
+        .bind(&times)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn claim_clicks(&self, limit: u32, lease: Duration) -> StoreResult<Vec<ClaimedEvent>> {
+        let rows: Vec<(i64, Uuid, i32, String, DateTime<Utc>)> = sqlx::query_as(
+            "WITH picked AS (
+                 SELECT id FROM click_outbox
+                 WHERE available_at <= now() AND (lease_until IS NULL OR lease_until < now())
+                 ORDER BY id LIMIT $1
+                 FOR UPDATE SKIP LOCKED)
+             UPDATE click_outbox o
+             SET attempts = o.attempts + 1, lease_until = now() + $2 * interval '1 second'
+             FROM picked WHERE o.id = picked.id
+             RETURNING o.id, o.message_id, o.attempts, o.payload, o.enqueued_at",
+        )
+        .bind(i64::from(limit))
+        .bind(lease.as_secs_f64())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut claimed: Vec<ClaimedEvent> = rows
+            .into_iter()
+            .map(|(id, message_id, attempt, payload, enqueued_at)| ClaimedEvent {
+                claim: ClaimRef { id, attempt },
+                message_id,
+                payload,
+                enqueued_at,
+            })
+            .collect();
+        claimed.sort_by_key(|event| event.claim.id);
+        Ok(claimed)
+    }
+
+    async fn complete_clicks(&self, done: &[Completion]) -> StoreResult<Vec<CompletionOutcome>> {
+        if done.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.pool.begin().await?;
+        let outcomes = complete_batch(&mut tx, done).await?;
+        let mut counters: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+        for (completion, outcome) in done.iter().zip(&outcomes) {
+            if *outcome == CompletionOutcome::Inserted
+                && let Some(link) = completion.click.short_url_id
+            {
+                let entry = counters.entry(link).or_default();
+                entry.0 += 1;
+                entry.1 += i64::from(completion.click.potential_bot);
+            }
+        }
+        if !counters.is_empty() {
+            let links: Vec<i64> = counters.keys().copied().collect();
+            let totals: Vec<i64> = counters.values().map(|c| c.0).collect();
+            let bots: Vec<i64> = counters.values().map(|c| c.1).collect();
+            // Lock the counter rows in id order first: concurrent workers then never deadlock.
+            sqlx::query("SELECT id FROM short_urls WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE")
+                .bind(&links)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE short_urls s
+                 SET visits_total = s.visits_total + c.n, visits_bots = s.visits_bots + c.b
+                 FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[]) AS c(id, n, b)
+                 WHERE s.id = c.id",
+            )
+            .bind(&links)
+            .bind(&totals)
+            .bind(&bots)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    async fn retry_click(
+        &self,
+        claim: ClaimRef,
+        available_at: DateTime<Utc>,
+        error: &str,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE click_outbox SET lease_until = NULL, available_at = $1, last_error = $2
+             WHERE id = $3 AND attempts = $4",
+        )
+        .bind(available_at)
+        .bind(error)
+        .bind(claim.id)
+        .bind(claim.attempt)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn dead_letter_click(
+        &self,
+        claim: ClaimRef,
+        reason: &str,
+        error: &str,
+    ) -> StoreResult<bool> {
+        let moved: Option<(i64,)> = sqlx::query_as(
+            "WITH gone AS (
+                 DELETE FROM click_outbox WHERE id = $1 AND attempts = $2
+                 RETURNING message_id, payload, attempts, enqueued_at)
+             INSERT INTO dead_letters
+                 (message_id, payload, reason, last_error, attempts, enqueued_at, failed_at)
+             SELECT message_id, payload, $3, $4, attempts, enqueued_at, now() FROM gone
+             ON CONFLICT (message_id) DO UPDATE SET
+                 payload = excluded.payload, reason = excluded.reason,
+                 last_error = excluded.last_error, attempts = excluded.attempts,
+                 failed_at = excluded.failed_at
+             RETURNING id",
+        )
+        .bind(claim.id)
+        .bind(claim.attempt)
+        .bind(reason)
+        .bind(error)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(moved.is_some())
+    }
+
+    async fn release_clicks(&self, claims: &[ClaimRef]) -> StoreResult<()> {
+        let ids: Vec<i64> = claims.iter().map(|c| c.id).collect();
+        let attempts: Vec<i32> = claims.iter().map(|c| c.attempt).collect();
+        sqlx::query(
+            "UPDATE click_outbox o SET lease_until = NULL, attempts = o.attempts - 1
+             FROM UNNEST($1::bigint[], $2::int[]) AS c(id, attempt)
+             WHERE o.id = c.id AND o.attempts = c.attempt",
+        )
+        .bind(&ids)
+        .bind(&attempts)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn outbox_stats(&self) -> StoreResult<OutboxStats> {
+        let (backlog, dead_letters, oldest): (i64, i64, Option<DateTime<Utc>>) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM click_outbox),
+                    (SELECT COUNT(*) FROM dead_letters),
+                    (SELECT enqueued_at FROM click_outbox ORDER BY id LIMIT 1)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(OutboxStats {
+            backlog,
+            oldest_enqueued_at: oldest,
+            dead_letters,
+        })
+    }
+
+    async fn list_dead_letters(&self, limit: u32, offset: u32) -> StoreResult<Vec<DeadLetter>> {
+        super::dead_letters::list(&self.pool, limit, offset).await
+    }
+
+    async fn find_dead_letter(&self, id: i64) -> StoreResult<Option<DeadLetter>> {
+        super::dead_letters::find(&self.pool, id).await
+    }
+
+    async fn replay_dead_letters(&self, which: &DeadLetterSelection) -> StoreResult<u64> {
+        super::dead_letters::replay(&self.pool, which).await
+    }
+
+    async fn purge_dead_letters(&self, which: &DeadLetterSelection) -> StoreResult<u64> {
+        super::dead_letters::purge(&self.pool, which).await
+    }
+}
