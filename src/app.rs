@@ -150,12 +150,15 @@ impl Application {
     }
 }
 
-/// JSON logs when `LINKPULSE_LOG_FORMAT=json`, human-readable otherwise; `RUST_LOG` filters.
+/// Logs go to stderr (stdout is for command output): JSON when `LINKPULSE_LOG_FORMAT=json`,
+/// human-readable otherwise; `RUST_LOG` filters.
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let result = if std::env::var("LINKPULSE_LOG_FORMAT").is_ok_and(|f| f == "json") {
         builder.json().try_init()
     } else {

@@ -70,7 +70,12 @@ pub struct ServeArgs {
 
     /// When a redirect is answered: `immediate` (at once; a kill -9 can lose at most the
     /// clicks still in the buffer) or `commit` (after the click is durably in the outbox).
-    #[arg(long, env = "LINKPULSE_CLICK_ACK", value_enum, default_value = "immediate")]
+    #[arg(
+        long,
+        env = "LINKPULSE_CLICK_ACK",
+        value_enum,
+        default_value = "immediate"
+    )]
     pub click_ack: AckMode,
 
     /// In `commit` mode, answer anyway after this long (e.g. database down); the click stays

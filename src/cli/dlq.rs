@@ -42,7 +42,9 @@ pub async fn run(store: &dyn Store, command: DlqCommand) -> anyhow::Result<()> {
             let spinner = ProgressBar::new_spinner().with_message("replaying dead letters");
             let replayed = store.replay_dead_letters(&to_selection(selection)).await?;
             spinner.finish_and_clear();
-            println!("{replayed} dead letter(s) put back in the outbox (original message ids kept).");
+            println!(
+                "{replayed} dead letter(s) put back in the outbox (original message ids kept)."
+            );
         }
         DlqCommand::Purge(selection) => {
             let purged = store.purge_dead_letters(&to_selection(selection)).await?;

@@ -41,7 +41,10 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-async fn pipeline_status(_: ApiKey, State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn pipeline_status(
+    _: ApiKey,
+    State(state): State<AppState>,
+) -> Result<Json<Value>, ApiError> {
     let stats = state.store.outbox_stats().await?;
     let oldest_age_seconds = stats
         .oldest_enqueued_at
@@ -88,10 +91,11 @@ impl From<DeadLetter> for DeadLetterView {
             reason: letter.reason,
             last_error: letter.last_error,
             attempts: letter.attempts,
-            enqueued_at: letter.enqueued_at.to_rfc3339_opts(SecondsFormat::Secs, false),
+            enqueued_at: letter
+                .enqueued_at
+                .to_rfc3339_opts(SecondsFormat::Secs, false),
             failed_at: letter.failed_at.to_rfc3339_opts(SecondsFormat::Secs, false),
-            payload: serde_json::from_str(&letter.payload)
-                .unwrap_or(Value::String(letter.payload)),
+            payload: serde_json::from_str(&letter.payload).unwrap_or(Value::String(letter.payload)),
         }
     }
 }
@@ -116,7 +120,10 @@ async fn show_dead_letter(
 ) -> Result<Json<DeadLetterView>, ApiError> {
     match state.store.find_dead_letter(id).await? {
         Some(letter) => Ok(Json(letter.into())),
-        None => Err(ApiError::invalid("id", format!("no dead letter with id {id}"))),
+        None => Err(ApiError::invalid(
+            "id",
+            format!("no dead letter with id {id}"),
+        )),
     }
 }
 

@@ -96,7 +96,7 @@ fn form_urlencoded_parse(query: &str) -> url::form_urlencoded::Parse<'_> {
 
 /// The offending field: the serde path when there is one, else the name in "missing field `x`".
 fn field_name(path: &str, message: &str) -> String {
-    if path != "." && !path.is_empty() {
+    if path != "." && !path.is_empty() && !path.starts_with('?') {
         return path.split('.').next().unwrap_or(path).to_owned();
     }
     message
@@ -115,5 +115,6 @@ mod tests {
         assert_eq!(field_name("tags[0]", "invalid type"), "tags[0]");
         assert_eq!(field_name(".", "missing field `longUrl`"), "longUrl");
         assert_eq!(field_name(".", "EOF while parsing"), "body");
+        assert_eq!(field_name("?", "EOF while parsing an object"), "body");
     }
 }

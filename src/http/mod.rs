@@ -12,6 +12,7 @@ mod router;
 mod short_urls;
 mod tags;
 mod visit;
+mod visits;
 
 use std::sync::Arc;
 

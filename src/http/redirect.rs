@@ -56,7 +56,10 @@ pub async fn follow(
     record(&state, facts).await;
     let response = (
         state.settings.redirect_status.code(),
-        [(header::LOCATION, location_header), (header::CACHE_CONTROL, NO_STORE)],
+        [
+            (header::LOCATION, location_header),
+            (header::CACHE_CONTROL, NO_STORE),
+        ],
     )
         .into_response();
     state

@@ -6,7 +6,7 @@ use axum::routing::{any, get};
 use tower_http::trace::TraceLayer;
 
 use super::error::ApiError;
-use super::{AppState, admin, domains, health, redirect, short_urls, tags};
+use super::{AppState, admin, domains, health, redirect, short_urls, tags, visits};
 
 /// Largest accepted request body; larger ones get 413.
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -58,13 +58,19 @@ fn rest_api() -> Router<AppState> {
             "/short-urls/{short_code}/redirect-rules",
             any(not_implemented),
         )
-        .route("/short-urls/{short_code}/visits", any(not_implemented))
-        .route("/tags/{tag}/visits", any(not_implemented))
+        .route(
+            "/short-urls/{short_code}/visits",
+            get(visits::link_visits).delete(visits::delete_link_visits),
+        )
+        .route("/tags/{tag}/visits", get(visits::tag_visits))
         .route("/domains/{domain}/visits", any(not_implemented))
         .route("/domains/redirects", any(not_implemented))
-        .route("/visits", any(not_implemented))
-        .route("/visits/orphan", any(not_implemented))
-        .route("/visits/non-orphan", any(not_implemented))
+        .route("/visits", get(visits::overview))
+        .route(
+            "/visits/orphan",
+            get(visits::orphan_visits).delete(visits::delete_orphan_visits),
+        )
+        .route("/visits/non-orphan", get(visits::non_orphan_visits))
         .route("/mercure-info", any(not_implemented))
         .fallback(api_not_found)
 }

@@ -1,7 +1,5 @@
-//! The click pipeline: everything between "a redirect happened" and "a visit row is stored".
-//!
-//! These modules are pure building blocks (no database): retry policy, client-IP resolution
-//! behind proxies, and visit enrichment (geo, user agent, bot detection, IP anonymization).
+//! The click pipeline: everything between "a redirect happened" and "a visit row is stored"
+//! (client-IP resolution, enrichment, queueing with retries, writing).
 
 pub mod client_ip;
 pub mod enrich;

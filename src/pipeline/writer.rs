@@ -13,7 +13,8 @@ use super::event::ClickEvent;
 use super::metrics::PipelineMetrics;
 use crate::store::{OutboxEntry, Store};
 
-/// Most events committed in one transaction.
+/// Most events committed in one transaction (never more than the buffer holds, so a `kill -9`
+/// loses at most twice the buffer: what waits in it plus the batch being committed).
 const MAX_BATCH: usize = 4096;
 /// First pause after a failed commit; doubles up to `MAX_RETRY_PAUSE`.
 const FIRST_RETRY_PAUSE: Duration = Duration::from_millis(10);
@@ -54,7 +55,8 @@ impl ClickRecorder {
         metrics: PipelineMetrics,
     ) -> (Self, JoinHandle<()>) {
         let (sender, receiver) = mpsc::channel(capacity.max(1));
-        let task = tokio::spawn(run_writer(store, receiver, metrics.clone()));
+        let max_batch = MAX_BATCH.min(capacity.max(1));
+        let task = tokio::spawn(run_writer(store, receiver, max_batch, metrics.clone()));
         let recorder = Self {
             sender,
             mode,
@@ -99,10 +101,11 @@ impl ClickRecorder {
 async fn run_writer(
     store: Arc<dyn Store>,
     mut receiver: mpsc::Receiver<Envelope>,
+    max_batch: usize,
     metrics: PipelineMetrics,
 ) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    let mut batch = Vec::with_capacity(max_batch);
+    while receiver.recv_many(&mut batch, max_batch).await > 0 {
         let now = Utc::now();
         let entries: Vec<OutboxEntry> = batch
             .iter()

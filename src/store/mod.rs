@@ -7,6 +7,7 @@ mod click_models;
 mod models;
 pub mod postgres;
 pub mod sqlite;
+mod visit_models;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use chrono::{DateTime, Utc};
 
 pub use click_models::*;
 pub use models::*;
+pub use visit_models::*;
 
 use crate::links::{RedirectTarget, ShortCode};
 
@@ -115,8 +117,12 @@ pub trait ClickStore: Send + Sync {
         error: &str,
     ) -> StoreResult<bool>;
     /// Moves a claimed row to the dead letters with the reason; false if the claim was taken over.
-    async fn dead_letter_click(&self, claim: ClaimRef, reason: &str, error: &str)
-    -> StoreResult<bool>;
+    async fn dead_letter_click(
+        &self,
+        claim: ClaimRef,
+        reason: &str,
+        error: &str,
+    ) -> StoreResult<bool>;
     /// Gives claims back without counting the attempt (graceful shutdown).
     async fn release_clicks(&self, claims: &[ClaimRef]) -> StoreResult<()>;
     /// Backlog, oldest age and dead-letter count.
@@ -131,9 +137,27 @@ pub trait ClickStore: Send + Sync {
     async fn purge_dead_letters(&self, which: &DeadLetterSelection) -> StoreResult<u64>;
 }
 
+/// Stored visits for the Shlink visits API: listings, totals, deletion.
+#[async_trait]
+pub trait VisitStore: Send + Sync {
+    /// Visits in `scope` matching `filter`, newest first; `NotFound` for an unknown link or tag.
+    async fn list_visits(
+        &self,
+        scope: &VisitScope,
+        filter: &VisitFilter,
+    ) -> StoreResult<Page<Visit>>;
+    /// Totals: link visits from the links' counters, orphan visits counted (no full scan).
+    async fn visits_overview(&self) -> StoreResult<VisitsOverview>;
+    /// Deletes a link's visits and zeroes its counters in one transaction; returns how many.
+    /// `NotFound` when the code does not exist.
+    async fn delete_link_visits(&self, code: &ShortCode) -> StoreResult<u64>;
+    /// Deletes every orphan visit; returns how many.
+    async fn delete_orphan_visits(&self) -> StoreResult<u64>;
+}
+
 /// The whole persistence surface the application depends on.
 #[async_trait]
-pub trait Store: LinkStore + TagStore + ApiKeyStore + ClickStore {
+pub trait Store: LinkStore + TagStore + ApiKeyStore + ClickStore + VisitStore {
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
     /// A trivial round trip, for the health check.

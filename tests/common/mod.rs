@@ -210,3 +210,73 @@ pub async fn assert_problem(response: Response, status: u16, kind: &str) -> Valu
     assert_eq!(body["status"], status);
     body
 }
+
+/// Worker settings for tests: small batches, a short lease, and millisecond retries.
+pub fn test_worker_settings() -> linkpulse::pipeline::worker::WorkerSettings {
+    use std::time::Duration;
+    linkpulse::pipeline::worker::WorkerSettings {
+        batch_size: 64,
+        lease: Duration::from_secs(30),
+        idle_pause: Duration::from_millis(10),
+        backoff: linkpulse::pipeline::retry::Backoff {
+            base: Duration::from_millis(20),
+            cap: Duration::from_secs(1),
+            max_attempts: 5,
+        },
+    }
+}
+
+/// A worker over `store` without a geo database, with its own metrics.
+pub fn test_worker(
+    store: Arc<dyn Store>,
+    settings: linkpulse::pipeline::worker::WorkerSettings,
+) -> linkpulse::pipeline::worker::Worker {
+    use linkpulse::pipeline::enrich::{Enricher, GeoIp};
+    let enricher = Arc::new(Enricher::new(Arc::new(GeoIp::open(None)), true));
+    linkpulse::pipeline::worker::Worker::new(
+        store,
+        enricher,
+        settings,
+        linkpulse::pipeline::metrics::PipelineMetrics::new(),
+    )
+}
+
+impl TestApp {
+    /// Processes the outbox until nothing is claimable (start the app with `--workers 0`).
+    pub async fn drain(&self) {
+        let worker = test_worker(Arc::clone(&self.store), test_worker_settings());
+        while worker.try_execute_batch().await.expect("worker batch") > 0 {}
+    }
+}
+
+impl TestApp {
+    /// Runs a statement straight on the test database (fault injection, raw checks).
+    pub async fn execute_sql(&self, sql: &'static str) {
+        if self.database_url.starts_with("sqlite:") {
+            let pool = sqlx::SqlitePool::connect(&self.database_url)
+                .await
+                .expect("sqlite");
+            sqlx::raw_sql(sql).execute(&pool).await.expect("sql");
+        } else {
+            let pool = sqlx::PgPool::connect(&self.database_url)
+                .await
+                .expect("postgres");
+            sqlx::raw_sql(sql).execute(&pool).await.expect("sql");
+        }
+    }
+
+    /// A single integer from portable SQL such as `SELECT COUNT(*) FROM clicks`.
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        if self.database_url.starts_with("sqlite:") {
+            let pool = sqlx::SqlitePool::connect(&self.database_url)
+                .await
+                .expect("sqlite");
+            sqlx::query_scalar(sql).fetch_one(&pool).await.expect("sql")
+        } else {
+            let pool = sqlx::PgPool::connect(&self.database_url)
+                .await
+                .expect("postgres");
+            sqlx::query_scalar(sql).fetch_one(&pool).await.expect("sql")
+        }
+    }
+}

@@ -18,7 +18,7 @@ use self::query::ListQuery;
 use super::AppState;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiKey, ApiQuery};
-use super::pagination::{PageRequest, Paginated};
+use super::pagination::Paginated;
 use crate::links::ShortCode;
 use crate::links::service::{self, CreateLinkError};
 use crate::store::{Page, StoreError};
@@ -52,7 +52,9 @@ pub async fn list(
         state.store.list_short_urls(&plan.filter).await?
     };
     Ok(Json(ShortUrlList {
-        short_urls: paginate(page, plan.page, &state),
+        short_urls: Paginated::from_page(page, plan.page, |link| {
+            ShortUrlJson::new(link, &state.settings)
+        }),
     }))
 }
 
@@ -153,16 +155,6 @@ fn missing_as_not_found(err: StoreError, code: &ShortCode) -> ApiError {
         StoreError::NotFound => not_found(code),
         other => other.into(),
     }
-}
-
-fn paginate(
-    page: Page<crate::store::ShortUrl>,
-    request: PageRequest,
-    state: &AppState,
-) -> Paginated<ShortUrlJson> {
-    Paginated::from_page(page, request, |link| {
-        ShortUrlJson::new(link, &state.settings)
-    })
 }
 
 impl From<CreateLinkError> for ApiError {

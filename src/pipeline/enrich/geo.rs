@@ -280,9 +280,34 @@ struct FlatRecord {
     country_code: Option<String>,
     state1: Option<String>,
     city: Option<String>,
-    latitude: Option<f64>,
-    longitude: Option<f64>,
+    latitude: Option<Coordinate>,
+    longitude: Option<Coordinate>,
     timezone: Option<String>,
+}
+
+/// A coordinate stored as either a 32-bit `float` (DB-IP) or a 64-bit `double`.
+///
+/// The MMDB decoder refuses to widen `float` into `f64` by itself, hence this type.
+#[derive(Debug, Clone, Copy)]
+struct Coordinate(f64);
+
+impl<'de> Deserialize<'de> for Coordinate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CoordinateVisitor;
+        impl serde::de::Visitor<'_> for CoordinateVisitor {
+            type Value = Coordinate;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a float or double coordinate")
+            }
+            fn visit_f32<E: serde::de::Error>(self, v: f32) -> Result<Coordinate, E> {
+                Ok(Coordinate(widen_f32(v)))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Coordinate, E> {
+                Ok(Coordinate(v))
+            }
+        }
+        deserializer.deserialize_any(CoordinateVisitor)
+    }
 }
 
 fn from_nested(record: geoip2::City<'_>) -> Location {
@@ -320,8 +345,8 @@ fn from_flat(record: FlatRecord) -> Location {
         country_code,
         region_name: record.state1.filter(|s| !s.is_empty()),
         city_name: record.city.filter(|s| !s.is_empty()),
-        latitude: record.latitude.map(tidy_f32),
-        longitude: record.longitude.map(tidy_f32),
+        latitude: record.latitude.map(|c| c.0),
+        longitude: record.longitude.map(|c| c.0),
         timezone: record.timezone.filter(|s| !s.is_empty()),
     }
 }
@@ -330,15 +355,10 @@ fn non_empty(value: Option<&str>) -> Option<String> {
     value.filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
-/// A value stored as `f32` widens to noise digits (51.5142 → 51.51420211791992); give back the
-/// shortest decimal that round-trips through `f32` instead. Genuine `f64` values pass through.
-fn tidy_f32(value: f64) -> f64 {
-    let narrow = value as f32;
-    if f64::from(narrow) == value {
-        narrow.to_string().parse().unwrap_or(value)
-    } else {
-        value
-    }
+/// Widening an `f32` exposes noise digits (52.5244 → 52.52439880371094); use the shortest
+/// decimal that identifies the `f32` instead, which is what the database author wrote.
+fn widen_f32(value: f32) -> f64 {
+    value.to_string().parse().unwrap_or(f64::from(value))
 }
 
 #[cfg(test)]

@@ -55,9 +55,21 @@ pub(super) async fn complete_batch(
     )
     .bind(done.iter().map(|c| c.claim.id).collect::<Vec<i64>>())
     .bind(done.iter().map(|c| c.claim.attempt).collect::<Vec<i32>>())
-    .bind(done.iter().map(|c| c.click.message_id).collect::<Vec<Uuid>>())
-    .bind(done.iter().map(|c| c.click.short_url_id).collect::<Vec<Option<i64>>>())
-    .bind(done.iter().map(|c| c.click.kind.as_str()).collect::<Vec<&str>>())
+    .bind(
+        done.iter()
+            .map(|c| c.click.message_id)
+            .collect::<Vec<Uuid>>(),
+    )
+    .bind(
+        done.iter()
+            .map(|c| c.click.short_url_id)
+            .collect::<Vec<Option<i64>>>(),
+    )
+    .bind(
+        done.iter()
+            .map(|c| c.click.kind.as_str())
+            .collect::<Vec<&str>>(),
+    )
     .bind(done.iter().map(|c| c.click.occurred_at).collect::<Vec<_>>())
     .bind(done.iter().map(|c| c.click.enriched_at).collect::<Vec<_>>())
     .bind(col(|c| c.click.ip.clone()))
@@ -65,7 +77,11 @@ pub(super) async fn complete_batch(
     .bind(col(|c| c.click.referer.clone()))
     .bind(col(|c| c.click.visited_url.clone()))
     .bind(col(|c| c.click.redirect_url.clone()))
-    .bind(done.iter().map(|c| c.click.potential_bot).collect::<Vec<bool>>())
+    .bind(
+        done.iter()
+            .map(|c| c.click.potential_bot)
+            .collect::<Vec<bool>>(),
+    )
     .bind(col(|c| c.click.browser.clone()))
     .bind(col(|c| c.click.browser_version.clone()))
     .bind(col(|c| c.click.os.clone()))
@@ -74,23 +90,30 @@ pub(super) async fn complete_batch(
     .bind(col(|c| c.click.location.country_name.clone()))
     .bind(col(|c| c.click.location.region_name.clone()))
     .bind(col(|c| c.click.location.city_name.clone()))
-    .bind(done.iter().map(|c| c.click.location.latitude).collect::<Vec<Option<f64>>>())
-    .bind(done.iter().map(|c| c.click.location.longitude).collect::<Vec<Option<f64>>>())
+    .bind(
+        done.iter()
+            .map(|c| c.click.location.latitude)
+            .collect::<Vec<Option<f64>>>(),
+    )
+    .bind(
+        done.iter()
+            .map(|c| c.click.location.longitude)
+            .collect::<Vec<Option<f64>>>(),
+    )
     .bind(col(|c| c.click.location.timezone.clone()))
     .bind(col(|c| c.click.traceparent.clone()))
     .fetch_all(conn)
     .await?;
     let outcome_of = |id: i64| {
-        rows.iter()
-            .find(|row| row.0 == id)
-            .map_or(CompletionOutcome::Fenced, |&(_, live, deleted, inserted)| {
-                match (live, deleted, inserted) {
-                    (false, _, _) => CompletionOutcome::LinkGone,
-                    (true, false, _) => CompletionOutcome::Fenced,
-                    (true, true, true) => CompletionOutcome::Inserted,
-                    (true, true, false) => CompletionOutcome::Duplicate,
-                }
-            })
+        rows.iter().find(|row| row.0 == id).map_or(
+            CompletionOutcome::Fenced,
+            |&(_, live, deleted, inserted)| match (live, deleted, inserted) {
+                (false, _, _) => CompletionOutcome::LinkGone,
+                (true, false, _) => CompletionOutcome::Fenced,
+                (true, true, true) => CompletionOutcome::Inserted,
+                (true, true, false) => CompletionOutcome::Duplicate,
+            },
+        )
     };
     Ok(done.iter().map(|c| outcome_of(c.claim.id)).collect())
 }

@@ -1,15 +1,23 @@
 //! Dead letters in Postgres: list, inspect, replay into the outbox, purge.
 
 use chrono::{DateTime, Utc};
-use sqlx::{QueryBuilder, Postgres, PgPool};
+use sqlx::{PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use crate::store::{DeadLetter, DeadLetterSelection, StoreResult};
 
-type Row = (i64, Uuid, String, String, String, i32, DateTime<Utc>, DateTime<Utc>);
+type Row = (
+    i64,
+    Uuid,
+    String,
+    String,
+    String,
+    i32,
+    DateTime<Utc>,
+    DateTime<Utc>,
+);
 
-const COLUMNS: &str =
-    "SELECT id, message_id, payload, reason, last_error, attempts, enqueued_at, failed_at FROM dead_letters";
+const COLUMNS: &str = "SELECT id, message_id, payload, reason, last_error, attempts, enqueued_at, failed_at FROM dead_letters";
 
 fn to_dead_letter(row: Row) -> DeadLetter {
     let (id, message_id, payload, reason, last_error, attempts, enqueued_at, failed_at) = row;

@@ -39,7 +39,7 @@ pub(super) async fn list(
 /// Appends the `WHERE` clause for every criterion set in `filter`.
 fn push_filters(qb: &mut QueryBuilder<Postgres>, filter: &ShortUrlFilter, now: DateTime<Utc>) {
     qb.push(" WHERE TRUE");
-    if let Some(term) = filter.search_term.as_deref() {
+    if let Some(term) = filter.search_term.as_deref().filter(|t| !t.is_empty()) {
         let pattern = like_pattern(term);
         qb.push(" AND (s.long_url ILIKE ")
             .push_bind(pattern.clone())
@@ -113,8 +113,14 @@ fn push_order(qb: &mut QueryBuilder<Postgres>, order_by: Option<(ShortUrlOrder, 
         ShortUrlOrder::NonBotVisits => "(s.visits_total - s.visits_bots)",
         ShortUrlOrder::Title => "s.title COLLATE \"C\"",
     };
+    // Untitled links come after titled ones in both directions, as in the SQLite store.
+    let nulls = if field == ShortUrlOrder::Title {
+        " NULLS LAST"
+    } else {
+        ""
+    };
     let direction = direction_sql(direction);
     qb.push(format_args!(
-        " ORDER BY {expr} {direction}, s.id {direction}"
+        " ORDER BY {expr} {direction}{nulls}, s.id {direction}"
     ));
 }

@@ -8,6 +8,9 @@ use sqlx::PgConnection;
 use crate::links::Tag;
 use crate::store::{Direction, ShortUrl, VisitsSummary};
 
+/// Starts the read-only snapshot in which a count and its page are read, so the two agree.
+pub(super) const BEGIN_SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+
 /// The `short_urls` columns every link read selects, in `LinkRow` order (table alias `s`).
 macro_rules! link_columns {
     () => {
@@ -146,11 +149,11 @@ pub(super) fn like_pattern(term: &str) -> String {
     pattern
 }
 
-/// `ASC`/`DESC` with SQLite's NULL placement (NULL sorts as the smallest value) so both engines agree.
+/// The SQL keyword for a sort direction.
 pub(super) fn direction_sql(direction: Direction) -> &'static str {
     match direction {
-        Direction::Asc => "ASC NULLS FIRST",
-        Direction::Desc => "DESC NULLS LAST",
+        Direction::Asc => "ASC",
+        Direction::Desc => "DESC",
     }
 }
 

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::{Postgres, QueryBuilder};
 
-use super::link_rows::{LinkRow, attach_tags, link_columns, load_by_id, with_tags};
+use super::link_rows::{BEGIN_SNAPSHOT, LinkRow, attach_tags, link_columns, load_by_id, with_tags};
 use super::{PgStore, is_unique_violation, link_list};
 use crate::links::{RedirectTarget, ShortCode};
 use crate::store::{
@@ -111,8 +111,10 @@ impl LinkStore for PgStore {
     }
 
     async fn list_short_urls(&self, filter: &ShortUrlFilter) -> StoreResult<Page<ShortUrl>> {
-        let mut conn = self.pool.acquire().await?;
-        Ok(link_list::list(&mut conn, filter, Utc::now()).await?)
+        let mut tx = self.pool.begin_with(BEGIN_SNAPSHOT).await?;
+        let page = link_list::list(&mut tx, filter, Utc::now()).await?;
+        tx.commit().await?;
+        Ok(page)
     }
 
     async fn update_short_url(
@@ -198,5 +200,7 @@ fn update_statement(id: i64, patch: &ShortUrlPatch) -> Option<QueryBuilder<Postg
     Some(qb)
 }
 
+#[cfg(test)]
+mod list_tests;
 #[cfg(test)]
 mod tests;

@@ -10,6 +10,7 @@ mod outbox;
 mod tags;
 #[cfg(test)]
 mod test_support;
+mod visits;
 
 use std::time::Duration;
 

@@ -51,12 +51,14 @@ impl ClickStore for PgStore {
         .await?;
         let mut claimed: Vec<ClaimedEvent> = rows
             .into_iter()
-            .map(|(id, message_id, attempt, payload, enqueued_at)| ClaimedEvent {
-                claim: ClaimRef { id, attempt },
-                message_id,
-                payload,
-                enqueued_at,
-            })
+            .map(
+                |(id, message_id, attempt, payload, enqueued_at)| ClaimedEvent {
+                    claim: ClaimRef { id, attempt },
+                    message_id,
+                    payload,
+                    enqueued_at,
+                },
+            )
             .collect();
         claimed.sort_by_key(|event| event.claim.id);
         Ok(claimed)
@@ -83,10 +85,12 @@ impl ClickStore for PgStore {
             let totals: Vec<i64> = counters.values().map(|c| c.0).collect();
             let bots: Vec<i64> = counters.values().map(|c| c.1).collect();
             // Lock the counter rows in id order first: concurrent workers then never deadlock.
-            sqlx::query("SELECT id FROM short_urls WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE")
-                .bind(&links)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "SELECT id FROM short_urls WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
+            )
+            .bind(&links)
+            .execute(&mut *tx)
+            .await?;
             sqlx::query(
                 "UPDATE short_urls s
                  SET visits_total = s.visits_total + c.n, visits_bots = s.visits_bots + c.b

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use sqlx::{Postgres, QueryBuilder};
 
-use super::link_rows::{direction_sql, like_pattern, limit_offset};
+use super::link_rows::{BEGIN_SNAPSHOT, direction_sql, like_pattern, limit_offset};
 use super::{PgStore, is_unique_violation};
 use crate::store::{
     Direction, Page, StoreError, StoreResult, TagFilter, TagOrder, TagStats, TagStore,
@@ -36,8 +36,8 @@ impl TagStore for PgStore {
                 total: stats.total,
             });
         }
-        let mut conn = self.pool.acquire().await?;
-        let total = count_tags(&mut conn, filter).await?;
+        let mut tx = self.pool.begin_with(BEGIN_SNAPSHOT).await?;
+        let total = count_tags(&mut tx, filter).await?;
         let mut select = QueryBuilder::<Postgres>::new("SELECT t.name FROM tags t");
         push_search(&mut select, filter);
         let direction = filter.order_by.map_or(Direction::Asc, |(_, dir)| dir);
@@ -46,13 +46,14 @@ impl TagStore for PgStore {
             direction_sql(direction)
         ));
         push_page(&mut select, filter);
-        let items: Vec<String> = select.build_query_scalar().fetch_all(&mut *conn).await?;
+        let items: Vec<String> = select.build_query_scalar().fetch_all(&mut *tx).await?;
+        tx.commit().await?;
         Ok(Page { items, total })
     }
 
     async fn tag_stats(&self, filter: &TagFilter) -> StoreResult<Page<TagStats>> {
-        let mut conn = self.pool.acquire().await?;
-        let total = count_tags(&mut conn, filter).await?;
+        let mut tx = self.pool.begin_with(BEGIN_SNAPSHOT).await?;
+        let total = count_tags(&mut tx, filter).await?;
         let mut select = QueryBuilder::<Postgres>::new(STATS_SQL);
         push_search(&mut select, filter);
         select.push(" GROUP BY t.id) stats");
@@ -68,7 +69,8 @@ impl TagStore for PgStore {
             direction_sql(direction)
         ));
         push_page(&mut select, filter);
-        let rows: Vec<StatsRow> = select.build_query_as().fetch_all(&mut *conn).await?;
+        let rows: Vec<StatsRow> = select.build_query_as().fetch_all(&mut *tx).await?;
+        tx.commit().await?;
         let items = rows
             .into_iter()
             .map(|row| TagStats {
@@ -125,7 +127,7 @@ async fn count_tags(conn: &mut sqlx::PgConnection, filter: &TagFilter) -> sqlx::
 
 /// Appends the case-insensitive substring match on the tag name, when a term is set.
 fn push_search(qb: &mut QueryBuilder<Postgres>, filter: &TagFilter) {
-    if let Some(term) = filter.search_term.as_deref() {
+    if let Some(term) = filter.search_term.as_deref().filter(|t| !t.is_empty()) {
         qb.push(" WHERE t.name ILIKE ")
             .push_bind(like_pattern(term))
             .push(" ESCAPE '\\'");

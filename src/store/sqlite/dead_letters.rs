@@ -9,8 +9,7 @@ use crate::store::{DeadLetter, DeadLetterSelection, StoreResult};
 
 type Row = (i64, Uuid, String, String, String, i32, i64, i64);
 
-const COLUMNS: &str =
-    "SELECT id, message_id, payload, reason, last_error, attempts, enqueued_at, failed_at FROM dead_letters";
+const COLUMNS: &str = "SELECT id, message_id, payload, reason, last_error, attempts, enqueued_at, failed_at FROM dead_letters";
 
 fn to_dead_letter(row: Row) -> DeadLetter {
     let (id, message_id, payload, reason, last_error, attempts, enqueued_at, failed_at) = row;
@@ -27,7 +26,11 @@ fn to_dead_letter(row: Row) -> DeadLetter {
 }
 
 /// Newest first.
-pub(super) async fn list(pool: &SqlitePool, limit: u32, offset: u32) -> StoreResult<Vec<DeadLetter>> {
+pub(super) async fn list(
+    pool: &SqlitePool,
+    limit: u32,
+    offset: u32,
+) -> StoreResult<Vec<DeadLetter>> {
     let mut query = QueryBuilder::<Sqlite>::new(COLUMNS);
     query
         .push(" ORDER BY id DESC LIMIT ")
@@ -46,15 +49,21 @@ pub(super) async fn find(pool: &SqlitePool, id: i64) -> StoreResult<Option<DeadL
     Ok(row.map(to_dead_letter))
 }
 
-/// Appends ` WHERE id IN (…)` unless every row is selected.
+/// Appends the WHERE clause for the selection (always present: SQLite needs one before an
+/// upsert's `ON CONFLICT` in `INSERT … SELECT`).
 fn push_selection(query: &mut QueryBuilder<Sqlite>, which: &DeadLetterSelection) {
-    if let DeadLetterSelection::Ids(ids) = which {
-        query.push(" WHERE id IN (");
-        let mut list = query.separated(", ");
-        for id in ids {
-            list.push_bind(*id);
+    match which {
+        DeadLetterSelection::All => {
+            query.push(" WHERE true");
         }
-        list.push_unseparated(")");
+        DeadLetterSelection::Ids(ids) => {
+            query.push(" WHERE id IN (");
+            let mut list = query.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            list.push_unseparated(")");
+        }
     }
 }
 
@@ -64,7 +73,7 @@ pub(super) async fn replay(pool: &SqlitePool, which: &DeadLetterSelection) -> St
         return Ok(0);
     }
     let now = to_millis(Utc::now());
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(super::BEGIN_WRITE).await?;
     let mut insert = QueryBuilder::<Sqlite>::new(
         "INSERT INTO click_outbox (message_id, payload, enqueued_at, available_at)
          SELECT message_id, payload, ",

@@ -35,7 +35,7 @@ type TargetRow = (
 impl LinkStore for SqliteStore {
     async fn create_short_url(&self, new: &NewShortUrl) -> StoreResult<ShortUrl> {
         let code = new.short_code.as_str();
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
             "INSERT INTO short_urls (short_code, long_url, title, created_at, valid_since, \
              valid_until, max_visits, crawlable, forward_query) \
@@ -131,7 +131,7 @@ impl LinkStore for SqliteStore {
         code: &ShortCode,
         patch: &ShortUrlPatch,
     ) -> StoreResult<ShortUrl> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as("SELECT id FROM short_urls WHERE short_code = ?")
             .bind(code.as_str())
             .fetch_optional(&mut *tx)

@@ -9,6 +9,7 @@ mod fragments;
 mod links;
 mod outbox;
 mod tags;
+mod visits;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -57,6 +58,17 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await?;
         Ok(Self { writer, reader })
+    }
+}
+
+/// Write transactions take the write lock up front, so `busy_timeout` applies when another
+/// process holds it (a deferred transaction that upgrades later fails at once instead).
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
+impl SqliteStore {
+    /// Starts a write transaction on the writer connection.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.writer.begin_with(BEGIN_WRITE).await
     }
 }
 

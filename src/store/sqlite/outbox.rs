@@ -20,7 +20,7 @@ const ROWS_PER_INSERT: usize = 500;
 #[async_trait]
 impl ClickStore for SqliteStore {
     async fn enqueue_clicks(&self, entries: &[OutboxEntry]) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         for chunk in entries.chunks(ROWS_PER_INSERT) {
             let mut insert = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO click_outbox (message_id, payload, enqueued_at, available_at) ",
@@ -56,19 +56,21 @@ impl ClickStore for SqliteStore {
         .await?;
         let mut claimed: Vec<ClaimedEvent> = rows
             .into_iter()
-            .map(|(id, message_id, attempt, payload, enqueued_at)| ClaimedEvent {
-                claim: ClaimRef { id, attempt },
-                message_id,
-                payload,
-                enqueued_at: from_millis(enqueued_at),
-            })
+            .map(
+                |(id, message_id, attempt, payload, enqueued_at)| ClaimedEvent {
+                    claim: ClaimRef { id, attempt },
+                    message_id,
+                    payload,
+                    enqueued_at: from_millis(enqueued_at),
+                },
+            )
             .collect();
         claimed.sort_by_key(|event| event.claim.id);
         Ok(claimed)
     }
 
     async fn complete_clicks(&self, done: &[Completion]) -> StoreResult<Vec<CompletionOutcome>> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut outcomes = Vec::with_capacity(done.len());
         let mut counters: HashMap<i64, (i64, i64)> = HashMap::new();
         for completion in done {
@@ -122,7 +124,7 @@ impl ClickStore for SqliteStore {
         reason: &str,
         error: &str,
     ) -> StoreResult<bool> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let moved = sqlx::query(
             "INSERT INTO dead_letters
                  (message_id, payload, reason, last_error, attempts, enqueued_at, failed_at)
@@ -151,7 +153,7 @@ impl ClickStore for SqliteStore {
     }
 
     async fn release_clicks(&self, claims: &[ClaimRef]) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         for claim in claims {
             sqlx::query(
                 "UPDATE click_outbox SET lease_until = NULL, attempts = attempts - 1

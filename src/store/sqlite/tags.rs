@@ -123,7 +123,7 @@ impl TagStore for SqliteStore {
         if names.is_empty() {
             return Ok(());
         }
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         for name in names {
             sqlx::query("DELETE FROM tags WHERE name = ?")
                 .bind(name.as_str())

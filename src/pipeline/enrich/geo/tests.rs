@@ -247,8 +247,9 @@ async fn reloader_task_swaps_in_a_new_file_and_stops_on_shutdown() {
 }
 
 #[test]
-fn f32_coordinates_are_tidied_but_f64_pass_through() {
-    assert_eq!(tidy_f32(f64::from(52.5244_f32)), 52.5244);
-    assert_eq!(tidy_f32(f64::from(-0.0931_f32)), -0.0931);
-    assert_eq!(tidy_f32(51.514_200_000_000_1), 51.514_200_000_000_1);
+fn f32_coordinates_widen_to_their_shortest_decimal() {
+    assert_ne!(f64::from(52.5244_f32), 52.5244);
+    assert_eq!(widen_f32(52.5244), 52.5244);
+    assert_eq!(widen_f32(-0.0931), -0.0931);
+    assert_eq!(widen_f32(13.0), 13.0);
 }

@@ -1,0 +1,337 @@
+//! Shlink's visits API (v3 contract): visits of a link, of a tag, of all links, orphan visits,
+//! the `/visits` totals, and deleting a link's or the orphan visits.
+//!
+//! Listings are newest first and unpaginated unless `itemsPerPage` is given, as in Shlink.
+
+mod json;
+
+use axum::Json;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+use url::Url;
+
+use self::json::{DeletedJson, OverviewResponse, VisitJson, VisitsResponse};
+use super::AppState;
+use super::error::ApiError;
+use super::extract::{ApiKey, ApiQuery};
+use super::pagination::{PageRequest, Paginated};
+use crate::links::{ShortCode, Tag};
+use crate::store::{Page, StoreError, Visit, VisitFilter, VisitKind, VisitScope};
+
+/// Query of the visit listings; `type` applies to orphan visits only.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct VisitsQuery {
+    start_date: Option<String>,
+    end_date: Option<String>,
+    page: Option<i64>,
+    items_per_page: Option<i64>,
+    exclude_bots: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    domain: Option<String>,
+}
+
+/// The optional `?domain=` of `DELETE /short-urls/{shortCode}/visits`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DomainQuery {
+    domain: Option<String>,
+}
+
+/// `GET /short-urls/{shortCode}/visits`.
+pub async fn link_visits(
+    _key: ApiKey,
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    ApiQuery(query): ApiQuery<VisitsQuery>,
+) -> Result<Json<VisitsResponse>, ApiError> {
+    let code = addressed_code(path, query.domain.as_deref(), &state.settings.base_url)?;
+    let (filter, request) = filter_from(&query)?;
+    let page = state
+        .store
+        .list_visits(&VisitScope::Link(code.clone()), &filter)
+        .await
+        .map_err(|err| link_not_found(err, &code))?;
+    Ok(respond(page, request, VisitJson::visit))
+}
+
+/// `DELETE /short-urls/{shortCode}/visits`: deletes them and zeroes the link's counters.
+pub async fn delete_link_visits(
+    _key: ApiKey,
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    ApiQuery(query): ApiQuery<DomainQuery>,
+) -> Result<Json<DeletedJson>, ApiError> {
+    let code = addressed_code(path, query.domain.as_deref(), &state.settings.base_url)?;
+    let deleted = state
+        .store
+        .delete_link_visits(&code)
+        .await
+        .map_err(|err| link_not_found(err, &code))?;
+    // A link whose visit cap was reached may redirect again.
+    state.redirects.invalidate(code.as_str());
+    Ok(Json(DeletedJson {
+        deleted_visits: deleted,
+    }))
+}
+
+/// `GET /tags/{tag}/visits`: visits of every link carrying the tag.
+pub async fn tag_visits(
+    _key: ApiKey,
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    ApiQuery(query): ApiQuery<VisitsQuery>,
+) -> Result<Json<VisitsResponse>, ApiError> {
+    let Path(raw) = path.map_err(|err| ApiError::invalid("tag", err.body_text()))?;
+    let tag = Tag::parse(&raw).map_err(|_| ApiError::TagNotFound(raw.clone()))?;
+    let (filter, request) = filter_from(&query)?;
+    let scope = VisitScope::Tag(tag.as_str().to_owned());
+    let page = list_on_domain(&state, &query, &scope, &filter)
+        .await
+        .map_err(|err| match err {
+            StoreError::NotFound => ApiError::TagNotFound(raw),
+            other => other.into(),
+        })?;
+    Ok(respond(page, request, VisitJson::visit))
+}
+
+/// `GET /visits/non-orphan`: visits of every link.
+pub async fn non_orphan_visits(
+    _key: ApiKey,
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<VisitsQuery>,
+) -> Result<Json<VisitsResponse>, ApiError> {
+    let (filter, request) = filter_from(&query)?;
+    let page = list_on_domain(&state, &query, &VisitScope::NonOrphan, &filter).await?;
+    Ok(respond(page, request, VisitJson::visit))
+}
+
+/// `GET /visits/orphan`: visits that hit no link, optionally of one `type`.
+pub async fn orphan_visits(
+    _key: ApiKey,
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<VisitsQuery>,
+) -> Result<Json<VisitsResponse>, ApiError> {
+    let (filter, request) = filter_from(&query)?;
+    let kind = query
+        .kind
+        .as_deref()
+        .filter(|raw| !raw.trim().is_empty())
+        .map(orphan_kind)
+        .transpose()?;
+    let page = list_on_domain(&state, &query, &VisitScope::Orphan(kind), &filter).await?;
+    Ok(respond(page, request, VisitJson::orphan))
+}
+
+/// `DELETE /visits/orphan`.
+pub async fn delete_orphan_visits(
+    _key: ApiKey,
+    State(state): State<AppState>,
+) -> Result<Json<DeletedJson>, ApiError> {
+    let deleted = state.store.delete_orphan_visits().await?;
+    Ok(Json(DeletedJson {
+        deleted_visits: deleted,
+    }))
+}
+
+/// `GET /visits`: link and orphan totals.
+pub async fn overview(
+    _key: ApiKey,
+    State(state): State<AppState>,
+) -> Result<Json<OverviewResponse>, ApiError> {
+    let overview = state.store.visits_overview().await?;
+    Ok(Json(overview.into()))
+}
+
+/// Lists `scope`; another domain than ours holds no visits, so its answer is empty.
+async fn list_on_domain(
+    state: &AppState,
+    query: &VisitsQuery,
+    scope: &VisitScope,
+    filter: &VisitFilter,
+) -> Result<Page<Visit>, StoreError> {
+    if is_own_domain(query.domain.as_deref(), &state.settings.base_url) {
+        state.store.list_visits(scope, filter).await
+    } else {
+        Ok(Page {
+            items: Vec::new(),
+            total: 0,
+        })
+    }
+}
+
+fn respond(
+    page: Page<Visit>,
+    request: PageRequest,
+    convert: fn(Visit) -> VisitJson,
+) -> Json<VisitsResponse> {
+    Json(VisitsResponse {
+        visits: Paginated::from_page(page, request, convert),
+    })
+}
+
+/// Validates the common listing parameters, naming every refused one at once.
+fn filter_from(query: &VisitsQuery) -> Result<(VisitFilter, PageRequest), ApiError> {
+    let request = PageRequest::from_params(query.page, query.items_per_page, None)?;
+    let mut refused = Vec::new();
+    let mut date = |field: &str, raw: Option<&str>| {
+        let raw = raw.map(str::trim).filter(|d| !d.is_empty())?;
+        parse_date(raw).or_else(|| {
+            refused.push(field.to_owned());
+            None
+        })
+    };
+    let start_date = date("startDate", query.start_date.as_deref());
+    let end_date = date("endDate", query.end_date.as_deref());
+    let exclude_bots = match query.exclude_bots.as_deref().map(str::trim) {
+        None | Some("" | "false" | "0") => false,
+        Some("true" | "1") => true,
+        Some(_) => {
+            refused.push("excludeBots".to_owned());
+            false
+        }
+    };
+    if !refused.is_empty() {
+        return Err(ApiError::InvalidData {
+            detail: "startDate and endDate must be ISO-8601 dates; excludeBots must be true or \
+                     false"
+                .to_owned(),
+            elements: refused,
+        });
+    }
+    let filter = VisitFilter {
+        page: request.page,
+        items_per_page: request.items_per_page,
+        start_date,
+        end_date,
+        exclude_bots,
+    };
+    Ok((filter, request))
+}
+
+/// An ISO-8601 date-time with offset, or a bare date (midnight UTC).
+fn parse_date(raw: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(raw)
+        .or_else(|_| DateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f%z"))
+        .map(|instant| instant.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .ok()
+                .and_then(|day| day.and_hms_opt(0, 0, 0))
+                .map(|midnight| midnight.and_utc())
+        })
+}
+
+/// An orphan `type`; `valid_short_url` and unknown names are refused.
+fn orphan_kind(raw: &str) -> Result<VisitKind, ApiError> {
+    VisitKind::parse(raw.trim())
+        .filter(|kind| *kind != VisitKind::ValidShortUrl)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "type",
+                "type must be one of invalid_short_url, base_url, regular_404",
+            )
+        })
+}
+
+/// The code a link route addresses; one that cannot exist (bad characters, another domain) is
+/// simply not found.
+fn addressed_code(
+    path: Result<Path<String>, PathRejection>,
+    domain: Option<&str>,
+    base: &Url,
+) -> Result<ShortCode, ApiError> {
+    let Path(raw) = path.map_err(|err| ApiError::invalid("shortCode", err.body_text()))?;
+    if !is_own_domain(domain, base) {
+        return Err(ApiError::ShortUrlNotFound(raw));
+    }
+    ShortCode::parse(&raw).map_err(|_| ApiError::ShortUrlNotFound(raw))
+}
+
+/// Whether `domain` names ours: absent, empty, `DEFAULT`, or the base URL's host[:port].
+fn is_own_domain(domain: Option<&str>, base: &Url) -> bool {
+    let Some(domain) = domain.map(str::trim).filter(|d| !d.is_empty()) else {
+        return true;
+    };
+    let host = base.host_str().unwrap_or_default();
+    let authority = base.port().map(|port| format!("{host}:{port}"));
+    domain == "DEFAULT"
+        || domain.eq_ignore_ascii_case(host)
+        || authority.is_some_and(|a| domain.eq_ignore_ascii_case(&a))
+}
+
+fn link_not_found(err: StoreError, code: &ShortCode) -> ApiError {
+    match err {
+        StoreError::NotFound => ApiError::ShortUrlNotFound(code.as_str().to_owned()),
+        other => other.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_dates_with_offset_or_bare() {
+        let with_offset = parse_date("2026-01-02T03:04:05+02:00").unwrap();
+        assert_eq!(with_offset.to_rfc3339(), "2026-01-02T01:04:05+00:00");
+        let compact = parse_date("2026-01-02T03:04:05+0200").unwrap();
+        assert_eq!(compact, with_offset);
+        let bare = parse_date("2026-01-02").unwrap();
+        assert_eq!(bare.to_rfc3339(), "2026-01-02T00:00:00+00:00");
+        assert!(parse_date("yesterday").is_none());
+    }
+
+    #[test]
+    fn refuses_every_bad_parameter_at_once() {
+        let query = VisitsQuery {
+            start_date: Some("nope".into()),
+            end_date: Some("2026-01-02".into()),
+            exclude_bots: Some("maybe".into()),
+            ..VisitsQuery::default()
+        };
+        let err = filter_from(&query).unwrap_err();
+        assert!(
+            matches!(&err, ApiError::InvalidData { elements, .. }
+                if elements == &["startDate", "excludeBots"]),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn filter_defaults_to_everything() {
+        let (filter, request) = filter_from(&VisitsQuery::default()).unwrap();
+        assert_eq!(filter, VisitFilter::default());
+        assert_eq!(request.items_per_page, None);
+        let query = VisitsQuery {
+            exclude_bots: Some("true".into()),
+            page: Some(2),
+            items_per_page: Some(5),
+            ..VisitsQuery::default()
+        };
+        let (filter, _) = filter_from(&query).unwrap();
+        assert!(filter.exclude_bots);
+        assert_eq!((filter.page, filter.items_per_page), (2, Some(5)));
+    }
+
+    #[test]
+    fn orphan_types_exclude_link_visits() {
+        assert_eq!(orphan_kind("base_url").unwrap(), VisitKind::BaseUrl);
+        assert!(orphan_kind("valid_short_url").is_err());
+        assert!(orphan_kind("nope").is_err());
+    }
+
+    #[test]
+    fn own_domain_matches_host_and_authority() {
+        let base = Url::parse("http://s.test:8080/").unwrap();
+        assert!(is_own_domain(None, &base));
+        assert!(is_own_domain(Some("DEFAULT"), &base));
+        assert!(is_own_domain(Some("S.test:8080"), &base));
+        assert!(is_own_domain(Some("s.test"), &base));
+        assert!(!is_own_domain(Some("other.test"), &base));
+    }
+}

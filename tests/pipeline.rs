@@ -1,0 +1,355 @@
+//! The click pipeline end to end: idempotency, poison messages, retries, leases, concurrency,
+//! dead-letter replay and metrics, on both backends.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use common::{Backend, TestApp, spawn_app_with, test_worker, test_worker_settings};
+use linkpulse::links::ShortCode;
+use linkpulse::pipeline::event::ClickEvent;
+use linkpulse::store::{CompletionOutcome, DeadLetterSelection, OutboxEntry, VisitKind};
+use serde_json::json;
+use uuid::Uuid;
+
+const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+
+async fn app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, &["--workers", "0", "--click-ack", "commit"]).await
+}
+
+async fn link_id(app: &TestApp, code: &str) -> i64 {
+    let code = ShortCode::parse(code).unwrap();
+    app.store.find_short_url(&code).await.unwrap().unwrap().id
+}
+
+fn event(link_id: Option<i64>) -> ClickEvent {
+    ClickEvent {
+        message_id: Uuid::now_v7(),
+        kind: if link_id.is_some() {
+            VisitKind::ValidShortUrl
+        } else {
+            VisitKind::Regular404
+        },
+        link_id,
+        occurred_at: Utc::now(),
+        client_ip: Some("198.51.100.7".parse().unwrap()),
+        user_agent: Some(CHROME.into()),
+        referrer: None,
+        visited_url: "http://lp.test/x".into(),
+        redirect_url: None,
+        traceparent: None,
+    }
+}
+
+fn entry(event: &ClickEvent) -> OutboxEntry {
+    OutboxEntry {
+        message_id: event.message_id,
+        payload: event.to_payload(),
+        enqueued_at: Utc::now(),
+    }
+}
+
+async fn visits_total(app: &TestApp, code: &str) -> i64 {
+    let code = ShortCode::parse(code).unwrap();
+    app.store
+        .find_short_url(&code)
+        .await
+        .unwrap()
+        .unwrap()
+        .visits
+        .total
+}
+
+async fn redirect_is_recorded_once_and_enriched(backend: Backend) {
+    let app = app(backend).await;
+    app.create_link(json!({"longUrl": "https://example.com/a", "customSlug": "rec"}))
+        .await;
+    let response = app
+        .client
+        .get(format!("{}/rec?utm=1", app.address))
+        .header("User-Agent", CHROME)
+        .header(
+            "traceparent",
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 302);
+    assert_eq!(app.count("SELECT COUNT(*) FROM click_outbox").await, 1);
+    app.drain().await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM click_outbox").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM clicks").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM clicks WHERE traceparent LIKE '00-0af7651916cd43dd8448eb211c80319c-%' AND browser = 'Chrome' AND ip = '127.0.0.0'")
+            .await,
+        1,
+        "trace id carried, user agent parsed, IP anonymized"
+    );
+    assert_eq!(visits_total(&app, "rec").await, 1);
+}
+
+async fn same_message_twice_counts_once(backend: Backend) {
+    let app = app(backend).await;
+    app.create_link(json!({"longUrl": "https://example.com/", "customSlug": "dup"}))
+        .await;
+    let click = event(Some(link_id(&app, "dup").await));
+    app.store.enqueue_clicks(&[entry(&click)]).await.unwrap();
+    app.drain().await;
+    app.store.enqueue_clicks(&[entry(&click)]).await.unwrap();
+    app.drain().await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM clicks").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM click_outbox").await, 0);
+    assert_eq!(visits_total(&app, "dup").await, 1);
+}
+
+async fn poison_message_is_dead_lettered_on_first_attempt(backend: Backend) {
+    let app = app(backend).await;
+    let bad = OutboxEntry {
+        message_id: Uuid::now_v7(),
+        payload: "{this is not an event".into(),
+        enqueued_at: Utc::now(),
+    };
+    app.store.enqueue_clicks(&[bad]).await.unwrap();
+    app.drain().await;
+    let letters = app.store.list_dead_letters(10, 0).await.unwrap();
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0].attempts, 1);
+    assert_eq!(letters[0].reason, "poison message");
+    assert!(letters[0].last_error.contains("undecodable payload"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM click_outbox").await, 0);
+}
+
+async fn click_for_deleted_link_is_dead_lettered(backend: Backend) {
+    let app = app(backend).await;
+    app.create_link(json!({"longUrl": "https://example.com/", "customSlug": "gone"}))
+        .await;
+    let click = event(Some(link_id(&app, "gone").await));
+    app.store
+        .delete_short_url(&ShortCode::parse("gone").unwrap())
+        .await
+        .unwrap();
+    app.store.enqueue_clicks(&[entry(&click)]).await.unwrap();
+    app.drain().await;
+    let letters = app.store.list_dead_letters(10, 0).await.unwrap();
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0].message_id, click.message_id);
+    assert!(letters[0].last_error.contains("link no longer exists"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM clicks").await, 0);
+}
+
+async fn inject_insert_failure(app: &TestApp, backend: Backend) {
+    match backend {
+        Backend::Sqlite => {
+            app.execute_sql(
+                "CREATE TRIGGER fail_clicks BEFORE INSERT ON clicks
+                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+            )
+            .await;
+        }
+        Backend::Postgres => {
+            app.execute_sql(
+                "CREATE FUNCTION fail_clicks() RETURNS trigger LANGUAGE plpgsql AS
+                 $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$;
+                 CREATE TRIGGER fail_clicks BEFORE INSERT ON clicks
+                 FOR EACH ROW EXECUTE FUNCTION fail_clicks();",
+            )
+            .await;
+        }
+    }
+}
+
+async fn retryable_failure_is_retried_with_growing_delays_then_dead_lettered(backend: Backend) {
+    let app = app(backend).await;
+    inject_insert_failure(&app, backend).await;
+    let settings = test_worker_settings();
+    let backoff = settings.backoff;
+    let worker = test_worker(Arc::clone(&app.store), settings);
+    app.store
+        .enqueue_clicks(&[entry(&event(None))])
+        .await
+        .unwrap();
+
+    let mut attempts_at = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while app.store.list_dead_letters(1, 0).await.unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "never dead-lettered");
+        if worker.try_execute_batch().await.unwrap() > 0 {
+            attempts_at.push(Instant::now());
+        } else {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+    assert_eq!(attempts_at.len(), backoff.max_attempts as usize);
+    for (n, pair) in attempts_at.windows(2).enumerate() {
+        let gap = pair[1] - pair[0];
+        let (lower, _) = backoff.bounds(n as u32 + 1);
+        assert!(
+            gap >= lower,
+            "retry {n}: waited {gap:?}, less than {lower:?}"
+        );
+    }
+    let letters = app.store.list_dead_letters(10, 0).await.unwrap();
+    assert_eq!(letters[0].attempts, backoff.max_attempts as i32);
+    assert_eq!(
+        letters[0].reason,
+        format!("gave up after {} attempts", backoff.max_attempts)
+    );
+    assert!(
+        letters[0].last_error.contains("injected failure"),
+        "{}",
+        letters[0].last_error
+    );
+}
+
+async fn stale_worker_cannot_complete_after_lease_expiry(backend: Backend) {
+    let app = app(backend).await;
+    app.store
+        .enqueue_clicks(&[entry(&event(None))])
+        .await
+        .unwrap();
+    let stale = app
+        .store
+        .claim_clicks(10, Duration::from_millis(100))
+        .await
+        .unwrap();
+    assert_eq!(stale.len(), 1);
+    assert!(
+        app.store
+            .claim_clicks(10, Duration::from_secs(30))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    app.drain().await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM clicks").await, 1);
+
+    let click = ClickEvent::from_payload(&stale[0].payload).unwrap();
+    let late = linkpulse::store::Completion {
+        claim: stale[0].claim,
+        click: linkpulse::store::NewClick {
+            message_id: click.message_id,
+            short_url_id: None,
+            kind: click.kind,
+            occurred_at: click.occurred_at,
+            enriched_at: Utc::now(),
+            ip: None,
+            user_agent: None,
+            referer: None,
+            visited_url: None,
+            redirect_url: None,
+            potential_bot: false,
+            browser: None,
+            browser_version: None,
+            os: None,
+            device: "other".into(),
+            location: Default::default(),
+            traceparent: None,
+        },
+    };
+    let outcomes = app.store.complete_clicks(&[late]).await.unwrap();
+    assert_eq!(outcomes, vec![CompletionOutcome::Fenced]);
+    assert!(
+        !app.store
+            .retry_click(stale[0].claim, Utc::now(), "late")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !app.store
+            .dead_letter_click(stale[0].claim, "late", "late")
+            .await
+            .unwrap()
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM clicks").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM dead_letters").await, 0);
+}
+
+async fn replayed_dead_letter_is_counted_at_most_once(backend: Backend) {
+    let app = app(backend).await;
+    app.create_link(json!({"longUrl": "https://example.com/", "customSlug": "replay"}))
+        .await;
+    let click = event(Some(link_id(&app, "replay").await));
+    app.store.enqueue_clicks(&[entry(&click)]).await.unwrap();
+    app.drain().await;
+    assert_eq!(visits_total(&app, "replay").await, 1);
+    // The same message dead-lettered after it was already stored (e.g. a retry that lost its ack).
+    app.store.enqueue_clicks(&[entry(&click)]).await.unwrap();
+    let claim = app
+        .store
+        .claim_clicks(1, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert!(
+        app.store
+            .dead_letter_click(claim[0].claim, "test", "test")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        app.store
+            .replay_dead_letters(&DeadLetterSelection::All)
+            .await
+            .unwrap(),
+        1
+    );
+    app.drain().await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM clicks").await, 1);
+    assert_eq!(visits_total(&app, "replay").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM dead_letters").await, 0);
+}
+
+async fn metrics_match_the_database_after_a_scripted_run(backend: Backend) {
+    let app = spawn_app_with(backend, &["--workers", "2", "--click-ack", "commit"]).await;
+    app.create_link(json!({"longUrl": "https://example.com/", "customSlug": "met"}))
+        .await;
+    for _ in 0..25 {
+        assert_eq!(app.get("/met").await.status(), 302);
+    }
+    for _ in 0..5 {
+        assert_eq!(app.get("/no-such-code").await.status(), 404);
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.count("SELECT COUNT(*) FROM clicks").await < 30 {
+        assert!(Instant::now() < deadline, "workers did not drain");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let text = app.get("/metrics").await.text().await.unwrap();
+    let metric = |name: &str| -> f64 {
+        text.lines()
+            .find(|line| line.starts_with(name) && line[name.len()..].starts_with(' '))
+            .and_then(|line| line.rsplit(' ').next())
+            .and_then(|value| value.parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing in {text}"))
+    };
+    assert_eq!(metric("linkpulse_events_enqueued_total"), 30.0);
+    assert_eq!(
+        metric("linkpulse_events_processed_total") as i64,
+        app.count("SELECT COUNT(*) FROM clicks").await
+    );
+    assert_eq!(
+        metric("linkpulse_outbox_backlog") as i64,
+        app.count("SELECT COUNT(*) FROM click_outbox").await
+    );
+    assert_eq!(
+        metric("linkpulse_dead_letters") as i64,
+        app.count("SELECT COUNT(*) FROM dead_letters").await
+    );
+    assert_eq!(metric("linkpulse_events_dropped_total"), 0.0);
+    assert_eq!(metric("linkpulse_redirect_latency_seconds_count"), 25.0);
+}
+
+backend_tests!(
+    redirect_is_recorded_once_and_enriched,
+    same_message_twice_counts_once,
+    poison_message_is_dead_lettered_on_first_attempt,
+    click_for_deleted_link_is_dead_lettered,
+    retryable_failure_is_retried_with_growing_delays_then_dead_lettered,
+    stale_worker_cannot_complete_after_lease_expiry,
+    replayed_dead_letter_is_counted_at_most_once,
+    metrics_match_the_database_after_a_scripted_run,
+);
