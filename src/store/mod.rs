@@ -3,6 +3,7 @@
 //! This folder is the only place that knows SQL; the two dialects differ only in `sqlite/` and
 //! `postgres/`. Everything above it (HTTP, pipeline, CLI) talks to `Arc<dyn Store>`.
 
+mod analytics_models;
 mod click_models;
 mod models;
 pub mod postgres;
@@ -15,6 +16,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use analytics_models::*;
 pub use click_models::*;
 pub use models::*;
 pub use visit_models::*;
@@ -155,9 +157,51 @@ pub trait VisitStore: Send + Sync {
     async fn delete_orphan_visits(&self) -> StoreResult<u64>;
 }
 
+/// Rollup reads for the analytics pages; never a scan of raw clicks.
+#[async_trait]
+pub trait AnalyticsStore: Send + Sync {
+    /// Hourly figures of one link (or of all links when `link_id` is `None`) in `range`, hours
+    /// without visits left out, ascending.
+    async fn hourly_figures(
+        &self,
+        link_id: Option<i64>,
+        range: HourRange,
+    ) -> StoreResult<Vec<HourFigures>>;
+    /// Visits of one link in `range` grouped by `dimension`, largest first, at most `limit` rows.
+    async fn breakdown(
+        &self,
+        link_id: i64,
+        dimension: Dimension,
+        range: HourRange,
+        include_bots: bool,
+        limit: u32,
+    ) -> StoreResult<Vec<BreakdownRow>>;
+    /// The links with the most visits in `range`, largest first.
+    async fn top_links(
+        &self,
+        range: HourRange,
+        include_bots: bool,
+        limit: u32,
+    ) -> StoreResult<Vec<LinkFigures>>;
+    /// Daily visit counts (UTC days in `range`, oldest first, zeros included) for each link,
+    /// for the dashboard's sparklines.
+    async fn daily_sparklines(
+        &self,
+        link_ids: &[i64],
+        range: HourRange,
+        include_bots: bool,
+    ) -> StoreResult<Vec<(i64, Vec<i64>)>>;
+    /// Marks a link's analytics page as public (`/{code}+`) or private.
+    async fn set_public_stats(&self, code: &ShortCode, public: bool) -> StoreResult<()>;
+    /// Whether a link's analytics page is public.
+    async fn is_public_stats(&self, code: &ShortCode) -> StoreResult<bool>;
+}
+
 /// The whole persistence surface the application depends on.
 #[async_trait]
-pub trait Store: LinkStore + TagStore + ApiKeyStore + ClickStore + VisitStore {
+pub trait Store:
+    LinkStore + TagStore + ApiKeyStore + ClickStore + VisitStore + AnalyticsStore
+{
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
     /// A trivial round trip, for the health check.

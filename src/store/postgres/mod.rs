@@ -1,5 +1,6 @@
 //! Postgres: the scale-out engine, shared by several app instances.
 
+mod analytics;
 mod api_keys;
 mod completion;
 mod dead_letters;

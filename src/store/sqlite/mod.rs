@@ -3,6 +3,7 @@
 //! SQLite allows one writer at a time; funnelling every write through a single connection turns
 //! lock contention (SQLITE_BUSY) into orderly queueing, while readers proceed in parallel.
 
+mod analytics;
 mod api_keys;
 mod dead_letters;
 mod fragments;
