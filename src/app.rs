@@ -92,7 +92,10 @@ impl Application {
             metrics.clone(),
         );
         let workers = Workers::spawn(&store, &args.pipeline, &metrics);
+        let shutdown = CancellationToken::new();
         let state = AppState {
+            geo: workers.geo(),
+            shutdown: shutdown.clone(),
             clicks,
             client_ip: Arc::new(ClientIpResolver::new(args.trusted_proxies)),
             metrics,
@@ -114,7 +117,7 @@ impl Application {
         Ok(Self {
             listener,
             state,
-            shutdown: CancellationToken::new(),
+            shutdown,
             writer,
             workers,
         })

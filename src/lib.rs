@@ -1,5 +1,6 @@
 //! linkpulse: a self-hosted URL shortener with click analytics and a Shlink-compatible REST API.
 
+pub mod analytics;
 pub mod app;
 pub mod auth;
 mod cli;

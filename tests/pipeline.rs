@@ -249,6 +249,8 @@ async fn stale_worker_cannot_complete_after_lease_expiry(backend: Backend) {
             device: "other".into(),
             location: Default::default(),
             traceparent: None,
+            visitor_hash: None,
+            referrer_domain: None,
         },
     };
     let outcomes = app.store.complete_clicks(&[late]).await.unwrap();

@@ -1,6 +1,7 @@
 //! Our own operational routes, outside Shlink's contract: `/metrics` and `/admin/…` (pipeline
 //! status and the dead-letter queue, API-key protected).
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -116,14 +117,12 @@ async fn list_dead_letters(
 async fn show_dead_letter(
     _: ApiKey,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    path: Result<Path<i64>, PathRejection>,
 ) -> Result<Json<DeadLetterView>, ApiError> {
+    let Path(id) = path.map_err(|_| ApiError::invalid("id", "a dead-letter id is an integer"))?;
     match state.store.find_dead_letter(id).await? {
         Some(letter) => Ok(Json(letter.into())),
-        None => Err(ApiError::invalid(
-            "id",
-            format!("no dead letter with id {id}"),
-        )),
+        None => Err(ApiError::NotFound(format!("no dead letter with id {id}"))),
     }
 }
 

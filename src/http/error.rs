@@ -45,6 +45,9 @@ pub enum ApiError {
     /// No route matches.
     #[error("route not found")]
     RouteNotFound,
+    /// A resource outside Shlink's contract (e.g. a dead letter) does not exist; says which.
+    #[error("{0}")]
+    NotFound(String),
     /// A route of the contract we do not build (yet).
     #[error("{0} is not implemented")]
     NotImplemented(&'static str),
@@ -106,7 +109,9 @@ impl ApiError {
                 "payload-too-large",
                 "Payload too large",
             ),
-            Self::RouteNotFound => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+            Self::RouteNotFound | Self::NotFound(_) => {
+                (StatusCode::NOT_FOUND, "not-found", "Not found")
+            }
             Self::NotImplemented(_) => (
                 StatusCode::NOT_IMPLEMENTED,
                 "not-implemented",

@@ -17,12 +17,14 @@ mod visits;
 use std::sync::Arc;
 
 pub use router::router;
+use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::auth::ApiKeyVerifier;
 use crate::config::RedirectStatus;
 use crate::links::RedirectCache;
 use crate::pipeline::client_ip::ClientIpResolver;
+use crate::pipeline::enrich::GeoIp;
 use crate::pipeline::metrics::PipelineMetrics;
 use crate::pipeline::writer::ClickRecorder;
 use crate::store::Store;
@@ -44,6 +46,10 @@ pub struct AppState {
     pub client_ip: Arc<ClientIpResolver>,
     /// Pipeline and redirect metrics, served at `/metrics`.
     pub metrics: PipelineMetrics,
+    /// The geolocation database, so pages can credit it (DB-IP asks for an attribution).
+    pub geo: Arc<GeoIp>,
+    /// Cancelled when the server starts shutting down, so live-update streams end and let it.
+    pub shutdown: CancellationToken,
 }
 
 /// The serving settings handlers read.

@@ -24,7 +24,8 @@ const PIXEL: &[u8] = &[
     0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
 ];
 
-/// Redirects to the link's long URL, or shows the friendly 404 page (recorded as an orphan visit).
+/// Redirects to the link's long URL, or shows the friendly 404 page (recorded as an orphan visit);
+/// `/{code}+` is the link's public analytics page instead.
 pub async fn follow(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -32,6 +33,9 @@ pub async fn follow(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
+    if let Some(code) = code.strip_suffix('+') {
+        return pages::public::page(&state, code, &uri, &headers).await;
+    }
     let started = Instant::now();
     let target = match active_target(&state, &code).await {
         Ok(target) => target,

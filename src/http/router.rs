@@ -6,7 +6,7 @@ use axum::routing::{any, get};
 use tower_http::trace::TraceLayer;
 
 use super::error::ApiError;
-use super::{AppState, admin, domains, health, redirect, short_urls, tags, visits};
+use super::{AppState, admin, domains, health, pages, redirect, short_urls, tags, visits};
 
 /// Largest accepted request body; larger ones get 413.
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -26,6 +26,7 @@ pub fn router(state: AppState) -> Router {
     app.route("/", get(redirect::base_url))
         .route("/metrics", get(admin::metrics))
         .nest("/admin", admin::router())
+        .merge(pages::routes())
         .route("/{short_code}", get(redirect::follow))
         .route("/{short_code}/track", get(redirect::track))
         .fallback(redirect::regular_404)

@@ -8,5 +8,6 @@ pub mod metrics;
 pub mod retry;
 pub mod runtime;
 pub mod trace;
+pub mod visitor;
 pub mod worker;
 pub mod writer;

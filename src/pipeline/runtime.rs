@@ -22,6 +22,7 @@ const GEO_RELOAD_EVERY: Duration = Duration::from_secs(30);
 pub struct Workers {
     tasks: Vec<JoinHandle<()>>,
     stop: CancellationToken,
+    geo: Arc<GeoIp>,
 }
 
 impl Workers {
@@ -32,10 +33,11 @@ impl Workers {
             std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
         });
         let mut tasks = Vec::with_capacity(count + 1);
+        // Opened even without workers: the analytics pages show the database's attribution.
+        let geo = Arc::new(GeoIp::open(args.geoip_db.clone()));
+        tasks.push(Arc::clone(&geo).spawn_reloader(GEO_RELOAD_EVERY, stop.clone()));
         if count > 0 {
-            let geo = Arc::new(GeoIp::open(args.geoip_db.clone()));
-            tasks.push(Arc::clone(&geo).spawn_reloader(GEO_RELOAD_EVERY, stop.clone()));
-            let enricher = Arc::new(Enricher::new(geo, args.anonymize_ip));
+            let enricher = Arc::new(Enricher::new(Arc::clone(&geo), args.anonymize_ip));
             let settings = WorkerSettings {
                 batch_size: args.worker_batch.max(1),
                 lease: args.lease,
@@ -57,7 +59,12 @@ impl Workers {
             }
         }
         tracing::info!(workers = count, "click workers started");
-        Self { tasks, stop }
+        Self { tasks, stop, geo }
+    }
+
+    /// The geolocation database the workers use (shared, hot-reloaded).
+    pub fn geo(&self) -> Arc<GeoIp> {
+        Arc::clone(&self.geo)
     }
 
     /// Lets each worker finish the batch in hand, then waits for all of them.

@@ -13,9 +13,9 @@ use super::enrich::Enricher;
 use super::event::ClickEvent;
 use super::metrics::PipelineMetrics;
 use super::retry::{Backoff, Decision, Failure};
+use super::visitor::{VisitorSalts, referrer_domain};
 use crate::store::{
     ClaimRef, ClaimedEvent, Completion, CompletionOutcome, NewClick, Store, StoreResult,
-    VisitLocation,
 };
 
 /// How a worker claims and paces itself.
@@ -38,6 +38,7 @@ pub struct Worker {
     enricher: Arc<Enricher>,
     settings: WorkerSettings,
     metrics: PipelineMetrics,
+    visitors: Arc<VisitorSalts>,
 }
 
 impl Worker {
@@ -49,6 +50,7 @@ impl Worker {
         metrics: PipelineMetrics,
     ) -> Self {
         Self {
+            visitors: Arc::new(VisitorSalts::new(Arc::clone(&store))),
             store,
             enricher,
             settings,
@@ -89,7 +91,7 @@ impl Worker {
         }
         let mut completions = Vec::with_capacity(count);
         for event in claimed {
-            match self.prepare(&event) {
+            match self.prepare(&event).await {
                 Ok(completion) => completions.push(completion),
                 Err(failure) => self.fail(event.claim, &failure).await?,
             }
@@ -107,9 +109,16 @@ impl Worker {
     }
 
     /// Decodes and enriches one claimed row; an undecodable payload is a poison message.
-    fn prepare(&self, event: &ClaimedEvent) -> Result<Completion, Failure> {
+    /// The visitor hash uses the full IP, before enrichment anonymizes it.
+    async fn prepare(&self, event: &ClaimedEvent) -> Result<Completion, Failure> {
         let click = ClickEvent::from_payload(&event.payload)
             .map_err(|err| Failure::Terminal(format!("undecodable payload: {err}")))?;
+        let visitor_hash = self
+            .visitors
+            .visitor_hash(&click)
+            .await
+            .map_err(|err| Failure::Retryable(format!("visitor salt: {err}")))?;
+        let referrer_domain = referrer_domain(click.referrer.as_deref());
         let _span = tracing::debug_span!(
             "enrich_click",
             message_id = %click.message_id,
@@ -119,15 +128,6 @@ impl Worker {
         let enriched = self
             .enricher
             .enrich(click.client_ip, click.user_agent.as_deref());
-        let location = enriched.location.map(|loc| VisitLocation {
-            country_code: loc.country_code,
-            country_name: loc.country_name,
-            region_name: loc.region_name,
-            city_name: loc.city_name,
-            latitude: loc.latitude,
-            longitude: loc.longitude,
-            timezone: loc.timezone,
-        });
         let agent = enriched.user_agent;
         Ok(Completion {
             claim: event.claim,
@@ -147,8 +147,10 @@ impl Worker {
                 browser_version: agent.browser_version,
                 os: agent.os,
                 device: agent.device.as_str().to_owned(),
-                location: location.unwrap_or_default(),
+                location: enriched.location.unwrap_or_default(),
                 traceparent: click.traceparent,
+                visitor_hash,
+                referrer_domain,
             },
         })
     }

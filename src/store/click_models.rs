@@ -131,6 +131,10 @@ pub struct NewClick {
     pub location: VisitLocation,
     /// W3C traceparent of the request that produced it.
     pub traceparent: Option<String>,
+    /// Salted daily hash identifying the visitor for unique counts (none for orphan visits).
+    pub visitor_hash: Option<String>,
+    /// Lowercase host of the referrer, for the referrer breakdown (`None` means direct).
+    pub referrer_domain: Option<String>,
 }
 
 /// A claimed event together with the click it became.

@@ -7,6 +7,8 @@ mod analytics_models;
 mod click_models;
 mod models;
 pub mod postgres;
+mod session_models;
+mod rollup;
 pub mod sqlite;
 mod visit_models;
 
@@ -14,11 +16,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 pub use analytics_models::*;
 pub use click_models::*;
 pub use models::*;
+pub use session_models::*;
 pub use visit_models::*;
 
 use crate::links::{RedirectTarget, ShortCode};
@@ -137,6 +140,9 @@ pub trait ClickStore: Send + Sync {
     async fn replay_dead_letters(&self, which: &DeadLetterSelection) -> StoreResult<u64>;
     /// Deletes dead letters; returns how many.
     async fn purge_dead_letters(&self, which: &DeadLetterSelection) -> StoreResult<u64>;
+    /// The random secret that `day`'s visitor hashes are salted with, created on first use;
+    /// salts and visitor-dedup rows of days before yesterday are deleted on the way.
+    async fn visitor_salt(&self, day: NaiveDate) -> StoreResult<String>;
 }
 
 /// Stored visits for the Shlink visits API: listings, totals, deletion.
@@ -197,10 +203,25 @@ pub trait AnalyticsStore: Send + Sync {
     async fn is_public_stats(&self, code: &ShortCode) -> StoreResult<bool>;
 }
 
+/// The web app's sign-in sessions, shared by every instance through the database.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Stores a new session, first purging expired ones (so they never pile up).
+    async fn create_session(&self, new: &NewSession) -> StoreResult<()>;
+    /// The session with this token hash if it is unexpired at `now` and its API key is enabled.
+    async fn find_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Session>>;
+    /// Ends a session (signing out); an unknown hash is not an error.
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+}
+
 /// The whole persistence surface the application depends on.
 #[async_trait]
 pub trait Store:
-    LinkStore + TagStore + ApiKeyStore + ClickStore + VisitStore + AnalyticsStore
+    LinkStore + TagStore + ApiKeyStore + ClickStore + VisitStore + AnalyticsStore + SessionStore
 {
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;

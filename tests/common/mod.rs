@@ -280,3 +280,4 @@ impl TestApp {
         }
     }
 }
+pub mod geo_fixture;

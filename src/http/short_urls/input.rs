@@ -18,18 +18,19 @@ const MAX_TITLE_LEN: usize = 512;
 
 /// The refused fields of one request and why.
 #[derive(Debug, Default)]
-pub(super) struct Violations {
-    elements: Vec<String>,
-    details: Vec<String>,
+pub(crate) struct Violations {
+    refused: Vec<(String, String)>,
 }
 
 impl Violations {
     /// Records that `field` was refused for `detail`.
     pub(super) fn add(&mut self, field: &str, detail: impl Into<String>) {
-        if !self.elements.iter().any(|e| e == field) {
-            self.elements.push(field.to_owned());
-        }
-        self.details.push(detail.into());
+        self.refused.push((field.to_owned(), detail.into()));
+    }
+
+    /// Each refusal as `(field, reason)`, in the order found (the pages show them per field).
+    pub(crate) fn refused(&self) -> &[(String, String)] {
+        &self.refused
     }
 
     /// The value, or `None` after recording the error against `field`.
@@ -39,7 +40,7 @@ impl Violations {
 
     /// Whether no field was refused.
     pub(super) fn is_empty(&self) -> bool {
-        self.elements.is_empty()
+        self.refused.is_empty()
     }
 
     /// `Ok` when nothing was refused, else [`Self::into_error`].
@@ -53,9 +54,16 @@ impl Violations {
 
     /// One `invalid-data` error naming every refused field.
     pub(super) fn into_error(self) -> ApiError {
+        let mut elements: Vec<String> = Vec::new();
+        for (field, _) in &self.refused {
+            if !elements.contains(field) {
+                elements.push(field.clone());
+            }
+        }
+        let details: Vec<&str> = self.refused.iter().map(|(_, d)| d.as_str()).collect();
         ApiError::InvalidData {
-            detail: self.details.join("; "),
-            elements: self.elements,
+            detail: details.join("; "),
+            elements,
         }
     }
 }
@@ -65,6 +73,14 @@ pub(super) fn create_draft(
     body: CreateBody,
     settings: &HttpSettings,
 ) -> Result<(LinkDraft, bool), ApiError> {
+    validate_create(body, settings).map_err(Violations::into_error)
+}
+
+/// [`create_draft`] with the refusals per field (the pages' create form shows them inline).
+pub(crate) fn validate_create(
+    body: CreateBody,
+    settings: &HttpSettings,
+) -> Result<(LinkDraft, bool), Violations> {
     let mut v = Violations::default();
     let long_url = v.check(
         "longUrl",
@@ -114,7 +130,7 @@ pub(super) fn create_draft(
             };
             Ok((draft, body.find_if_exists.unwrap_or(false)))
         }
-        _ => Err(v.into_error()),
+        _ => Err(v),
     }
 }
 
@@ -124,6 +140,14 @@ pub(super) fn edit_patch(
     body: EditBody,
     settings: &HttpSettings,
 ) -> Result<ShortUrlPatch, ApiError> {
+    validate_edit(body, settings).map_err(Violations::into_error)
+}
+
+/// [`edit_patch`] with the refusals per field (the pages' edit form shows them inline).
+pub(crate) fn validate_edit(
+    body: EditBody,
+    settings: &HttpSettings,
+) -> Result<ShortUrlPatch, Violations> {
     let mut v = Violations::default();
     let mut patch = ShortUrlPatch::default();
     match body.long_url {
@@ -160,8 +184,7 @@ pub(super) fn edit_patch(
     patch.crawlable = required_flag(&mut v, "crawlable", body.crawlable);
     patch.forward_query = required_flag(&mut v, "forwardQuery", body.forward_query);
     check_device_urls(&mut v, body.device_long_urls.as_ref());
-    v.finish()?;
-    Ok(patch)
+    if v.is_empty() { Ok(patch) } else { Err(v) }
 }
 
 /// Refuses an edit whose resulting validity window (stored values overlaid with the patch) is
@@ -171,17 +194,26 @@ pub(super) fn check_edited_window(
     stored_since: Option<DateTime<Utc>>,
     stored_until: Option<DateTime<Utc>>,
 ) -> Result<(), ApiError> {
+    edited_window(patch, stored_since, stored_until).finish()
+}
+
+/// [`check_edited_window`] as per-field refusals (empty when the window is fine).
+pub(crate) fn edited_window(
+    patch: &ShortUrlPatch,
+    stored_since: Option<DateTime<Utc>>,
+    stored_until: Option<DateTime<Utc>>,
+) -> Violations {
     let mut v = Violations::default();
     check_window(
         &mut v,
         patch.valid_since.unwrap_or(stored_since),
         patch.valid_until.unwrap_or(stored_until),
     );
-    v.finish()
+    v
 }
 
 /// Whether a patch changes nothing (so the store need not be written).
-pub(super) fn is_empty(patch: &ShortUrlPatch) -> bool {
+pub(crate) fn is_empty(patch: &ShortUrlPatch) -> bool {
     patch.long_url.is_none()
         && patch.title.is_none()
         && patch.valid_since.is_none()

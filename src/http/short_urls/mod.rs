@@ -3,8 +3,8 @@
 //! Every handler requires an API key; input is validated completely (see `input`) before the
 //! store is written, and edits and deletes drop the link from the redirect cache at once.
 
-mod dto;
-mod input;
+pub(super) mod dto;
+pub(super) mod input;
 mod query;
 
 use axum::Json;

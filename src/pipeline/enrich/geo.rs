@@ -22,29 +22,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::country_names::country_name;
 
-/// Where a visit came from, as far as the database knows.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Location {
-    /// ISO 3166-1 alpha-2 code, e.g. "GB".
-    pub country_code: Option<String>,
-    /// English country name, e.g. "United Kingdom".
-    pub country_name: Option<String>,
-    /// First-level subdivision (state, region), e.g. "England".
-    pub region_name: Option<String>,
-    /// City name, e.g. "London".
-    pub city_name: Option<String>,
-    /// Latitude in degrees.
-    pub latitude: Option<f64>,
-    /// Longitude in degrees.
-    pub longitude: Option<f64>,
-    /// IANA time zone, e.g. "Europe/London".
-    pub timezone: Option<String>,
-}
+/// Where a visit came from: the store's location record, filled straight from the database.
+pub use crate::store::VisitLocation as Location;
 
-impl Location {
-    fn is_empty(&self) -> bool {
-        *self == Self::default()
-    }
+/// Whether nothing at all was resolved.
+fn is_empty(location: &Location) -> bool {
+    *location == Location::default()
 }
 
 /// Why a GeoIP database file could not be (re)loaded.
@@ -96,6 +79,11 @@ impl GeoIp {
     /// The location of `ip`, or `None` when there is no database or it knows nothing about `ip`.
     pub fn lookup(&self, ip: IpAddr) -> Option<Location> {
         self.loaded()?.lookup(ip.to_canonical())
+    }
+
+    /// Whether the loaded database is DB-IP's, whose licence asks for an attribution.
+    pub fn is_dbip(&self) -> bool {
+        self.loaded().is_some_and(|loaded| loaded.schema == Schema::Flat)
     }
 
     /// Re-reads the file if its modification time or size changed; returns whether it did.
@@ -262,7 +250,7 @@ impl Loaded {
         }
         decode(&result, self.schema)
             .or_else(|| decode(&result, self.schema.other()))
-            .filter(|location| !location.is_empty())
+            .filter(|location| !is_empty(location))
     }
 }
 
@@ -271,7 +259,7 @@ fn decode(result: &LookupResult<'_, Vec<u8>>, schema: Schema) -> Option<Location
         Schema::Nested => from_nested(result.decode::<geoip2::City>().ok()??),
         Schema::Flat => from_flat(result.decode::<FlatRecord>().ok()??),
     };
-    (!location.is_empty()).then_some(location)
+    (!is_empty(&location)).then_some(location)
 }
 
 /// DB-IP's flat record; only the keys we use.

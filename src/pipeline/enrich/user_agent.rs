@@ -5,6 +5,9 @@ use std::sync::LazyLock;
 use woothee::parser::Parser;
 use woothee::woothee::VALUE_UNKNOWN;
 
+/// Woothee's name for HTTP client libraries.
+const HTTP_LIBRARY: &str = "HTTP Library";
+
 /// One shared parser (it holds no state, but building it per request is needless work).
 static PARSER: LazyLock<Parser> = LazyLock::new(Parser::new);
 
@@ -65,9 +68,16 @@ pub fn parse_user_agent(user_agent: Option<&str>) -> UserAgentInfo {
         "smartphone" | "mobilephone" => DeviceKind::Mobile,
         _ => DeviceKind::Other,
     };
+    // For HTTP libraries woothee's name is "HTTP Library" and the version field holds the
+    // library ("curl", "wget"), which is the more useful browser name; there is no version.
+    let (browser, browser_version) = if parsed.name == HTTP_LIBRARY {
+        (known(parsed.version), None)
+    } else {
+        (known(parsed.name), known(parsed.version))
+    };
     UserAgentInfo {
-        browser: known(parsed.name),
-        browser_version: known(parsed.version),
+        browser,
+        browser_version,
         os: known(parsed.os).map(|os| os_display_name(&os).unwrap_or(os)),
         device,
     }
@@ -224,6 +234,16 @@ pub(super) mod tests {
         assert_eq!(info.device, DeviceKind::Bot);
         assert_eq!(info.browser.as_deref(), Some("Googlebot"));
         assert_eq!(info.os, None);
+    }
+
+    #[test]
+    fn http_libraries_are_named_after_the_library() {
+        for (ua, name) in [("curl/8.5.0", "curl"), ("Wget/1.21.4", "wget")] {
+            let info = parse_user_agent(Some(ua));
+            assert_eq!(info.browser.as_deref(), Some(name), "{ua}");
+            assert_eq!(info.browser_version, None, "{ua}");
+            assert_eq!(info.device, DeviceKind::Other, "{ua}");
+        }
     }
 
     #[test]

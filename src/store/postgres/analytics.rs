@@ -1,31 +1,177 @@
-//! Rollup reads for the analytics pages in postgres.
+//! Rollup reads for the analytics pages in Postgres. Every query is a range scan of a rollup
+//! primary key (link, [dimension,] hour) or of `link_hourly_hour`, never of raw clicks.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{Postgres, QueryBuilder};
 
 use super::PgStore;
 use crate::links::ShortCode;
+use crate::store::rollup::{fill_sparklines, sparkline_days};
 use crate::store::{
-    AnalyticsStore, BreakdownRow, Dimension, HourFigures, HourRange, LinkFigures, StoreResult,
+    AnalyticsStore, BreakdownRow, Dimension, HourFigures, HourRange, LinkFigures, StoreError,
+    StoreResult,
 };
+
+/// The summed visits, with or without bots.
+fn visits_sum(include_bots: bool) -> &'static str {
+    if include_bots {
+        "SUM(total)::BIGINT"
+    } else {
+        "SUM(total - bots)::BIGINT"
+    }
+}
 
 #[async_trait]
 impl AnalyticsStore for PgStore {
-    async fn hourly_figures(&self, _link_id: Option<i64>, _range: HourRange) -> StoreResult<Vec<HourFigures>> {
-        todo!()
+    async fn hourly_figures(
+        &self,
+        link_id: Option<i64>,
+        range: HourRange,
+    ) -> StoreResult<Vec<HourFigures>> {
+        let rows: Vec<(DateTime<Utc>, i64, i64, i64)> = match link_id {
+            Some(link) => {
+                sqlx::query_as(
+                    "SELECT hour, total, bots, uniques FROM link_hourly
+                     WHERE short_url_id = $1 AND hour >= $2 AND hour < $3 AND total > 0
+                     ORDER BY hour",
+                )
+                .bind(link)
+                .bind(range.from)
+                .bind(range.to)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query_as(
+                    "SELECT hour, total, bots, uniques FROM hourly_totals
+                     WHERE hour >= $1 AND hour < $2 AND total > 0 ORDER BY hour",
+                )
+                .bind(range.from)
+                .bind(range.to)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        Ok(rows
+            .into_iter()
+            .map(|(hour, total, bots, uniques)| HourFigures {
+                hour,
+                total,
+                bots,
+                uniques,
+            })
+            .collect())
     }
-    async fn breakdown(&self, _link_id: i64, _dimension: Dimension, _range: HourRange, _include_bots: bool, _limit: u32) -> StoreResult<Vec<BreakdownRow>> {
-        todo!()
+
+    async fn breakdown(
+        &self,
+        link_id: i64,
+        dimension: Dimension,
+        range: HourRange,
+        include_bots: bool,
+        limit: u32,
+    ) -> StoreResult<Vec<BreakdownRow>> {
+        let mut query = QueryBuilder::<Postgres>::new("SELECT value, ");
+        query
+            .push(visits_sum(include_bots))
+            .push(" AS visits FROM link_hourly_dims WHERE short_url_id = ")
+            .push_bind(link_id)
+            .push(" AND dim = ")
+            .push_bind(dimension.as_str())
+            .push(" AND hour >= ")
+            .push_bind(range.from)
+            .push(" AND hour < ")
+            .push_bind(range.to)
+            .push(" GROUP BY value HAVING ")
+            .push(visits_sum(include_bots))
+            .push(" > 0 ORDER BY visits DESC, value ASC LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows: Vec<(String, i64)> = query.build_query_as().fetch_all(&self.pool).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(value, visits)| BreakdownRow { value, visits })
+            .collect())
     }
-    async fn top_links(&self, _range: HourRange, _include_bots: bool, _limit: u32) -> StoreResult<Vec<LinkFigures>> {
-        todo!()
+
+    async fn top_links(
+        &self,
+        range: HourRange,
+        include_bots: bool,
+        limit: u32,
+    ) -> StoreResult<Vec<LinkFigures>> {
+        let mut query = QueryBuilder::<Postgres>::new(
+            "SELECT s.id, s.short_code, s.title, t.visits FROM (SELECT short_url_id, ",
+        );
+        query
+            .push(visits_sum(include_bots))
+            .push(" AS visits FROM link_hourly WHERE hour >= ")
+            .push_bind(range.from)
+            .push(" AND hour < ")
+            .push_bind(range.to)
+            .push(
+                " GROUP BY short_url_id) AS t JOIN short_urls s ON s.id = t.short_url_id \
+                 WHERE t.visits > 0 ORDER BY t.visits DESC, s.short_code ASC LIMIT ",
+            )
+            .push_bind(i64::from(limit));
+        let rows: Vec<(i64, String, Option<String>, i64)> =
+            query.build_query_as().fetch_all(&self.pool).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(link_id, short_code, title, visits)| LinkFigures {
+                link_id,
+                short_code,
+                title,
+                visits,
+            })
+            .collect())
     }
-    async fn daily_sparklines(&self, _link_ids: &[i64], _range: HourRange, _include_bots: bool) -> StoreResult<Vec<(i64, Vec<i64>)>> {
-        todo!()
+
+    async fn daily_sparklines(
+        &self,
+        link_ids: &[i64],
+        range: HourRange,
+        include_bots: bool,
+    ) -> StoreResult<Vec<(i64, Vec<i64>)>> {
+        let (first_day, days) = sparkline_days(range);
+        if link_ids.is_empty() || days == 0 {
+            return Ok(fill_sparklines(link_ids, days, []));
+        }
+        let mut query =
+            QueryBuilder::<Postgres>::new("SELECT short_url_id, EXTRACT(EPOCH FROM hour - ");
+        query
+            .push_bind(first_day)
+            .push(")::BIGINT / 86400 AS day, ")
+            .push(visits_sum(include_bots))
+            .push(" FROM link_hourly WHERE short_url_id = ANY(")
+            .push_bind(link_ids)
+            .push(") AND hour >= ")
+            .push_bind(range.from)
+            .push(" AND hour < ")
+            .push_bind(range.to)
+            .push(" GROUP BY short_url_id, day");
+        let rows: Vec<(i64, i64, i64)> = query.build_query_as().fetch_all(&self.pool).await?;
+        Ok(fill_sparklines(link_ids, days, rows))
     }
-    async fn set_public_stats(&self, _code: &ShortCode, _public: bool) -> StoreResult<()> {
-        todo!()
+
+    async fn set_public_stats(&self, code: &ShortCode, public: bool) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE short_urls SET public_stats = $1 WHERE short_code = $2")
+            .bind(public)
+            .bind(code.as_str())
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
-    async fn is_public_stats(&self, _code: &ShortCode) -> StoreResult<bool> {
-        todo!()
+
+    async fn is_public_stats(&self, code: &ShortCode) -> StoreResult<bool> {
+        let public: Option<bool> =
+            sqlx::query_scalar("SELECT public_stats FROM short_urls WHERE short_code = $1")
+                .bind(code.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        public.ok_or(StoreError::NotFound)
     }
 }

@@ -22,11 +22,13 @@ pub(super) async fn complete_batch(
                  $6::timestamptz[], $7::timestamptz[], $8::text[], $9::text[], $10::text[],
                  $11::text[], $12::text[], $13::bool[], $14::text[], $15::text[], $16::text[],
                  $17::text[], $18::text[], $19::text[], $20::text[], $21::text[],
-                 $22::float8[], $23::float8[], $24::text[], $25::text[])
+                 $22::float8[], $23::float8[], $24::text[], $25::text[], $26::text[],
+                 $27::text[])
              AS t(outbox_id, attempt, message_id, short_url_id, kind, occurred_at, enriched_at,
                   ip, user_agent, referer, visited_url, redirect_url, potential_bot, browser,
                   browser_version, os, device, country_code, country_name, region_name,
-                  city_name, latitude, longitude, timezone, traceparent)),
+                  city_name, latitude, longitude, timezone, traceparent, visitor_hash,
+                  referrer_domain)),
          live AS (
              SELECT i.* FROM input i
              WHERE i.short_url_id IS NULL
@@ -39,11 +41,13 @@ pub(super) async fn complete_batch(
              INSERT INTO clicks (message_id, short_url_id, kind, occurred_at, enriched_at, ip,
                  user_agent, referer, visited_url, redirect_url, potential_bot, browser,
                  browser_version, os, device, country_code, country_name, region_name,
-                 city_name, latitude, longitude, timezone, traceparent)
+                 city_name, latitude, longitude, timezone, traceparent, visitor_hash,
+                 referrer_domain)
              SELECT l.message_id, l.short_url_id, l.kind, l.occurred_at, l.enriched_at, l.ip,
                  l.user_agent, l.referer, l.visited_url, l.redirect_url, l.potential_bot,
                  l.browser, l.browser_version, l.os, l.device, l.country_code, l.country_name,
-                 l.region_name, l.city_name, l.latitude, l.longitude, l.timezone, l.traceparent
+                 l.region_name, l.city_name, l.latitude, l.longitude, l.timezone, l.traceparent,
+                 l.visitor_hash, l.referrer_domain
              FROM live l JOIN fenced f ON f.id = l.outbox_id
              ON CONFLICT (message_id) DO NOTHING
              RETURNING message_id)
@@ -102,6 +106,8 @@ pub(super) async fn complete_batch(
     )
     .bind(col(|c| c.click.location.timezone.clone()))
     .bind(col(|c| c.click.traceparent.clone()))
+    .bind(col(|c| c.click.visitor_hash.clone()))
+    .bind(col(|c| c.click.referrer_domain.clone()))
     .fetch_all(conn)
     .await?;
     let outcome_of = |id: i64| {

@@ -8,6 +8,8 @@ mod link_list;
 mod link_rows;
 mod links;
 mod outbox;
+mod rollups;
+mod sessions;
 mod tags;
 #[cfg(test)]
 mod test_support;

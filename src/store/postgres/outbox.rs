@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+use super::rollups::record as record_rollups;
 use super::{PgStore, completion::complete_batch};
 use crate::store::{
     ClaimRef, ClaimedEvent, ClickStore, Completion, CompletionOutcome, DeadLetter,
-    DeadLetterSelection, OutboxEntry, OutboxStats, StoreResult,
+    DeadLetterSelection, NewClick, OutboxEntry, OutboxStats, StoreResult,
 };
 
 #[async_trait]
@@ -102,6 +103,13 @@ impl ClickStore for PgStore {
             .bind(&bots)
             .execute(&mut *tx)
             .await?;
+            let inserted: Vec<&NewClick> = done
+                .iter()
+                .zip(&outcomes)
+                .filter(|(_, outcome)| **outcome == CompletionOutcome::Inserted)
+                .map(|(completion, _)| &completion.click)
+                .collect();
+            record_rollups(&mut tx, &inserted).await?;
         }
         tx.commit().await?;
         Ok(outcomes)
@@ -198,5 +206,9 @@ impl ClickStore for PgStore {
 
     async fn purge_dead_letters(&self, which: &DeadLetterSelection) -> StoreResult<u64> {
         super::dead_letters::purge(&self.pool, which).await
+    }
+
+    async fn visitor_salt(&self, day: NaiveDate) -> StoreResult<String> {
+        super::rollups::visitor_salt(&self.pool, day).await
     }
 }

@@ -143,6 +143,7 @@ impl VisitStore for PgStore {
             .bind(link)
             .execute(&mut *tx)
             .await?;
+        super::rollups::forget_link(&mut tx, link).await?;
         tx.commit().await?;
         Ok(deleted)
     }

@@ -9,6 +9,8 @@ mod dead_letters;
 mod fragments;
 mod links;
 mod outbox;
+mod rollups;
+mod sessions;
 mod tags;
 mod visits;
 

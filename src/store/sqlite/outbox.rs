@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use uuid::Uuid;
 
@@ -95,6 +95,13 @@ impl ClickStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
+        let inserted: Vec<&NewClick> = done
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, outcome)| **outcome == CompletionOutcome::Inserted)
+            .map(|(completion, _)| &completion.click)
+            .collect();
+        super::rollups::record(&mut tx, &inserted).await?;
         tx.commit().await?;
         Ok(outcomes)
     }
@@ -198,6 +205,10 @@ impl ClickStore for SqliteStore {
     async fn purge_dead_letters(&self, which: &DeadLetterSelection) -> StoreResult<u64> {
         super::dead_letters::purge(&self.writer, which).await
     }
+
+    async fn visitor_salt(&self, day: NaiveDate) -> StoreResult<String> {
+        super::rollups::visitor_salt(&self.writer, day).await
+    }
 }
 
 /// Completes one event inside the caller's transaction; see `ClickStore::complete_clicks`.
@@ -238,8 +249,8 @@ async fn insert_click(tx: &mut SqliteConnection, click: &NewClick) -> StoreResul
         "INSERT INTO clicks (message_id, short_url_id, kind, occurred_at, enriched_at, ip,
              user_agent, referer, visited_url, redirect_url, potential_bot, browser,
              browser_version, os, device, country_code, country_name, region_name, city_name,
-             latitude, longitude, timezone, traceparent)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             latitude, longitude, timezone, traceparent, visitor_hash, referrer_domain)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (message_id) DO NOTHING",
     )
     .bind(click.message_id)
@@ -265,6 +276,8 @@ async fn insert_click(tx: &mut SqliteConnection, click: &NewClick) -> StoreResul
     .bind(loc.longitude)
     .bind(&loc.timezone)
     .bind(&click.traceparent)
+    .bind(&click.visitor_hash)
+    .bind(&click.referrer_domain)
     .execute(&mut *tx)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -131,6 +131,7 @@ impl VisitStore for SqliteStore {
             .bind(link)
             .execute(&mut *tx)
             .await?;
+        super::rollups::forget_link(&mut tx, link).await?;
         tx.commit().await?;
         Ok(deleted)
     }

@@ -3,87 +3,21 @@
 use std::fs;
 use std::time::{Duration, SystemTime};
 
-use ipnet::IpNet;
-use mmdb_writer::{Value, Writer};
-
 use super::*;
+
+/// The fixture databases the integration tests use too.
+#[path = "../../../../tests/common/geo_fixture.rs"]
+mod geo_fixture;
+
+use geo_fixture::{LONDON, PARIS, dbip_city as dbip_db, maxmind_city};
 
 fn ip(s: &str) -> IpAddr {
     s.parse().expect("test IP")
 }
 
-fn net(s: &str) -> IpNet {
-    s.parse().expect("test network")
-}
-
-fn names(en: &str) -> Value {
-    Value::map([("names", Value::map([("en", en), ("de", "x")]))])
-}
-
-/// A GeoLite2-City-shaped record.
-fn nested_record(code: &str, country: &str, region: &str, city: &str) -> Value {
-    Value::map([
-        (
-            "country",
-            Value::map([
-                ("iso_code", Value::from(code)),
-                ("names", Value::map([("en", country)])),
-            ]),
-        ),
-        ("subdivisions", Value::array([names(region)])),
-        ("city", names(city)),
-        (
-            "location",
-            Value::map([
-                ("latitude", Value::Double(51.5142)),
-                ("longitude", Value::Double(-0.0931)),
-                ("time_zone", Value::from("Europe/London")),
-            ]),
-        ),
-    ])
-}
-
-fn maxmind_db(code: &str, country: &str, city: &str) -> Vec<u8> {
-    let mut writer = Writer::new("GeoLite2-City");
-    let record = nested_record(code, country, "England", city);
-    writer
-        .insert_value(net("81.2.69.0/24"), record)
-        .expect("insert v4");
-    let v6 = nested_record("US", "United States", "California", "San Diego");
-    writer
-        .insert_value(net("2001:480::/32"), v6)
-        .expect("insert v6");
-    writer.to_bytes().expect("serialize")
-}
-
-/// A DB-IP-shaped database: flat keys, coordinates as 32-bit floats.
-fn dbip_db(database_type: &str) -> Vec<u8> {
-    let mut writer = Writer::new(database_type);
-    let berlin = Value::map([
-        ("country_code", Value::from("DE")),
-        ("state1", Value::from("Land Berlin")),
-        ("city", Value::from("Berlin")),
-        ("latitude", Value::Float(52.5244)),
-        ("longitude", Value::Float(13.4105)),
-    ]);
-    writer
-        .insert_value(net("198.51.100.0/24"), berlin)
-        .expect("insert");
-    let country_only = Value::map([("country_code", "FR")]);
-    writer
-        .insert_value(net("203.0.113.0/24"), country_only)
-        .expect("insert");
-    let unknown = Value::map([("country_code", "ZZ")]);
-    writer
-        .insert_value(net("192.0.2.0/24"), unknown)
-        .expect("insert");
-    writer.to_bytes().expect("serialize")
-}
-
 fn open_bytes(bytes: &[u8]) -> (tempfile::TempDir, PathBuf, GeoIp) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("geo.mmdb");
-    fs::write(&path, bytes).expect("write fixture");
+    let path = geo_fixture::write(dir.path(), "geo.mmdb", bytes);
     let geo = GeoIp::open(Some(path.clone()));
     (dir, path, geo)
 }
@@ -102,7 +36,7 @@ fn rewrite(path: &Path, bytes: &[u8], bump: u64) {
 
 #[test]
 fn maxmind_nested_schema_gives_full_location() {
-    let (_dir, _path, geo) = open_bytes(&maxmind_db("GB", "United Kingdom", "London"));
+    let (_dir, _path, geo) = open_bytes(&maxmind_city(&LONDON));
     let location = geo.lookup(ip("81.2.69.142")).expect("known IP");
     assert_eq!(location.country_code.as_deref(), Some("GB"));
     assert_eq!(location.country_name.as_deref(), Some("United Kingdom"));
@@ -120,7 +54,7 @@ fn maxmind_nested_schema_gives_full_location() {
 
 #[test]
 fn unknown_ips_give_none() {
-    let (_dir, _path, geo) = open_bytes(&maxmind_db("GB", "United Kingdom", "London"));
+    let (_dir, _path, geo) = open_bytes(&maxmind_city(&LONDON));
     assert_eq!(geo.lookup(ip("8.8.8.8")), None);
     assert_eq!(geo.lookup(ip("2a00:1450::1")), None);
 }
@@ -188,16 +122,16 @@ fn missing_file_is_loaded_once_it_appears() {
     let geo = GeoIp::open(Some(path.clone()));
     assert_eq!(geo.lookup(ip("81.2.69.142")), None);
     assert!(matches!(geo.reload(), Err(GeoError::Io { .. })));
-    fs::write(&path, maxmind_db("GB", "United Kingdom", "London")).expect("write");
+    geo_fixture::write(dir.path(), "later.mmdb", &maxmind_city(&LONDON));
     assert!(geo.reload().expect("loads"));
     assert!(geo.lookup(ip("81.2.69.142")).is_some());
 }
 
 #[test]
 fn reload_picks_up_a_rewritten_file_only_when_it_changed() {
-    let (_dir, path, geo) = open_bytes(&maxmind_db("GB", "United Kingdom", "London"));
+    let (_dir, path, geo) = open_bytes(&maxmind_city(&LONDON));
     assert!(!geo.reload().expect("unchanged"));
-    rewrite(&path, &maxmind_db("FR", "France", "Paris"), 10);
+    rewrite(&path, &maxmind_city(&PARIS), 10);
     assert!(geo.reload().expect("changed"));
     let location = geo.lookup(ip("81.2.69.142")).expect("known IP");
     assert_eq!(location.country_code.as_deref(), Some("FR"));
@@ -208,7 +142,7 @@ fn reload_picks_up_a_rewritten_file_only_when_it_changed() {
 
 #[test]
 fn failed_reload_keeps_the_previous_database() {
-    let (_dir, path, geo) = open_bytes(&maxmind_db("GB", "United Kingdom", "London"));
+    let (_dir, path, geo) = open_bytes(&maxmind_city(&LONDON));
     rewrite(&path, b"definitely not an mmdb file", 10);
     assert!(matches!(geo.reload(), Err(GeoError::Invalid { .. })));
     fs::remove_file(&path).expect("remove");
@@ -221,11 +155,11 @@ fn failed_reload_keeps_the_previous_database() {
 
 #[tokio::test]
 async fn reloader_task_swaps_in_a_new_file_and_stops_on_shutdown() {
-    let (_dir, path, geo) = open_bytes(&maxmind_db("GB", "United Kingdom", "London"));
+    let (_dir, path, geo) = open_bytes(&maxmind_city(&LONDON));
     let geo = Arc::new(geo);
     let shutdown = CancellationToken::new();
     let task = Arc::clone(&geo).spawn_reloader(Duration::from_millis(10), shutdown.clone());
-    rewrite(&path, &maxmind_db("FR", "France", "Paris"), 10);
+    rewrite(&path, &maxmind_city(&PARIS), 10);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while geo
         .lookup(ip("81.2.69.142"))

@@ -1,0 +1,190 @@
+//! Fresh databases for each run (a SQLite file in a temp dir, or a new PostgreSQL database that is
+//! dropped afterwards), the links the scenarios redirect through, and size on disk.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use linkpulse::links::{LongUrl, ShortCode};
+use linkpulse::store::{self, NewShortUrl, Store};
+use sqlx::Connection;
+use url::Url;
+
+/// The database engines linkpulse supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// An embedded SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+impl Engine {
+    /// Its name in tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "SQLite",
+            Self::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// A database created for one measurement; `drop_now` removes it.
+pub struct FreshDb {
+    /// Which engine.
+    pub engine: Engine,
+    /// The URL servers and the store connect with.
+    pub url: String,
+    /// Holds the SQLite file (removed on drop).
+    pub dir: tempfile::TempDir,
+    /// The PostgreSQL maintenance URL and database name, to drop it later.
+    postgres: Option<(String, String)>,
+}
+
+impl FreshDb {
+    /// A new, empty database on `engine` (`admin_url` names the PostgreSQL server).
+    pub async fn create(engine: Engine, admin_url: Option<&str>) -> anyhow::Result<Self> {
+        let dir = tempfile::Builder::new().prefix("lp-bench-").tempdir()?;
+        match engine {
+            Engine::Sqlite => Ok(Self {
+                engine,
+                url: format!("sqlite://{}/lp.db", dir.path().display()),
+                dir,
+                postgres: None,
+            }),
+            Engine::Postgres => {
+                let admin = admin_url.context("no PostgreSQL URL configured")?;
+                let name = format!("lp_bench_{}", uuid::Uuid::now_v7().simple());
+                let mut conn = sqlx::PgConnection::connect(admin).await?;
+                // The name is ours (a UUID), never user input.
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+                    .execute(&mut conn)
+                    .await?;
+                let mut url = Url::parse(admin)?;
+                url.set_path(&name);
+                Ok(Self {
+                    engine,
+                    url: url.to_string(),
+                    dir,
+                    postgres: Some((admin.to_owned(), name)),
+                })
+            }
+        }
+    }
+
+    /// Connects linkpulse's store and applies its migrations.
+    pub async fn store(&self) -> anyhow::Result<Arc<dyn Store>> {
+        let store = store::connect(&self.url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Bytes on disk: the SQLite file with its WAL, or `pg_database_size`.
+    pub async fn size_bytes(&self) -> anyhow::Result<u64> {
+        match self.engine {
+            Engine::Sqlite => {
+                let mut total = 0;
+                for entry in std::fs::read_dir(self.dir.path())? {
+                    let entry = entry?;
+                    if entry.file_name().to_string_lossy().starts_with("lp.db") {
+                        total += entry.metadata()?.len();
+                    }
+                }
+                Ok(total)
+            }
+            Engine::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&self.url).await?;
+                let size: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())")
+                    .fetch_one(&mut conn)
+                    .await?;
+                Ok(u64::try_from(size).unwrap_or(0))
+            }
+        }
+    }
+
+    /// Removes the database (the SQLite temp dir goes when `self` is dropped).
+    pub async fn drop_now(self) -> anyhow::Result<()> {
+        if let Some((admin, name)) = &self.postgres {
+            let mut conn = sqlx::PgConnection::connect(admin).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// After a bulk load: total size on disk (SQLite checkpointed first) and, where the engine can
+/// tell, the size of the `clicks` table with its indexes alone.
+pub async fn sizes_after_load(db: &FreshDb) -> anyhow::Result<(u64, Option<u64>)> {
+    let clicks_only = match db.engine {
+        Engine::Sqlite => {
+            let mut conn = sqlx::SqliteConnection::connect(&db.url).await?;
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&mut conn)
+                .await?;
+            sqlx::query_scalar::<_, i64>(
+                "SELECT SUM(d.pgsize) FROM dbstat d JOIN sqlite_schema s ON s.name = d.name
+                 WHERE s.tbl_name = 'clicks'",
+            )
+            .fetch_one(&mut conn)
+            .await
+            .ok()
+        }
+        Engine::Postgres => Some(scalar(&db.url, "SELECT pg_total_relation_size('clicks')").await?),
+    };
+    let size = db.size_bytes().await?;
+    Ok((size, clicks_only.and_then(|b| u64::try_from(b).ok())))
+}
+
+/// One integer from `sql` run on the database at `url` (either engine).
+pub async fn scalar(url: &str, sql: &'static str) -> anyhow::Result<i64> {
+    if url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(url).await?;
+        Ok(sqlx::query_scalar(sql).fetch_one(&mut conn).await?)
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await?;
+        Ok(sqlx::query_scalar(sql).fetch_one(&mut conn).await?)
+    }
+}
+
+/// A link created for a benchmark.
+#[derive(Debug, Clone)]
+pub struct BenchLink {
+    /// Row id (what click events carry).
+    pub id: i64,
+    /// Its short code.
+    pub code: String,
+    /// Where it redirects.
+    pub long_url: String,
+}
+
+/// Creates links `bench0` … `bench{count-1}` through the store.
+pub async fn create_links(store: &dyn Store, count: usize) -> anyhow::Result<Vec<BenchLink>> {
+    let own_base = Url::parse("http://127.0.0.1/")?;
+    let mut links = Vec::with_capacity(count);
+    for i in 0..count {
+        let code = format!("bench{i}");
+        let long_url = format!("https://example.com/landing/{i}");
+        let created = store
+            .create_short_url(&NewShortUrl {
+                short_code: ShortCode::parse(&code)?,
+                long_url: LongUrl::parse(&long_url, &own_base)?,
+                title: Some(format!("Benchmark link {i}")),
+                valid_since: None,
+                valid_until: None,
+                max_visits: None,
+                crawlable: false,
+                forward_query: true,
+                tags: Vec::new(),
+            })
+            .await?;
+        links.push(BenchLink {
+            id: created.id,
+            code,
+            long_url,
+        });
+    }
+    Ok(links)
+}

@@ -1,0 +1,215 @@
+//! `bench all`: builds linkpulse in release mode, runs the chosen scenarios in order, and prints
+//! (and optionally writes) the Markdown report.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use sqlx::Connection;
+
+use crate::machine;
+use crate::procs::Pinning;
+use crate::report::Report;
+use crate::scenarios::{Ctx, Plan, p1, p2, p3, p4, p5, p6, progress};
+
+/// The geo-IP database used when present, relative to the repository root.
+const SHARED_GEOIP: &str = "../shared/geoip/dbip-country-lite.mmdb";
+
+/// Flags of `bench all`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Small sizes and short windows: the whole run takes under 3 minutes.
+    #[arg(long)]
+    pub quick: bool,
+    /// Run only these scenarios (comma-separated: p1,p2,p3,p4,p5,p6; p5 needs p1).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// chhoto-url's release binary, run as the P1 peer.
+    #[arg(long)]
+    pub peer_bin: Option<PathBuf>,
+    /// PostgreSQL server for the PostgreSQL runs (a fresh database is created per run).
+    #[arg(
+        long,
+        env = "BENCH_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/test"
+    )]
+    pub postgres_url: String,
+    /// Skip every PostgreSQL run.
+    #[arg(long)]
+    pub no_postgres: bool,
+    /// Geo-IP database for the workers (default: ../shared/geoip/dbip-country-lite.mmdb if present).
+    #[arg(long)]
+    pub geoip: Option<PathBuf>,
+    /// Use this linkpulse binary instead of building target/release/linkpulse.
+    #[arg(long)]
+    pub linkpulse_bin: Option<PathBuf>,
+    /// Also write the report to this file.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Override P4's number of clicks.
+    #[arg(long)]
+    pub p4_clicks: Option<usize>,
+    /// Also run P4 on PostgreSQL (it runs on SQLite only by default).
+    #[arg(long)]
+    pub p4_postgres: bool,
+}
+
+/// Runs the harness end to end.
+pub async fn run(args: RunArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let root = repo_root()?;
+    let linkpulse = match &args.linkpulse_bin {
+        Some(bin) => bin.clone(),
+        None => build_linkpulse(&root).await?,
+    };
+    let mut plan = Plan::new(args.quick);
+    if let Some(clicks) = args.p4_clicks {
+        plan.p4_clicks = clicks;
+    }
+    let logs = root
+        .join("target/bench-logs")
+        .join(chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string());
+    std::fs::create_dir_all(&logs)?;
+    let ctx = Ctx {
+        plan,
+        pin: Pinning::detect(),
+        linkpulse,
+        bench: std::env::current_exe()?,
+        postgres: postgres(&args).await,
+        geoip: args
+            .geoip
+            .clone()
+            .or_else(|| Some(root.join(SHARED_GEOIP)).filter(|p| p.is_file())),
+        peer: args.peer_bin.clone(),
+        logs,
+    };
+    let wanted = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
+    let mut sections = Vec::new();
+    if wanted("p1") || wanted("p5") {
+        let outcome = timed("P1", p1::run(&ctx)).await;
+        if wanted("p1") {
+            sections.extend(outcome.sections);
+        }
+        if wanted("p5") {
+            sections.push(p5::section(&outcome.memory));
+        }
+    }
+    if wanted("p6") {
+        sections.push(timed("P6", p6::run(&ctx)).await);
+    }
+    if wanted("p3") {
+        sections.extend(timed("P3", p3::run(&ctx)).await);
+    }
+    if wanted("p2") {
+        sections.push(timed("P2", p2::run(&ctx)).await);
+    }
+    if wanted("p4") {
+        sections.extend(timed("P4", p4::run(&ctx, args.p4_postgres)).await);
+    }
+    let report = Report {
+        preamble: preamble(&ctx, &args, started),
+        sections,
+    };
+    let text = report.render();
+    print!("{text}");
+    if let Some(out) = &args.out {
+        std::fs::write(out, &text).with_context(|| format!("writing {}", out.display()))?;
+    }
+    Ok(())
+}
+
+async fn timed<T>(name: &str, work: impl Future<Output = T>) -> T {
+    let started = Instant::now();
+    progress(format!("{name} starting"));
+    let result = work.await;
+    progress(format!("{name} done in {:.0?}", started.elapsed()));
+    result
+}
+
+/// The workspace root (the bench crate's parent folder).
+fn repo_root() -> anyhow::Result<PathBuf> {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .context("bench crate has no parent folder")
+}
+
+/// `cargo build --release --bin linkpulse`, returning the binary's path.
+async fn build_linkpulse(root: &Path) -> anyhow::Result<PathBuf> {
+    progress("building target/release/linkpulse");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = tokio::process::Command::new(cargo)
+        .current_dir(root)
+        .args(["build", "--release", "-p", "linkpulse", "--bin", "linkpulse"])
+        .status()
+        .await?;
+    if !status.success() {
+        bail!("building linkpulse failed ({status})");
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    Ok(target.join("release/linkpulse"))
+}
+
+/// The PostgreSQL URL when wanted and reachable; otherwise the scenarios say why they skipped it.
+async fn postgres(args: &RunArgs) -> Option<String> {
+    if args.no_postgres {
+        return None;
+    }
+    match sqlx::PgConnection::connect(&args.postgres_url).await {
+        Ok(conn) => {
+            let _ = conn.close().await;
+            Some(args.postgres_url.clone())
+        }
+        Err(err) => {
+            progress(format!("PostgreSQL unreachable, skipping its runs: {err}"));
+            None
+        }
+    }
+}
+
+fn preamble(ctx: &Ctx, args: &RunArgs, started: Instant) -> Vec<String> {
+    let command: Vec<String> = std::env::args().skip(1).collect();
+    let memory = machine::memory_gib().map_or("?".to_owned(), |g| format!("{g:.0} GiB"));
+    vec![
+        format!(
+            "- Machine: {} cores, {} (from /proc/cpuinfo), {memory} RAM, Linux {}",
+            machine::cores(),
+            machine::cpu_model(),
+            machine::kernel()
+        ),
+        format!(
+            "- Toolchain: {}",
+            machine::version_of("rustc").unwrap_or_else(|| "rustc ?".to_owned())
+        ),
+        format!(
+            "- Command: `cargo run --release -p bench -- {}`",
+            command.join(" ")
+        ),
+        format!(
+            "- Date: {} (whole run {:.0?}{})",
+            chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
+            started.elapsed(),
+            if args.quick { ", --quick sizes" } else { "" }
+        ),
+        format!("- Pinning: {}", ctx.pin.describe()),
+        format!(
+            "- Load: the harness's own HTTP/1.1 client (`bench load`): {} keep-alive connections, \
+             one request in flight each, on a single-threaded runtime; identical for every server.",
+            ctx.plan.connections
+        ),
+        format!(
+            "- Geo-IP: {}; PostgreSQL: {}",
+            ctx.geoip
+                .as_ref()
+                .map_or("none".to_owned(), |p| format!("`{}`", p.display())),
+            ctx.postgres.as_ref().map_or(
+                "not used".to_owned(),
+                |_| format!("`{}` (fresh database per run)", args.postgres_url)
+            )
+        ),
+        format!("- Server logs: `{}`", ctx.logs.display()),
+        "- Every figure is given as a ratio to a reference measured in the same run (first \
+         column); absolute numbers are context."
+            .to_owned(),
+    ]
+}

@@ -1,0 +1,132 @@
+//! `GET /app/links/{code}`: a link's analytics page (signed in), and the switch that makes it
+//! public at `/{code}+`.
+//!
+//! Every figure follows the plain GET form's `?range=…&bots=…&tz=…`, so the page works without
+//! JavaScript; `static/link.js` only adds the copy button, the viewer's time zone and live
+//! updates over [`super::live`].
+
+mod qr;
+mod recent;
+pub mod report;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use self::recent::RecentVisit;
+pub use self::recent::visit_filter;
+use self::report::{Report, ReportQuery, Selection};
+use super::form::{PageForm, PageQuery};
+use super::layout::{Layout, render};
+use super::session::SignedIn;
+use super::{PageError, csrf, export, live, security};
+use crate::http::AppState;
+use crate::links::ShortCode;
+use crate::store::ShortUrl;
+
+/// Most visits an export holds (the newest of the range); the page says so.
+pub const EXPORT_LIMIT: u32 = 100_000;
+
+/// The private analytics page.
+#[derive(Template)]
+#[template(path = "link.html")]
+struct LinkPage {
+    layout: Layout,
+    link: ShortUrl,
+    short_url: String,
+    public_url: String,
+    qr_svg: String,
+    created: String,
+    valid_until: Option<String>,
+    csrf: String,
+    public_stats: bool,
+    report: Report,
+    recent: Vec<RecentVisit>,
+    recent_limit: u32,
+    export_limit: &'static str,
+    dbip: bool,
+}
+
+/// The public-stats switch.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PublicForm {
+    csrf: String,
+    public: String,
+}
+
+/// The routes of the analytics pages, exports and live updates, with the security headers.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/app/links/{code}", get(show))
+        .route("/app/links/{code}/public", post(set_public))
+        .route("/app/links/{code}/export.csv", get(export::csv))
+        .route("/app/links/{code}/export.json", get(export::json))
+        .route("/app/links/{code}/events", get(live::link_events))
+        .route("/app/events", get(live::global_events))
+        .layer(axum::middleware::from_fn(security::headers))
+}
+
+/// The link behind a path's code, or the friendly 404.
+pub async fn find_link(state: &AppState, code: &str) -> Result<(ShortCode, ShortUrl), PageError> {
+    let not_found = || PageError::LinkNotFound(code.to_owned());
+    let parsed = ShortCode::parse(code).map_err(|_| not_found())?;
+    let link = state
+        .store
+        .find_short_url(&parsed)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok((parsed, link))
+}
+
+/// `GET /app/links/{code}`: details, figures, breakdowns and the most recent visits.
+pub async fn show(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    PageQuery(query): PageQuery<ReportQuery>,
+) -> Result<Response, PageError> {
+    let (code, link) = find_link(&state, &code).await?;
+    let selection = Selection::new(&query, &headers, &link);
+    let report = Report::load(&state, &link, selection).await?;
+    let recent = recent::recent_visits(&state, &code, &selection).await?;
+    let public_stats = state.store.is_public_stats(&code).await?;
+    let short_url = state.settings.short_url(code.as_str());
+    let page = LinkPage {
+        layout: Layout::signed_in(&signed_in),
+        public_url: format!("{short_url}+"),
+        qr_svg: qr::qr_svg(&short_url),
+        short_url,
+        created: selection.local_time(link.date_created),
+        valid_until: link.valid_until.map(|at| selection.local_time(at)),
+        csrf: signed_in.csrf_token().to_owned(),
+        public_stats,
+        report,
+        recent,
+        recent_limit: recent::RECENT_VISITS,
+        export_limit: "100 000",
+        dbip: state.geo.is_dbip(),
+        link,
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// `POST /app/links/{code}/public`: turns the public page on (`public=1`) or off.
+pub async fn set_public(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(code): Path<String>,
+    PageForm(form): PageForm<PublicForm>,
+) -> Result<Response, PageError> {
+    csrf::verify(&signed_in, &form.csrf)?;
+    let (code, _) = find_link(&state, &code).await?;
+    let public = form.public == "1";
+    state.store.set_public_stats(&code, public).await?;
+    tracing::info!(code = %code, public, "public stats switched");
+    Ok(Redirect::to(&format!("/app/links/{code}")).into_response())
+}

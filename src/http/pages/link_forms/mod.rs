@@ -1,0 +1,242 @@
+//! Creating, editing and deleting links from the web app.
+//!
+//! Forms are translated into the REST API's request bodies and validated by the API's own
+//! code, so the rules and messages are identical; refusals come back next to their fields
+//! (422, form re-filled, nothing stored). Every form is CSRF-checked before anything else, and
+//! edits and deletes drop the link from the redirect cache at once.
+
+mod view;
+
+use askama::Template;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+
+pub use self::view::{LinkForm, LinkFormView};
+use super::form::PageForm;
+use super::layout::{Layout, render};
+use super::login::CsrfForm;
+use super::session::SignedIn;
+use super::{PageError, csrf};
+use crate::http::AppState;
+use crate::http::short_urls::dto::{CreateBody, EditBody};
+use crate::http::short_urls::input;
+use crate::links::ShortCode;
+use crate::links::service::{self, CreateLinkError};
+use crate::store::{ShortUrl, StoreError};
+
+/// The create or edit page.
+#[derive(Template)]
+#[template(path = "link_form.html")]
+struct LinkFormPage {
+    layout: Layout,
+    heading: String,
+    form: LinkFormView,
+}
+
+/// The delete confirmation page.
+#[derive(Template)]
+#[template(path = "link_delete.html")]
+struct DeletePage {
+    layout: Layout,
+    link: ShortUrl,
+    short_url: String,
+    csrf: String,
+}
+
+/// `GET /app/links/new`: an empty create form.
+pub async fn new(signed_in: SignedIn) -> Result<Response, PageError> {
+    form_page(
+        &signed_in,
+        StatusCode::OK,
+        "New link".to_owned(),
+        LinkFormView::create(signed_in.csrf_token()),
+    )
+}
+
+/// `POST /app/links`: creates the link and shows its page, or the form again with errors.
+pub async fn create(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    PageForm(form): PageForm<LinkForm>,
+) -> Result<Response, PageError> {
+    csrf::verify(&signed_in, &form.csrf)?;
+    let (body, mut errors) = view::create_body(&form);
+    let validated = serde_json::from_value::<CreateBody>(body)
+        .map_err(|err| PageError::BadRequest(err.to_string()))
+        .map(|body| input::validate_create(body, &state.settings))?;
+    let draft = match validated {
+        Ok((draft, _)) if errors.is_empty() => draft,
+        Ok(_) => return refused_create(&signed_in, &form, errors),
+        Err(refused) => {
+            errors.extend(refused.refused().iter().cloned());
+            return refused_create(&signed_in, &form, errors);
+        }
+    };
+    let link = match service::create_link(state.store.as_ref(), &draft, false).await {
+        Ok(link) => link,
+        Err(err @ CreateLinkError::SlugTaken(_)) => {
+            errors.push(("customSlug".into(), err.to_string()));
+            return refused_create(&signed_in, &form, errors);
+        }
+        Err(CreateLinkError::Store(err)) => return Err(err.into()),
+        Err(err @ CreateLinkError::CodesExhausted(_)) => {
+            return Err(PageError::Internal(err.into()));
+        }
+    };
+    // A lookup of this code may have cached "no such link" moments ago.
+    state.redirects.invalidate(&link.short_code);
+    Ok(Redirect::to(&format!("/app/links/{}", link.short_code)).into_response())
+}
+
+/// `GET /app/links/{code}/edit`: the form filled with the stored link.
+pub async fn edit(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, PageError> {
+    let link = load(&state, &link_code(path)?).await?;
+    form_page(
+        &signed_in,
+        StatusCode::OK,
+        format!("Edit /{}", link.short_code),
+        LinkFormView::edit(&link, signed_in.csrf_token()),
+    )
+}
+
+/// `POST /app/links/{code}/edit`: applies the form, or shows it again with errors.
+pub async fn update(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    path: Result<Path<String>, PathRejection>,
+    PageForm(form): PageForm<LinkForm>,
+) -> Result<Response, PageError> {
+    csrf::verify(&signed_in, &form.csrf)?;
+    let code = link_code(path)?;
+    let stored = load(&state, &code).await?;
+    let (body, mut errors) = view::edit_body(&form);
+    let validated = serde_json::from_value::<EditBody>(body)
+        .map_err(|err| PageError::BadRequest(err.to_string()))
+        .map(|body| input::validate_edit(body, &state.settings))?;
+    match validated {
+        Ok(patch) => {
+            let window = input::edited_window(&patch, stored.valid_since, stored.valid_until);
+            errors.extend(window.refused().iter().cloned());
+            if !errors.is_empty() {
+                return refused_edit(&signed_in, code.as_str(), &form, errors);
+            }
+            if !input::is_empty(&patch) {
+                state
+                    .store
+                    .update_short_url(&code, &patch)
+                    .await
+                    .map_err(|err| missing_as_not_found(err, &code))?;
+                state.redirects.invalidate(code.as_str());
+            }
+            Ok(Redirect::to(&format!("/app/links/{}", code.as_str())).into_response())
+        }
+        Err(refused) => {
+            errors.extend(refused.refused().iter().cloned());
+            refused_edit(&signed_in, code.as_str(), &form, errors)
+        }
+    }
+}
+
+/// `GET /app/links/{code}/delete`: asks for confirmation.
+pub async fn confirm_delete(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, PageError> {
+    let link = load(&state, &link_code(path)?).await?;
+    let page = DeletePage {
+        layout: Layout::signed_in(&signed_in),
+        short_url: state.settings.short_url(&link.short_code),
+        link,
+        csrf: signed_in.csrf_token().to_owned(),
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// `POST /app/links/{code}/delete`: deletes the link; it stops redirecting at once.
+pub async fn delete(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    path: Result<Path<String>, PathRejection>,
+    PageForm(form): PageForm<CsrfForm>,
+) -> Result<Response, PageError> {
+    csrf::verify(&signed_in, form.token())?;
+    let code = link_code(path)?;
+    state
+        .store
+        .delete_short_url(&code)
+        .await
+        .map_err(|err| missing_as_not_found(err, &code))?;
+    state.redirects.invalidate(code.as_str());
+    Ok(Redirect::to("/app").into_response())
+}
+
+/// The short code a link page addresses; one that cannot exist is simply not found.
+pub fn link_code(path: Result<Path<String>, PathRejection>) -> Result<ShortCode, PageError> {
+    let Path(raw) = path.map_err(|_| PageError::NotFound)?;
+    ShortCode::parse(&raw).map_err(|_| PageError::LinkNotFound(raw))
+}
+
+async fn load(state: &AppState, code: &ShortCode) -> Result<ShortUrl, PageError> {
+    state
+        .store
+        .find_short_url(code)
+        .await?
+        .ok_or_else(|| PageError::LinkNotFound(code.as_str().to_owned()))
+}
+
+fn missing_as_not_found(err: StoreError, code: &ShortCode) -> PageError {
+    match err {
+        StoreError::NotFound => PageError::LinkNotFound(code.as_str().to_owned()),
+        other => other.into(),
+    }
+}
+
+fn refused_create(
+    signed_in: &SignedIn,
+    form: &LinkForm,
+    errors: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let view = LinkFormView::refill_create(form, signed_in.csrf_token(), errors);
+    form_page(
+        signed_in,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "New link".to_owned(),
+        view,
+    )
+}
+
+fn refused_edit(
+    signed_in: &SignedIn,
+    code: &str,
+    form: &LinkForm,
+    errors: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let view = LinkFormView::refill_edit(code, form, signed_in.csrf_token(), errors);
+    form_page(
+        signed_in,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        format!("Edit /{code}"),
+        view,
+    )
+}
+
+fn form_page(
+    signed_in: &SignedIn,
+    status: StatusCode,
+    heading: String,
+    form: LinkFormView,
+) -> Result<Response, PageError> {
+    let page = LinkFormPage {
+        layout: Layout::signed_in(signed_in),
+        heading,
+        form,
+    };
+    render(status, &page)
+}

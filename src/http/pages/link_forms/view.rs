@@ -1,0 +1,263 @@
+//! The link form as the templates see it, and its translation into the API's request bodies,
+//! so the pages are validated by exactly the code (and messages) of the REST API.
+
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::store::ShortUrl;
+
+/// Format of `<input type="datetime-local">` values (seconds optional).
+const LOCAL_INPUT: &str = "%Y-%m-%dT%H:%M";
+
+/// The link form as posted (every field a string, absent ones empty).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct LinkForm {
+    /// The session's CSRF token.
+    pub csrf: String,
+    long_url: String,
+    custom_slug: String,
+    title: String,
+    tags: String,
+    valid_until: String,
+    max_visits: String,
+}
+
+/// What the form template shows: values, where it posts, and the refusals per field.
+#[derive(Debug, Clone, Default)]
+pub struct LinkFormView {
+    /// Where the form posts.
+    pub action: String,
+    /// The code of the link being edited (its slug cannot change); `None` when creating.
+    pub editing: Option<String>,
+    /// The session's CSRF token.
+    pub csrf: String,
+    /// Field values, as typed.
+    pub long_url: String,
+    /// Custom slug, as typed.
+    pub custom_slug: String,
+    /// Title, as typed.
+    pub title: String,
+    /// Comma-separated tags, as typed.
+    pub tags: String,
+    /// `datetime-local` value (UTC).
+    pub valid_until: String,
+    /// Visit cap, as typed.
+    pub max_visits: String,
+    /// `(field, message)` pairs, fields named as in the API (`longUrl`, `customSlug`, …).
+    pub errors: Vec<(String, String)>,
+}
+
+/// Fields the form has inputs for; refusals of any other field are shown above the form.
+const FORM_FIELDS: [&str; 6] = [
+    "longUrl",
+    "customSlug",
+    "title",
+    "tags",
+    "validUntil",
+    "maxVisits",
+];
+
+impl LinkFormView {
+    /// An empty create form.
+    pub fn create(csrf: &str) -> Self {
+        Self {
+            action: "/app/links".to_owned(),
+            csrf: csrf.to_owned(),
+            ..Self::default()
+        }
+    }
+
+    /// The create form re-filled with what was posted.
+    pub fn refill_create(form: &LinkForm, csrf: &str, errors: Vec<(String, String)>) -> Self {
+        Self {
+            long_url: form.long_url.clone(),
+            custom_slug: form.custom_slug.clone(),
+            title: form.title.clone(),
+            tags: form.tags.clone(),
+            valid_until: form.valid_until.clone(),
+            max_visits: form.max_visits.clone(),
+            errors,
+            ..Self::create(csrf)
+        }
+    }
+
+    /// The edit form of a stored link.
+    pub fn edit(link: &ShortUrl, csrf: &str) -> Self {
+        Self {
+            action: format!("/app/links/{}/edit", link.short_code),
+            editing: Some(link.short_code.clone()),
+            csrf: csrf.to_owned(),
+            long_url: link.long_url.clone(),
+            custom_slug: link.short_code.clone(),
+            title: link.title.clone().unwrap_or_default(),
+            tags: link.tags.join(", "),
+            valid_until: link
+                .valid_until
+                .map(|at| at.format(LOCAL_INPUT).to_string())
+                .unwrap_or_default(),
+            max_visits: link.max_visits.map(|n| n.to_string()).unwrap_or_default(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// The edit form re-filled with what was posted.
+    pub fn refill_edit(
+        code: &str,
+        form: &LinkForm,
+        csrf: &str,
+        errors: Vec<(String, String)>,
+    ) -> Self {
+        Self {
+            action: format!("/app/links/{code}/edit"),
+            editing: Some(code.to_owned()),
+            custom_slug: code.to_owned(),
+            ..Self::refill_create(form, csrf, errors)
+        }
+    }
+
+    /// The messages for one field (API field name), joined; `None` when it was accepted.
+    pub fn error(&self, field: &str) -> Option<String> {
+        let messages: Vec<&str> = self
+            .errors
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+            .collect();
+        (!messages.is_empty()).then(|| messages.join("; "))
+    }
+
+    /// Messages about fields the form has no input for.
+    pub fn other_errors(&self) -> Vec<&str> {
+        self.errors
+            .iter()
+            .filter(|(f, _)| !FORM_FIELDS.contains(&f.as_str()))
+            .map(|(_, m)| m.as_str())
+            .collect()
+    }
+}
+
+/// The API's create body for `form`, plus refusals the translation itself found.
+pub fn create_body(form: &LinkForm) -> (Value, Vec<(String, String)>) {
+    let mut errors = Vec::new();
+    let mut body = Map::new();
+    body.insert("longUrl".into(), json!(form.long_url));
+    if let Some(slug) = non_blank(&form.custom_slug) {
+        body.insert("customSlug".into(), json!(slug));
+    }
+    if let Some(title) = non_blank(&form.title) {
+        body.insert("title".into(), json!(title));
+    }
+    body.insert("tags".into(), json!(tag_list(&form.tags)));
+    if let Some(until) = non_blank(&form.valid_until) {
+        body.insert("validUntil".into(), json!(instant_text(until)));
+    }
+    if let Some(max) = max_visits(&form.max_visits, &mut errors) {
+        body.insert("maxVisits".into(), json!(max));
+    }
+    (Value::Object(body), errors)
+}
+
+/// The API's edit body for `form`: every field present, blanks clearing optional ones.
+pub fn edit_body(form: &LinkForm) -> (Value, Vec<(String, String)>) {
+    let mut errors = Vec::new();
+    let max = max_visits(&form.max_visits, &mut errors);
+    let body = json!({
+        "longUrl": form.long_url,
+        "title": non_blank(&form.title),
+        "tags": tag_list(&form.tags),
+        "validUntil": non_blank(&form.valid_until).map(instant_text),
+        "maxVisits": max,
+    });
+    (body, errors)
+}
+
+fn non_blank(raw: &str) -> Option<&str> {
+    Some(raw.trim()).filter(|s| !s.is_empty())
+}
+
+/// Tags typed comma-separated; blanks between commas are ignored.
+fn tag_list(raw: &str) -> Vec<&str> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// A `datetime-local` value is read as UTC; anything else goes to the API's parser as typed.
+fn instant_text(raw: &str) -> String {
+    NaiveDateTime::parse_from_str(raw, LOCAL_INPUT)
+        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
+        .map(|local| {
+            DateTime::<Utc>::from_naive_utc_and_offset(local, Utc)
+                .to_rfc3339_opts(SecondsFormat::Secs, false)
+        })
+        .unwrap_or_else(|_| raw.to_owned())
+}
+
+/// The visit cap, when given as a whole number (the API's own rules then apply).
+fn max_visits(raw: &str, errors: &mut Vec<(String, String)>) -> Option<i64> {
+    let raw = non_blank(raw)?;
+    match raw.parse() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            errors.push(("maxVisits".into(), "maxVisits must be a whole number".into()));
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &str) -> LinkForm {
+        serde_html_form::from_str(pairs).unwrap()
+    }
+
+    #[test]
+    fn create_body_leaves_blanks_out_and_reads_local_times_as_utc() {
+        let (body, errors) = create_body(&form(
+            "long_url=https%3A%2F%2Fa.example&tags=a%2C+b%2C%2C&valid_until=2030-01-02T03%3A04&title=+",
+        ));
+        assert!(errors.is_empty());
+        assert_eq!(body["longUrl"], "https://a.example");
+        assert_eq!(body["tags"], json!(["a", "b"]));
+        assert_eq!(body["validUntil"], "2030-01-02T03:04:00+00:00");
+        assert!(body.get("title").is_none() && body.get("customSlug").is_none());
+        assert!(body.get("maxVisits").is_none());
+    }
+
+    #[test]
+    fn edit_body_clears_blank_optional_fields() {
+        let (body, errors) = edit_body(&form("long_url=https%3A%2F%2Fa.example&max_visits=3"));
+        assert!(errors.is_empty());
+        assert_eq!(body["title"], Value::Null);
+        assert_eq!(body["validUntil"], Value::Null);
+        assert_eq!(body["maxVisits"], 3);
+        assert_eq!(body["tags"], json!([]));
+    }
+
+    #[test]
+    fn a_non_numeric_cap_is_refused_by_the_form() {
+        let (body, errors) = create_body(&form("long_url=x&max_visits=lots"));
+        assert!(body.get("maxVisits").is_none());
+        assert_eq!(errors[0].0, "maxVisits");
+    }
+
+    #[test]
+    fn errors_are_grouped_per_field() {
+        let view = LinkFormView {
+            errors: vec![
+                ("longUrl".into(), "one".into()),
+                ("longUrl".into(), "two".into()),
+                ("domain".into(), "three".into()),
+            ],
+            ..LinkFormView::default()
+        };
+        assert_eq!(view.error("longUrl").as_deref(), Some("one; two"));
+        assert_eq!(view.error("title"), None);
+        assert_eq!(view.other_errors(), vec!["three"]);
+    }
+}

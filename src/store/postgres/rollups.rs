@@ -1,0 +1,165 @@
+//! Rollup maintenance in Postgres: applied by `complete_clicks` for the clicks it inserted (same
+//! transaction, after the links are locked), taken back out by `delete_link_visits`, and the day
+//! salts.
+//!
+//! Each table gets one array-bound statement per batch with its keys sorted, and the tables are
+//! always written in the same order (visitor_days, link_hourly, link_hourly_dims, then the shared
+//! hourly_totals last), so concurrent workers queue on rows instead of deadlocking.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, PgPool};
+
+use crate::store::rollup::{RollupBatch, VisitorKey, day_start, fresh_salt, prune_before};
+use crate::store::{NewClick, StoreResult};
+
+/// Adds the inserted clicks to `visitor_days`, `link_hourly`, `link_hourly_dims` and
+/// `hourly_totals`; a visitor counts as unique only if its (link, day) row is new. The caller
+/// holds the links' row locks.
+pub(super) async fn record(tx: &mut PgConnection, inserted: &[&NewClick]) -> StoreResult<()> {
+    let mut batch = RollupBatch::new(inserted.iter().copied());
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let new_visitors = insert_visitors(tx, &batch).await?;
+    batch.credit_new_visitors(new_visitors);
+    let hourly = batch.hourly.iter();
+    sqlx::query(
+        "INSERT INTO link_hourly AS t (short_url_id, hour, total, bots, uniques)
+         SELECT * FROM UNNEST($1::bigint[], $2::timestamptz[], $3::bigint[], $4::bigint[],
+             $5::bigint[])
+         ON CONFLICT (short_url_id, hour) DO UPDATE SET total = t.total + excluded.total,
+             bots = t.bots + excluded.bots, uniques = t.uniques + excluded.uniques",
+    )
+    .bind(
+        hourly
+            .clone()
+            .map(|((link, _), _)| *link)
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        hourly
+            .clone()
+            .map(|((_, hour), _)| *hour)
+            .collect::<Vec<_>>(),
+    )
+    .bind(hourly.clone().map(|(_, d)| d.total).collect::<Vec<_>>())
+    .bind(hourly.clone().map(|(_, d)| d.bots).collect::<Vec<_>>())
+    .bind(hourly.map(|(_, d)| d.uniques).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
+    let dims = batch.dims.iter();
+    sqlx::query(
+        "INSERT INTO link_hourly_dims AS t (short_url_id, dim, hour, value, total, bots)
+         SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::timestamptz[], $4::text[],
+             $5::bigint[], $6::bigint[])
+         ON CONFLICT (short_url_id, dim, hour, value) DO UPDATE SET
+             total = t.total + excluded.total, bots = t.bots + excluded.bots",
+    )
+    .bind(dims.clone().map(|(k, _)| k.link).collect::<Vec<_>>())
+    .bind(dims.clone().map(|(k, _)| k.dim).collect::<Vec<_>>())
+    .bind(dims.clone().map(|(k, _)| k.hour).collect::<Vec<_>>())
+    .bind(
+        dims.clone()
+            .map(|(k, _)| k.value.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(dims.clone().map(|(_, d)| d.total).collect::<Vec<_>>())
+    .bind(dims.map(|(_, d)| d.bots).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
+    let totals = batch.totals.iter();
+    sqlx::query(
+        "INSERT INTO hourly_totals AS t (hour, total, bots, uniques)
+         SELECT * FROM UNNEST($1::timestamptz[], $2::bigint[], $3::bigint[], $4::bigint[])
+         ON CONFLICT (hour) DO UPDATE SET total = t.total + excluded.total,
+             bots = t.bots + excluded.bots, uniques = t.uniques + excluded.uniques",
+    )
+    .bind(totals.clone().map(|(hour, _)| *hour).collect::<Vec<_>>())
+    .bind(totals.clone().map(|(_, d)| d.total).collect::<Vec<_>>())
+    .bind(totals.clone().map(|(_, d)| d.bots).collect::<Vec<_>>())
+    .bind(totals.map(|(_, d)| d.uniques).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Inserts the batch's visitor keys; returns the ones that were not there yet.
+async fn insert_visitors(
+    tx: &mut PgConnection,
+    batch: &RollupBatch,
+) -> StoreResult<Vec<VisitorKey>> {
+    if batch.visitors.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys = batch.visitors.keys();
+    let rows: Vec<(i64, DateTime<Utc>, String)> = sqlx::query_as(
+        "INSERT INTO visitor_days (short_url_id, day, visitor_hash)
+         SELECT * FROM UNNEST($1::bigint[], $2::timestamptz[], $3::text[])
+         ON CONFLICT DO NOTHING
+         RETURNING short_url_id, day, visitor_hash",
+    )
+    .bind(keys.clone().map(|k| k.link).collect::<Vec<_>>())
+    .bind(keys.clone().map(|k| k.day).collect::<Vec<_>>())
+    .bind(keys.map(|k| k.hash.as_str()).collect::<Vec<_>>())
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(link, day, hash)| VisitorKey { link, day, hash })
+        .collect())
+}
+
+/// Removes a link's rollups and takes its figures out of `hourly_totals` (caller's transaction,
+/// which holds the link's row lock); the totals rows are locked in hour order like the workers do.
+pub(super) async fn forget_link(tx: &mut PgConnection, link: i64) -> StoreResult<()> {
+    sqlx::query(
+        "SELECT hour FROM hourly_totals
+         WHERE hour IN (SELECT hour FROM link_hourly WHERE short_url_id = $1)
+         ORDER BY hour FOR UPDATE",
+    )
+    .bind(link)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE hourly_totals h
+         SET total = h.total - l.total, bots = h.bots - l.bots, uniques = h.uniques - l.uniques
+         FROM link_hourly l
+         WHERE l.short_url_id = $1 AND h.hour = l.hour",
+    )
+    .bind(link)
+    .execute(&mut *tx)
+    .await?;
+    for sql in [
+        "DELETE FROM link_hourly WHERE short_url_id = $1",
+        "DELETE FROM link_hourly_dims WHERE short_url_id = $1",
+        "DELETE FROM visitor_days WHERE short_url_id = $1",
+    ] {
+        sqlx::query(sql).bind(link).execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// See `ClickStore::visitor_salt`. The insert and the read are separate statements so the read
+/// sees a salt another instance committed meanwhile.
+pub(super) async fn visitor_salt(pool: &PgPool, day: NaiveDate) -> StoreResult<String> {
+    let day = day_start(day);
+    let cutoff = prune_before();
+    for sql in [
+        "DELETE FROM visitor_salts WHERE day < $1",
+        "DELETE FROM visitor_days WHERE day < $1",
+    ] {
+        sqlx::query(sql).bind(cutoff).execute(pool).await?;
+    }
+    sqlx::query(
+        "INSERT INTO visitor_salts (day, salt) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING",
+    )
+    .bind(day)
+    .bind(fresh_salt())
+    .execute(pool)
+    .await?;
+    let salt: String = sqlx::query_scalar("SELECT salt FROM visitor_salts WHERE day = $1")
+        .bind(day)
+        .fetch_one(pool)
+        .await?;
+    Ok(salt)
+}

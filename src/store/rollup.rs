@@ -1,0 +1,314 @@
+//! Rollup arithmetic shared by both engines: hour/day truncation, one completion batch's
+//! contribution aggregated per row key, and the day buckets of sparklines.
+//!
+//! A completion builds a `RollupBatch` from the clicks it actually inserted, inserts the batch's
+//! visitor keys, credits a unique to the first hour of every key that was new, and then upserts
+//! the rows in key order, so concurrent workers always lock rollup rows in the same order.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
+use rand::RngExt;
+
+use super::{Dimension, HourRange, NewClick};
+
+/// Milliseconds in an hour.
+const HOUR_MS: i64 = 3_600_000;
+/// Milliseconds in a day.
+pub(super) const DAY_MS: i64 = 24 * HOUR_MS;
+
+/// Stored value of a dimension the click has no value for.
+const UNKNOWN: &str = "unknown";
+/// Stored referrer of a click without a (parsable) referrer.
+const DIRECT: &str = "direct";
+
+/// `at` truncated to a multiple of `unit_ms` since the epoch.
+fn truncate(at: DateTime<Utc>, unit_ms: i64) -> DateTime<Utc> {
+    let ms = at.timestamp_millis();
+    DateTime::from_timestamp_millis(ms - ms.rem_euclid(unit_ms)).unwrap_or(at)
+}
+
+/// Start of the UTC hour holding `at`.
+pub(super) fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
+    truncate(at, HOUR_MS)
+}
+
+/// Start of the UTC day holding `at`.
+pub(super) fn day_of(at: DateTime<Utc>) -> DateTime<Utc> {
+    truncate(at, DAY_MS)
+}
+
+/// Start of the UTC day `day`.
+pub(super) fn day_start(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(NaiveTime::MIN).and_utc()
+}
+
+/// Start of yesterday (UTC): salts and visitor-dedup rows of earlier days are pruned.
+pub(super) fn prune_before() -> DateTime<Utc> {
+    day_of(Utc::now()) - TimeDelta::days(1)
+}
+
+/// A new random day salt (256 bits, hex).
+pub(super) fn fresh_salt() -> String {
+    hex::encode(rand::rng().random::<[u8; 32]>())
+}
+
+/// What a batch adds to one `link_hourly` or `hourly_totals` row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct HourDelta {
+    /// Visits.
+    pub total: i64,
+    /// Bot visits.
+    pub bots: i64,
+    /// Visitors first seen that day.
+    pub uniques: i64,
+}
+
+/// What a batch adds to one `link_hourly_dims` row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct DimDelta {
+    /// Visits.
+    pub total: i64,
+    /// Bot visits.
+    pub bots: i64,
+}
+
+/// Primary key of a `link_hourly_dims` row.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct DimKey {
+    /// Link id.
+    pub link: i64,
+    /// `Dimension::as_str`.
+    pub dim: &'static str,
+    /// Start of the hour.
+    pub hour: DateTime<Utc>,
+    /// The attribute value.
+    pub value: String,
+}
+
+/// Primary key of a `visitor_days` row.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(super) struct VisitorKey {
+    /// Link id.
+    pub link: i64,
+    /// Start of the UTC day.
+    pub day: DateTime<Utc>,
+    /// The visitor hash.
+    pub hash: String,
+}
+
+/// One batch's rollup changes, each map sorted in the order its rows are locked.
+#[derive(Debug, Default)]
+pub(super) struct RollupBatch {
+    /// `link_hourly` by (link, hour).
+    pub hourly: BTreeMap<(i64, DateTime<Utc>), HourDelta>,
+    /// `link_hourly_dims` by key.
+    pub dims: BTreeMap<DimKey, DimDelta>,
+    /// `hourly_totals` by hour.
+    pub totals: BTreeMap<DateTime<Utc>, HourDelta>,
+    /// Visitors seen, each with the earliest hour it appeared in within the batch.
+    pub visitors: BTreeMap<VisitorKey, DateTime<Utc>>,
+}
+
+impl RollupBatch {
+    /// Aggregates the given inserted clicks; clicks without a link (orphans) are left out.
+    pub fn new<'a>(inserted: impl IntoIterator<Item = &'a NewClick>) -> Self {
+        let mut batch = Self::default();
+        for click in inserted {
+            let Some(link) = click.short_url_id else {
+                continue;
+            };
+            let hour = hour_of(click.occurred_at);
+            let bot = i64::from(click.potential_bot);
+            for delta in [
+                batch.hourly.entry((link, hour)).or_default(),
+                batch.totals.entry(hour).or_default(),
+            ] {
+                delta.total += 1;
+                delta.bots += bot;
+            }
+            for dim in Dimension::ALL {
+                let key = DimKey {
+                    link,
+                    dim: dim.as_str(),
+                    hour,
+                    value: dimension_value(click, dim).to_owned(),
+                };
+                let delta = batch.dims.entry(key).or_default();
+                delta.total += 1;
+                delta.bots += bot;
+            }
+            if let Some(hash) = &click.visitor_hash {
+                let key = VisitorKey {
+                    link,
+                    day: day_of(click.occurred_at),
+                    hash: hash.clone(),
+                };
+                let first = batch.visitors.entry(key).or_insert(hour);
+                *first = (*first).min(hour);
+            }
+        }
+        batch
+    }
+
+    /// Whether the batch changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.hourly.is_empty()
+    }
+
+    /// Counts a unique visitor, in the hour it first appeared, for every key that was new to
+    /// `visitor_days`; keys not in the batch are ignored.
+    pub fn credit_new_visitors(&mut self, new: impl IntoIterator<Item = VisitorKey>) {
+        for key in new {
+            let Some(&hour) = self.visitors.get(&key) else {
+                continue;
+            };
+            self.hourly.entry((key.link, hour)).or_default().uniques += 1;
+            self.totals.entry(hour).or_default().uniques += 1;
+        }
+    }
+}
+
+/// The value a click is counted under in `dimension`'s breakdown.
+fn dimension_value(click: &NewClick, dimension: Dimension) -> &str {
+    let value = match dimension {
+        Dimension::Country => click.location.country_code.as_deref(),
+        Dimension::City => click.location.city_name.as_deref(),
+        Dimension::ReferrerDomain => {
+            return click.referrer_domain.as_deref().unwrap_or(DIRECT);
+        }
+        Dimension::Browser => click.browser.as_deref(),
+        Dimension::Os => click.os.as_deref(),
+        Dimension::Device => Some(click.device.as_str()),
+    };
+    value.filter(|v| !v.is_empty()).unwrap_or(UNKNOWN)
+}
+
+/// The UTC days a sparkline over `range` has: the first day's start and how many days.
+pub(super) fn sparkline_days(range: HourRange) -> (DateTime<Utc>, usize) {
+    let first = day_of(range.from);
+    if range.to <= range.from {
+        return (first, 0);
+    }
+    let last = day_of(range.to - TimeDelta::milliseconds(1));
+    let days = (last - first).num_days() + 1;
+    (first, usize::try_from(days).unwrap_or(0))
+}
+
+/// One series of `days` zeros per requested link, in request order, filled from
+/// `(link, day index, visits)` rows (indexes outside the series are ignored).
+pub(super) fn fill_sparklines(
+    link_ids: &[i64],
+    days: usize,
+    rows: impl IntoIterator<Item = (i64, i64, i64)>,
+) -> Vec<(i64, Vec<i64>)> {
+    let mut series: HashMap<i64, Vec<i64>> =
+        link_ids.iter().map(|&link| (link, vec![0; days])).collect();
+    for (link, day, visits) in rows {
+        if let (Some(line), Ok(day)) = (series.get_mut(&link), usize::try_from(day))
+            && let Some(slot) = line.get_mut(day)
+        {
+            *slot += visits;
+        }
+    }
+    link_ids
+        .iter()
+        .map(|link| (*link, series.get(link).cloned().unwrap_or_default()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 3, day, hour, minute, 7)
+            .single()
+            .expect("valid time")
+    }
+
+    fn click(link: Option<i64>, when: DateTime<Utc>, bot: bool, hash: Option<&str>) -> NewClick {
+        NewClick {
+            message_id: uuid::Uuid::now_v7(),
+            short_url_id: link,
+            kind: crate::store::VisitKind::ValidShortUrl,
+            occurred_at: when,
+            enriched_at: when,
+            ip: None,
+            user_agent: None,
+            referer: None,
+            visited_url: None,
+            redirect_url: None,
+            potential_bot: bot,
+            browser: Some("Firefox".into()),
+            browser_version: None,
+            os: None,
+            device: "desktop".into(),
+            location: Default::default(),
+            traceparent: None,
+            visitor_hash: hash.map(str::to_owned),
+            referrer_domain: None,
+        }
+    }
+
+    #[test]
+    fn truncation_finds_hour_and_day_starts() {
+        assert_eq!(hour_of(at(4, 13, 59)), at(4, 13, 0) - TimeDelta::seconds(7));
+        assert_eq!(day_of(at(4, 13, 59)), at(4, 0, 0) - TimeDelta::seconds(7));
+    }
+
+    #[test]
+    fn batch_aggregates_per_key_and_credits_the_first_hour() {
+        let clicks = [
+            click(Some(1), at(4, 10, 5), false, Some("a")),
+            click(Some(1), at(4, 9, 30), true, Some("a")),
+            click(Some(2), at(4, 9, 31), false, None),
+            click(None, at(4, 9, 32), false, Some("orphan")),
+        ];
+        let mut batch = RollupBatch::new(&clicks);
+        assert_eq!(batch.hourly.len(), 3);
+        assert_eq!(batch.totals.values().map(|d| d.total).sum::<i64>(), 3);
+        assert_eq!(batch.visitors.len(), 1);
+        let nine = hour_of(at(4, 9, 0));
+        let key = VisitorKey {
+            link: 1,
+            day: day_of(nine),
+            hash: "a".into(),
+        };
+        batch.credit_new_visitors([key]);
+        assert_eq!(batch.hourly[&(1, nine)].uniques, 1);
+        assert_eq!(batch.hourly[&(1, nine)].bots, 1);
+        assert_eq!(batch.totals[&nine].uniques, 1);
+        let unknown_os = batch
+            .dims
+            .iter()
+            .filter(|(k, _)| k.dim == "os" && k.value == UNKNOWN)
+            .map(|(_, d)| d.total)
+            .sum::<i64>();
+        assert_eq!(unknown_os, 3);
+        let direct = batch
+            .dims
+            .iter()
+            .filter(|(k, _)| k.dim == "referrer" && k.value == DIRECT)
+            .count();
+        assert_eq!(direct, 3);
+    }
+
+    #[test]
+    fn sparklines_cover_every_touched_day_and_ignore_strays() {
+        let range = HourRange {
+            from: hour_of(at(4, 5, 0)),
+            to: day_of(at(6, 0, 0)),
+        };
+        let (first, days) = sparkline_days(range);
+        assert_eq!((first, days), (day_of(at(4, 0, 0)), 2));
+        let filled = fill_sparklines(&[7, 8], days, [(7, 1, 3), (7, 1, 2), (9, 0, 1), (8, 5, 1)]);
+        assert_eq!(filled, vec![(7, vec![0, 5]), (8, vec![0, 0])]);
+        let empty = HourRange {
+            from: range.to,
+            to: range.to,
+        };
+        assert_eq!(sparkline_days(empty).1, 0);
+    }
+}

@@ -1,0 +1,158 @@
+//! Rollup maintenance in SQLite: applied by `complete_clicks` for the clicks it inserted (same
+//! transaction, single writer), taken back out by `delete_link_visits`, and the day salts.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+
+use super::{from_millis, to_millis};
+use crate::store::rollup::{RollupBatch, VisitorKey, day_start, fresh_salt, prune_before};
+use crate::store::{NewClick, StoreResult};
+
+/// Rows per multi-row statement: at most 6 parameters each, far below SQLite's variable limit.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Adds the inserted clicks to `link_hourly`, `link_hourly_dims`, `hourly_totals` and
+/// `visitor_days`; a visitor counts as unique only if its (link, day) row is new.
+pub(super) async fn record(tx: &mut SqliteConnection, inserted: &[&NewClick]) -> StoreResult<()> {
+    let mut batch = RollupBatch::new(inserted.iter().copied());
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<&VisitorKey> = batch.visitors.keys().collect();
+    let mut new_visitors = Vec::new();
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO visitor_days (short_url_id, day, visitor_hash) ",
+        );
+        insert.push_values(chunk, |mut row, key| {
+            row.push_bind(key.link)
+                .push_bind(to_millis(key.day))
+                .push_bind(&key.hash);
+        });
+        insert.push(" ON CONFLICT DO NOTHING RETURNING short_url_id, day, visitor_hash");
+        let rows: Vec<(i64, i64, String)> = insert.build_query_as().fetch_all(&mut *tx).await?;
+        new_visitors.extend(rows.into_iter().map(|(link, day, hash)| VisitorKey {
+            link,
+            day: from_millis(day),
+            hash,
+        }));
+    }
+    batch.credit_new_visitors(new_visitors);
+    upsert_hourly(tx, &batch).await?;
+    upsert_dims(tx, &batch).await?;
+    upsert_totals(tx, &batch).await
+}
+
+/// Adds the batch's per-link hourly figures.
+async fn upsert_hourly(tx: &mut SqliteConnection, batch: &RollupBatch) -> StoreResult<()> {
+    let rows: Vec<_> = batch.hourly.iter().collect();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut upsert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO link_hourly (short_url_id, hour, total, bots, uniques) ",
+        );
+        upsert.push_values(chunk, |mut row, ((link, hour), delta)| {
+            row.push_bind(*link)
+                .push_bind(to_millis(*hour))
+                .push_bind(delta.total)
+                .push_bind(delta.bots)
+                .push_bind(delta.uniques);
+        });
+        upsert.push(
+            " ON CONFLICT (short_url_id, hour) DO UPDATE SET total = total + excluded.total, \
+             bots = bots + excluded.bots, uniques = uniques + excluded.uniques",
+        );
+        upsert.build().execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// Adds the batch's per-dimension hourly figures.
+async fn upsert_dims(tx: &mut SqliteConnection, batch: &RollupBatch) -> StoreResult<()> {
+    let rows: Vec<_> = batch.dims.iter().collect();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut upsert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO link_hourly_dims (short_url_id, dim, hour, value, total, bots) ",
+        );
+        upsert.push_values(chunk, |mut row, (key, delta)| {
+            row.push_bind(key.link)
+                .push_bind(key.dim)
+                .push_bind(to_millis(key.hour))
+                .push_bind(&key.value)
+                .push_bind(delta.total)
+                .push_bind(delta.bots);
+        });
+        upsert.push(
+            " ON CONFLICT (short_url_id, dim, hour, value) DO UPDATE SET \
+             total = total + excluded.total, bots = bots + excluded.bots",
+        );
+        upsert.build().execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// Adds the batch's all-links hourly figures.
+async fn upsert_totals(tx: &mut SqliteConnection, batch: &RollupBatch) -> StoreResult<()> {
+    let rows: Vec<_> = batch.totals.iter().collect();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut upsert =
+            QueryBuilder::<Sqlite>::new("INSERT INTO hourly_totals (hour, total, bots, uniques) ");
+        upsert.push_values(chunk, |mut row, (hour, delta)| {
+            row.push_bind(to_millis(**hour))
+                .push_bind(delta.total)
+                .push_bind(delta.bots)
+                .push_bind(delta.uniques);
+        });
+        upsert.push(
+            " ON CONFLICT (hour) DO UPDATE SET total = total + excluded.total, \
+             bots = bots + excluded.bots, uniques = uniques + excluded.uniques",
+        );
+        upsert.build().execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// Removes a link's rollups and takes its figures out of `hourly_totals` (caller's transaction).
+pub(super) async fn forget_link(tx: &mut SqliteConnection, link: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE hourly_totals
+         SET total = hourly_totals.total - l.total, bots = hourly_totals.bots - l.bots,
+             uniques = hourly_totals.uniques - l.uniques
+         FROM (SELECT hour, total, bots, uniques FROM link_hourly WHERE short_url_id = ?) AS l
+         WHERE hourly_totals.hour = l.hour",
+    )
+    .bind(link)
+    .execute(&mut *tx)
+    .await?;
+    for sql in [
+        "DELETE FROM link_hourly WHERE short_url_id = ?",
+        "DELETE FROM link_hourly_dims WHERE short_url_id = ?",
+        "DELETE FROM visitor_days WHERE short_url_id = ?",
+    ] {
+        sqlx::query(sql).bind(link).execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// See `ClickStore::visitor_salt`.
+pub(super) async fn visitor_salt(writer: &SqlitePool, day: NaiveDate) -> StoreResult<String> {
+    let day: DateTime<Utc> = day_start(day);
+    let cutoff = to_millis(prune_before());
+    let mut tx = writer.begin_with(super::BEGIN_WRITE).await?;
+    for sql in [
+        "DELETE FROM visitor_salts WHERE day < ?",
+        "DELETE FROM visitor_days WHERE day < ?",
+    ] {
+        sqlx::query(sql).bind(cutoff).execute(&mut *tx).await?;
+    }
+    sqlx::query("INSERT INTO visitor_salts (day, salt) VALUES (?, ?) ON CONFLICT (day) DO NOTHING")
+        .bind(to_millis(day))
+        .bind(fresh_salt())
+        .execute(&mut *tx)
+        .await?;
+    let salt: String = sqlx::query_scalar("SELECT salt FROM visitor_salts WHERE day = ?")
+        .bind(to_millis(day))
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(salt)
+}
