@@ -1,8 +1,16 @@
-//! Enables the Postgres integration suite when `TEST_DATABASE_URL` is set at build time, so that
-//! without it those tests are reported as ignored (with the reason) instead of passing silently.
+//! Enables optional integration suites at build time, so that without their prerequisites those
+//! tests are reported as ignored (with the reason) instead of passing silently:
+//! the Postgres suite when `TEST_DATABASE_URL` is set, the browser suite when chromedriver exists.
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(postgres_tests)");
+    println!("cargo::rustc-check-cfg=cfg(browser_tests)");
+    println!("cargo::rerun-if-env-changed=CHROMEDRIVER");
+    let driver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    println!("cargo::rerun-if-changed={driver}");
+    if std::path::Path::new(&driver).exists() {
+        println!("cargo::rustc-cfg=browser_tests");
+    }
     println!("cargo::rerun-if-env-changed=TEST_DATABASE_URL");
     if std::env::var_os("TEST_DATABASE_URL").is_some_and(|v| !v.is_empty()) {
         println!("cargo::rustc-cfg=postgres_tests");

@@ -332,8 +332,22 @@ fn sample(text: &str, name: &str) -> Option<f64> {
         .find_map(|value| value.trim().parse().ok())
 }
 
+/// Asserts every pipeline metric is declared with its type.
+fn assert_every_metric(text: &str) {
+    for (name, kind) in METRICS {
+        assert!(
+            text.contains(&format!("# TYPE {name} {kind}\n")),
+            "{name} ({kind}) missing:\n{text}"
+        );
+    }
+}
+
 async fn metrics_expose_every_pipeline_metric(backend: Backend) {
     let app = spawn_app_with(backend, &["--workers", "1", "--click-ack", "commit"]).await;
+    let fresh = scrape(&app).await;
+    assert_every_metric(&fresh);
+    assert_eq!(sample(&fresh, "linkpulse_events_enqueued_total"), Some(0.0));
+
     app.create_link(json!({"longUrl": "https://example.com/m", "customSlug": "m"}))
         .await;
     assert_eq!(app.get("/m").await.status(), 302);
@@ -345,12 +359,7 @@ async fn metrics_expose_every_pipeline_metric(backend: Backend) {
     }
 
     let text = scrape(&app).await;
-    for (name, kind) in METRICS {
-        assert!(
-            text.contains(&format!("# TYPE {name} {kind}\n")),
-            "{name} ({kind}) missing:\n{text}"
-        );
-    }
+    assert_every_metric(&text);
     assert_eq!(sample(&text, "linkpulse_events_enqueued_total"), Some(1.0));
     assert_eq!(sample(&text, "linkpulse_events_processed_total"), Some(1.0));
     assert_eq!(

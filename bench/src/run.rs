@@ -58,9 +58,13 @@ pub struct RunArgs {
 pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let root = repo_root()?;
-    let linkpulse = match &args.linkpulse_bin {
-        Some(bin) => bin.clone(),
-        None => build_linkpulse(&root).await?,
+    // Building replaces this very executable, so the children run the fresh one by path.
+    let (linkpulse, bench) = match &args.linkpulse_bin {
+        Some(bin) => (bin.clone(), std::env::current_exe()?),
+        None => {
+            let release = build_release(&root).await?;
+            (release.join("linkpulse"), release.join("bench"))
+        }
     };
     let mut plan = Plan::new(args.quick);
     if let Some(clicks) = args.p4_clicks {
@@ -74,7 +78,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         plan,
         pin: Pinning::detect(),
         linkpulse,
-        bench: std::env::current_exe()?,
+        bench,
         postgres: postgres(&args).await,
         geoip: args
             .geoip
@@ -134,20 +138,21 @@ fn repo_root() -> anyhow::Result<PathBuf> {
         .context("bench crate has no parent folder")
 }
 
-/// `cargo build --release --bin linkpulse`, returning the binary's path.
-async fn build_linkpulse(root: &Path) -> anyhow::Result<PathBuf> {
-    progress("building target/release/linkpulse");
+/// `cargo build --release -p linkpulse -p bench` (one feature resolution for both, so the
+/// harness's own build is reused), returning the release folder.
+async fn build_release(root: &Path) -> anyhow::Result<PathBuf> {
+    progress("building target/release/{linkpulse,bench}");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = tokio::process::Command::new(cargo)
         .current_dir(root)
-        .args(["build", "--release", "-p", "linkpulse", "--bin", "linkpulse"])
+        .args(["build", "--release", "-p", "linkpulse", "-p", "bench"])
         .status()
         .await?;
     if !status.success() {
         bail!("building linkpulse failed ({status})");
     }
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    Ok(target.join("release/linkpulse"))
+    Ok(target.join("release"))
 }
 
 /// The PostgreSQL URL when wanted and reachable; otherwise the scenarios say why they skipped it.

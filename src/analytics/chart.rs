@@ -10,10 +10,10 @@ use std::fmt::Write;
 const WIDTH: f64 = 600.0;
 /// Drawing height of the bars' area.
 const PLOT_HEIGHT: f64 = 160.0;
-/// Room above the bars for the maximum's label.
-const TOP: f64 = 16.0;
+/// Room above the bars for the maximum's label (sized for the larger text on phones).
+const TOP: f64 = 26.0;
 /// Room below the bars for the axis labels.
-const BOTTOM: f64 = 20.0;
+const BOTTOM: f64 = 28.0;
 /// Share of each slot left empty between bars.
 const GAP: f64 = 0.2;
 /// Sparkline drawing size.
@@ -34,7 +34,7 @@ pub fn bar_chart(points: &[(String, i64)], description: &str) -> String {
         escape(description),
         escape(description)
     );
-    let _ = write!(svg, r#"<text class="chart-max" x="0" y="11">{peak}</text>"#);
+    let _ = write!(svg, r#"<text class="chart-max" x="0" y="20">{peak}</text>"#);
     let baseline = TOP + PLOT_HEIGHT;
     let _ = write!(
         svg,
@@ -65,7 +65,7 @@ pub fn bar_chart(points: &[(String, i64)], description: &str) -> String {
         let _ = write!(
             svg,
             r#"<text class="chart-label" x="{x:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"#,
-            height - 4.0,
+            height - 6.0,
             escape(&points[i].0)
         );
     }

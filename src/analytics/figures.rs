@@ -1,11 +1,11 @@
 //! Turning rollup rows into what the analytics pages show: totals, chart buckets in the viewer's
 //! time zone, and breakdown shares.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use chrono_tz::Tz;
 
 use super::range::RangeChoice;
-use super::timezone::{local_date, local_day_start};
+use super::timezone::local_date;
 use crate::store::{BreakdownRow, HourFigures};
 
 /// Ranges of at most this many local days are charted by hour, longer ones by day.
@@ -82,12 +82,8 @@ impl Granularity {
 /// One bar of the time series.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bucket {
-    /// When the bucket starts.
-    pub start: DateTime<Utc>,
-    /// Full label in the viewer's zone, for tooltips.
+    /// When the bar starts, in the viewer's zone (its tooltip and axis label).
     pub label: String,
-    /// Short label for the axis.
-    pub short_label: String,
     /// Visits in the bucket under the bot switch.
     pub visits: i64,
 }
@@ -120,9 +116,7 @@ fn hour_buckets(
             let start = range.from + Duration::hours(i64::try_from(i).unwrap_or(0));
             let local = start.with_timezone(&zone);
             Bucket {
-                start,
                 label: local.format("%a %-d %b %H:%M").to_string(),
-                short_label: local.format("%H:%M").to_string(),
                 visits: 0,
             }
         })
@@ -150,9 +144,7 @@ fn day_buckets(
     let mut out: Vec<Bucket> = days
         .iter()
         .map(|day| Bucket {
-            start: local_day_start(zone, *day),
             label: day.format("%a %-d %b %Y").to_string(),
-            short_label: day.format("%-d %b").to_string(),
             visits: 0,
         })
         .collect();

@@ -28,8 +28,6 @@ pub const P1_LINKS: usize = 100;
 /// How big and long each scenario is.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    /// Whether this is the `--quick` plan.
-    pub quick: bool,
     /// Load before measuring.
     pub warmup: Duration,
     /// Measured load per P1 server.
@@ -61,7 +59,6 @@ impl Plan {
     pub fn new(quick: bool) -> Self {
         if quick {
             Self {
-                quick,
                 warmup: Duration::from_secs(1),
                 measure: Duration::from_secs(3),
                 connections: 64,
@@ -77,7 +74,6 @@ impl Plan {
             }
         } else {
             Self {
-                quick,
                 warmup: Duration::from_secs(3),
                 measure: Duration::from_secs(10),
                 connections: 64,

@@ -26,8 +26,6 @@ pub struct Timings {
     pub p50_us: u64,
     /// 95th percentile, µs.
     pub p95_us: u64,
-    /// Requests timed.
-    pub samples: usize,
     /// Body size of the last response, bytes.
     pub bytes: usize,
 }
@@ -122,7 +120,6 @@ impl Session {
         Ok(Timings {
             p50_us: percentile(&micros, 0.50),
             p95_us: percentile(&micros, 0.95),
-            samples,
             bytes,
         })
     }

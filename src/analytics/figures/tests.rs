@@ -1,4 +1,4 @@
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use super::*;
 use crate::analytics::range::RangeRequest;
@@ -67,7 +67,7 @@ fn hour_buckets_cover_the_range_and_add_up() {
     assert_eq!(humans.len(), 11);
     assert_eq!(humans[0].visits, 2);
     assert_eq!(humans[10].visits, 5);
-    assert_eq!(humans[10].short_label, "10:00");
+    assert_eq!(humans[10].label, "Sat 15 Jun 10:00");
     let all: i64 = buckets(&hours, &range, chrono_tz::UTC, true)
         .iter()
         .map(|b| b.visits)
@@ -82,14 +82,13 @@ fn hour_labels_are_local_and_dst_safe() {
     let range = choice("today", zone, "2024-03-31T05:30:00Z");
     let labels: Vec<String> = buckets(&[], &range, zone, true)
         .into_iter()
-        .map(|b| b.short_label)
+        .map(|b| b.label)
         .collect();
-    assert_eq!(
-        labels,
-        [
-            "00:00", "01:00", "03:00", "04:00", "05:00", "06:00", "07:00"
-        ]
-    );
+    let expected = [
+        "00:00", "01:00", "03:00", "04:00", "05:00", "06:00", "07:00",
+    ];
+    let expected: Vec<String> = expected.iter().map(|t| format!("Sun 31 Mar {t}")).collect();
+    assert_eq!(labels, expected);
 }
 
 #[test]
@@ -102,25 +101,18 @@ fn day_buckets_follow_local_days_across_dst() {
         hour("2024-03-10T04:00:00Z", 1, 0, 1),
         // 10 March 00:00 local (EST).
         hour("2024-03-10T05:00:00Z", 2, 0, 1),
+        // 10 March 23:00 local (EDT): the 23-hour day's last hour.
+        hour("2024-03-11T03:00:00Z", 8, 0, 1),
         // 11 March 00:00 local (EDT) is 04:00 UTC.
         hour("2024-03-11T04:00:00Z", 4, 1, 1),
     ];
     let days = buckets(&hours, &range, zone, true);
     assert_eq!(days.len(), 30);
-    let by_label = |label: &str| {
-        days.iter()
-            .find(|b| b.short_label == label)
-            .map(|b| b.visits)
-    };
-    assert_eq!(by_label("9 Mar"), Some(1));
-    assert_eq!(by_label("10 Mar"), Some(2));
-    assert_eq!(by_label("11 Mar"), Some(4));
-    let ten = days
-        .iter()
-        .position(|b| b.short_label == "10 Mar")
-        .expect("10 March");
-    assert_eq!(days[ten + 1].start - days[ten].start, Duration::hours(23));
-    assert_eq!(days.iter().map(|b| b.visits).sum::<i64>(), 7);
+    let by_label = |label: &str| days.iter().find(|b| b.label == label).map(|b| b.visits);
+    assert_eq!(by_label("Sat 9 Mar 2024"), Some(1));
+    assert_eq!(by_label("Sun 10 Mar 2024"), Some(10));
+    assert_eq!(by_label("Mon 11 Mar 2024"), Some(4));
+    assert_eq!(days.iter().map(|b| b.visits).sum::<i64>(), 15);
 }
 
 #[test]

@@ -47,7 +47,7 @@ struct LinkPage {
     report: Report,
     recent: Vec<RecentVisit>,
     recent_limit: u32,
-    export_limit: &'static str,
+    export_limit: String,
     dbip: bool,
 }
 
@@ -109,11 +109,24 @@ pub async fn show(
         report,
         recent,
         recent_limit: recent::RECENT_VISITS,
-        export_limit: "100 000",
+        export_limit: grouped(EXPORT_LIMIT),
         dbip: state.geo.is_dbip(),
         link,
     };
     render(StatusCode::OK, &page)
+}
+
+/// `n` with its thousands separated by spaces, e.g. `100 000`.
+fn grouped(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(' ');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// `POST /app/links/{code}/public`: turns the public page on (`public=1`) or off.
@@ -129,4 +142,17 @@ pub async fn set_public(
     state.store.set_public_stats(&code, public).await?;
     tracing::info!(code = %code, public, "public stats switched");
     Ok(Redirect::to(&format!("/app/links/{code}")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grouped;
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(grouped(100_000), "100 000");
+        assert_eq!(grouped(1_234_567), "1 234 567");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(0), "0");
+    }
 }

@@ -3,7 +3,8 @@
 //! Each stream polls the database once a second (the link's visit counters, or the global
 //! totals) and sends a `totals` event whenever they changed, starting with the current ones.
 //! Polling the database, rather than listening inside this process, makes it work with several
-//! instances behind a load balancer. Streams end when the client leaves or the server stops.
+//! instances behind a load balancer. Streams end when the client leaves, when the server stops,
+//! or after [`MAX_STREAM`], when the browser reconnects and its session is checked again.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
-use tokio::time::{Interval, MissedTickBehavior};
+use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use super::PageError;
 use super::link::find_link;
@@ -25,6 +26,9 @@ use crate::store::{StoreResult, VisitsSummary};
 /// How often the database is polled.
 const POLL_EVERY: Duration = Duration::from_secs(1);
 
+/// Longest a stream stays open before the browser must reconnect (and show its session again).
+const MAX_STREAM: Duration = Duration::from_secs(600);
+
 /// Name of the events carrying new totals.
 const TOTALS_EVENT: &str = "totals";
 
@@ -34,6 +38,7 @@ struct LiveTotals {
     total: i64,
     humans: i64,
     bots: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
     orphan: Option<i64>,
 }
 
@@ -83,14 +88,17 @@ struct Poll {
     source: Source,
     last: Option<LiveTotals>,
     ticker: Interval,
+    until: Instant,
 }
 
 impl Poll {
-    /// Waits for the next change; `None` ends the stream (link deleted or server stopping).
+    /// Waits for the next change; `None` ends the stream (link deleted, server stopping, or
+    /// the stream's time is up).
     async fn next_change(&mut self) -> Option<LiveTotals> {
         loop {
             tokio::select! {
                 () = self.state.shutdown.cancelled() => return None,
+                () = tokio::time::sleep_until(self.until) => return None,
                 _ = self.ticker.tick() => {}
             }
             match self.source.read(&self.state).await {
@@ -117,6 +125,7 @@ fn totals_stream(
         source,
         last: None,
         ticker,
+        until: Instant::now() + MAX_STREAM,
     };
     let events = stream::unfold(poll, |mut poll| async move {
         let totals = poll.next_change().await?;

@@ -97,7 +97,10 @@ pub async fn submit(
     Ok((
         AppendHeaders([
             (header::SET_COOKIE, session_cookie),
-            (header::SET_COOKIE, csrf::clear_login_cookie(&state.settings)),
+            (
+                header::SET_COOKIE,
+                csrf::clear_login_cookie(&state.settings),
+            ),
         ]),
         Redirect::to(&next),
     )

@@ -112,7 +112,9 @@ pub(super) fn set_cookie(
     } else {
         ""
     };
-    format!("{name}={value}; Path={path}; Max-Age={max_age_secs}; HttpOnly; SameSite=Strict{secure}")
+    format!(
+        "{name}={value}; Path={path}; Max-Age={max_age_secs}; HttpOnly; SameSite=Strict{secure}"
+    )
 }
 
 /// The value of the cookie `name`, if the request carries it.

@@ -74,7 +74,10 @@ mod tests {
             throttle.check(a),
             Err(PageError::TooManyAttempts { .. })
         ));
-        assert!(throttle.check(b).is_ok(), "other addresses are not affected");
+        assert!(
+            throttle.check(b).is_ok(),
+            "other addresses are not affected"
+        );
         throttle.succeeded(a);
         assert!(throttle.check(a).is_ok());
     }

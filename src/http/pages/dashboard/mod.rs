@@ -13,12 +13,12 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use self::figures::{DASHBOARD_DAYS, Overview, SPARKLINE_DAYS, window};
+use super::PageError;
 use super::error::encode;
 use super::form::PageQuery;
 use super::layout::{Layout, render};
 use super::link_forms::LinkFormView;
 use super::session::SignedIn;
-use super::PageError;
 use crate::analytics::chart::{bar_chart, sparkline};
 use crate::http::AppState;
 use crate::store::{LinkFigures, ShortUrlFilter, TagFilter};
@@ -96,7 +96,10 @@ pub async fn show(
         page,
         items_per_page: Some(LINKS_PER_PAGE),
         search_term: Some(search.clone()).filter(|s| !s.is_empty()),
-        tags: Some(tag.clone()).into_iter().filter(|t| !t.is_empty()).collect(),
+        tags: Some(tag.clone())
+            .into_iter()
+            .filter(|t| !t.is_empty())
+            .collect(),
         ..ShortUrlFilter::default()
     };
     let listed = state.store.list_short_urls(&filter).await?;

@@ -202,7 +202,10 @@ fn max_visits(raw: &str, errors: &mut Vec<(String, String)>) -> Option<i64> {
     match raw.parse() {
         Ok(n) => Some(n),
         Err(_) => {
-            errors.push(("maxVisits".into(), "maxVisits must be a whole number".into()));
+            errors.push((
+                "maxVisits".into(),
+                "maxVisits must be a whole number".into(),
+            ));
             None
         }
     }

@@ -1,0 +1,197 @@
+//! The source of truth for the rollup checks: clicks read straight from the database, and the
+//! figures they imply, computed naively in Rust (no shared code with the store's aggregation).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use linkpulse::store::HourRange;
+use sqlx::{PgPool, SqlitePool};
+
+/// One stored click of a link, with its six breakdown values in `Dimension::ALL` order.
+#[derive(Debug, Clone)]
+pub struct RawClick {
+    pub link: i64,
+    pub at: DateTime<Utc>,
+    pub bot: bool,
+    pub hash: Option<String>,
+    pub dims: [String; 6],
+}
+
+/// Direct access to the test database.
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The breakdown values as the rollups name them (`unknown` / `direct` when absent).
+const RAW_COLUMNS: &str = "SELECT short_url_id, occurred_at, potential_bot, visitor_hash, \
+     COALESCE(NULLIF(country_code, ''), 'unknown'), COALESCE(NULLIF(city_name, ''), 'unknown'), \
+     COALESCE(referrer_domain, 'direct'), COALESCE(NULLIF(browser, ''), 'unknown'), \
+     COALESCE(NULLIF(os, ''), 'unknown'), COALESCE(NULLIF(device, ''), 'unknown') \
+     FROM clicks WHERE short_url_id IS NOT NULL";
+
+type Row<T> = (
+    i64,
+    T,
+    bool,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+
+fn raw_click<T>(row: Row<T>, at: impl Fn(T) -> DateTime<Utc>) -> RawClick {
+    RawClick {
+        link: row.0,
+        at: at(row.1),
+        bot: row.2,
+        hash: row.3,
+        dims: [row.4, row.5, row.6, row.7, row.8, row.9],
+    }
+}
+
+impl Db {
+    pub async fn open(url: &str) -> Self {
+        if url.starts_with("sqlite:") {
+            Self::Sqlite(SqlitePool::connect(url).await.expect("sqlite"))
+        } else {
+            Self::Postgres(PgPool::connect(url).await.expect("postgres"))
+        }
+    }
+
+    /// Every stored click that has a link.
+    pub async fn link_clicks(&self) -> Vec<RawClick> {
+        match self {
+            Self::Sqlite(pool) => {
+                let rows: Vec<Row<i64>> = sqlx::query_as(RAW_COLUMNS)
+                    .fetch_all(pool)
+                    .await
+                    .expect("raw clicks");
+                let at = |ms| DateTime::from_timestamp_millis(ms).expect("instant");
+                rows.into_iter().map(|row| raw_click(row, at)).collect()
+            }
+            Self::Postgres(pool) => {
+                let rows: Vec<Row<DateTime<Utc>>> = sqlx::query_as(RAW_COLUMNS)
+                    .fetch_all(pool)
+                    .await
+                    .expect("raw clicks");
+                rows.into_iter()
+                    .map(|row| raw_click(row, |at| at))
+                    .collect()
+            }
+        }
+    }
+
+    /// `SELECT COUNT(*) FROM {table} WHERE short_url_id = {link}`.
+    pub async fn rows_of_link(&self, table: &str, link: i64) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE short_url_id = {link}");
+        match self {
+            Self::Sqlite(pool) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .fetch_one(pool)
+                .await
+                .expect("count"),
+            Self::Postgres(pool) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .fetch_one(pool)
+                .await
+                .expect("count"),
+        }
+    }
+}
+
+pub fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.duration_trunc(TimeDelta::hours(1)).expect("hour")
+}
+
+pub fn day_of(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.duration_trunc(TimeDelta::days(1)).expect("day")
+}
+
+/// The clicks of `link` (or of every link) inside `range`.
+pub fn within(
+    clicks: &[RawClick],
+    link: Option<i64>,
+    range: HourRange,
+) -> impl Iterator<Item = &RawClick> {
+    clicks
+        .iter()
+        .filter(move |c| link.is_none_or(|l| c.link == l) && c.at >= range.from && c.at < range.to)
+}
+
+fn weight(click: &RawClick, include_bots: bool) -> i64 {
+    i64::from(include_bots || !click.bot)
+}
+
+/// (total, bots) per hour with visits.
+pub fn hourly(
+    clicks: &[RawClick],
+    link: Option<i64>,
+    range: HourRange,
+) -> BTreeMap<DateTime<Utc>, (i64, i64)> {
+    let mut out: BTreeMap<DateTime<Utc>, (i64, i64)> = BTreeMap::new();
+    for click in within(clicks, link, range) {
+        let entry = out.entry(hour_of(click.at)).or_default();
+        entry.0 += 1;
+        entry.1 += i64::from(click.bot);
+    }
+    out
+}
+
+/// Distinct (link, visitor hash) pairs per UTC day, summed over the links asked for.
+pub fn daily_uniques(
+    clicks: &[RawClick],
+    link: Option<i64>,
+    range: HourRange,
+) -> BTreeMap<DateTime<Utc>, i64> {
+    let mut seen: BTreeSet<(DateTime<Utc>, i64, &str)> = BTreeSet::new();
+    for click in within(clicks, link, range) {
+        if let Some(hash) = &click.hash {
+            seen.insert((day_of(click.at), click.link, hash));
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (day, _, _) in seen {
+        *out.entry(day).or_default() += 1;
+    }
+    out
+}
+
+/// Visits per value of dimension number `dim`, values without visits left out.
+pub fn breakdown(
+    clicks: &[RawClick],
+    link: i64,
+    dim: usize,
+    range: HourRange,
+    include_bots: bool,
+) -> BTreeMap<String, i64> {
+    let mut out: BTreeMap<String, i64> = BTreeMap::new();
+    for click in within(clicks, Some(link), range) {
+        *out.entry(click.dims[dim].clone()).or_default() += weight(click, include_bots);
+    }
+    out.retain(|_, visits| *visits > 0);
+    out
+}
+
+/// Visits per link, links without visits left out.
+pub fn per_link(clicks: &[RawClick], range: HourRange, include_bots: bool) -> BTreeMap<i64, i64> {
+    let mut out: BTreeMap<i64, i64> = BTreeMap::new();
+    for click in within(clicks, None, range) {
+        *out.entry(click.link).or_default() += weight(click, include_bots);
+    }
+    out.retain(|_, visits| *visits > 0);
+    out
+}
+
+/// Visits of `link` per UTC day from the day holding `range.from` to the one holding its end.
+pub fn sparkline(clicks: &[RawClick], link: i64, range: HourRange, include_bots: bool) -> Vec<i64> {
+    let first = day_of(range.from);
+    let days = (day_of(range.to - TimeDelta::milliseconds(1)) - first).num_days() + 1;
+    let mut out = vec![0; usize::try_from(days).expect("days")];
+    for click in within(clicks, Some(link), range) {
+        let index = usize::try_from((day_of(click.at) - first).num_days()).expect("index");
+        out[index] += weight(click, include_bots);
+    }
+    out
+}
