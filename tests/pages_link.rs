@@ -7,11 +7,10 @@ mod common;
 mod pages_support;
 
 use std::collections::{BTreeMap, HashSet};
-use std::time::Duration;
 
 use analytics_support::{
     CHROME, FIREFOX, GOOGLEBOT, PagesApp, RawClick, Visitor, attribute, backdate_outbox, breakdown,
-    figure, page, page_range, raw_clicks, spawn, unescape, visit,
+    dimension_value, figure, next_totals, page, page_range, raw_clicks, spawn, unescape, visit,
 };
 use chrono::{SecondsFormat, Utc};
 use linkpulse::analytics::csv::neutralise;
@@ -60,28 +59,6 @@ async fn stats_link(app: &PagesApp) {
         visit(app, "stats", crawler).await;
     }
     app.drain().await;
-}
-
-/// The value a click is counted under in a breakdown, as the page names dimensions.
-fn dimension_value(click: &RawClick, dimension: &str) -> String {
-    let known = |value: &Option<String>| {
-        value
-            .clone()
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| "unknown".into())
-    };
-    match dimension {
-        "country" => known(&click.country),
-        "city" => known(&click.city),
-        "referrer" => click
-            .referrer_domain
-            .clone()
-            .unwrap_or_else(|| "direct".into()),
-        "browser" => known(&click.browser),
-        "os" => known(&click.os),
-        "device" => click.device.clone(),
-        other => panic!("unknown dimension {other}"),
-    }
 }
 
 /// Asserts every figure of `html` against the raw clicks of the page's own range; returns the
@@ -386,30 +363,6 @@ async fn exports_match_raw_rows(backend: Backend) {
         agents.sort();
         raw_agents.sort();
         assert_eq!(agents, raw_agents, "JSON keeps the text as it was");
-    }
-}
-
-/// Reads the stream until the next `totals` event; returns its data.
-async fn next_totals(response: &mut reqwest::Response, buffer: &mut String) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            if block.lines().any(|l| l == "event: totals") {
-                let data = block
-                    .lines()
-                    .find_map(|l| l.strip_prefix("data: "))
-                    .expect("event data");
-                return serde_json::from_str(data).expect("JSON data");
-            }
-            continue;
-        }
-        let chunk = tokio::time::timeout_at(deadline, response.chunk())
-            .await
-            .expect("an event within the time limit")
-            .expect("stream readable")
-            .expect("stream still open");
-        buffer.push_str(std::str::from_utf8(&chunk).expect("UTF-8"));
     }
 }
 

@@ -1,6 +1,6 @@
 //! Helpers of the analytics page tests: a server with a DB-IP-shaped geo database, visits with
-//! chosen headers, a geo-aware drain, raw clicks read straight from the database, and figures
-//! scraped out of the pages by their `data-` attributes.
+//! chosen headers, a geo-aware drain, raw clicks read straight from the database, figures
+//! scraped out of the pages by their `data-` attributes, and a reader of live-update streams.
 #![allow(dead_code)]
 
 use std::sync::Arc;
@@ -306,5 +306,54 @@ pub async fn raw_clicks(app: &TestApp, code: &str) -> Vec<RawClick> {
                 referrer_domain: row.get(10),
             })
             .collect()
+    }
+}
+
+/// The value a click is counted under in a breakdown, as the page names dimensions.
+pub fn dimension_value(click: &RawClick, dimension: &str) -> String {
+    let known = |value: &Option<String>| {
+        value
+            .clone()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| "unknown".into())
+    };
+    match dimension {
+        "country" => known(&click.country),
+        "city" => known(&click.city),
+        "referrer" => click
+            .referrer_domain
+            .clone()
+            .unwrap_or_else(|| "direct".into()),
+        "browser" => known(&click.browser),
+        "os" => known(&click.os),
+        "device" => click.device.clone(),
+        other => panic!("unknown dimension {other}"),
+    }
+}
+
+/// Reads the stream until the next `totals` event; returns its data.
+pub async fn next_totals(
+    response: &mut reqwest::Response,
+    buffer: &mut String,
+) -> serde_json::Value {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        if let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            if block.lines().any(|l| l == "event: totals") {
+                let data = block
+                    .lines()
+                    .find_map(|l| l.strip_prefix("data: "))
+                    .expect("event data");
+                return serde_json::from_str(data).expect("JSON data");
+            }
+            continue;
+        }
+        let chunk = tokio::time::timeout_at(deadline, response.chunk())
+            .await
+            .expect("an event within the time limit")
+            .expect("stream readable")
+            .expect("stream still open");
+        buffer.push_str(std::str::from_utf8(&chunk).expect("UTF-8"));
     }
 }
