@@ -88,14 +88,18 @@ fn click_event() -> ClickEvent {
 fn payload(c: &mut Criterion) {
     let event = click_event();
     let text = event.to_payload();
-    c.bench_function("ClickEvent::to_payload", |b| b.iter(|| black_box(&event).to_payload()));
+    c.bench_function("ClickEvent::to_payload", |b| {
+        b.iter(|| black_box(&event).to_payload())
+    });
     c.bench_function("ClickEvent::from_payload", |b| {
         b.iter(|| ClickEvent::from_payload(black_box(&text)))
     });
 }
 
 fn enrichment(c: &mut Criterion) {
-    let geo = Path::new(GEOIP).is_file().then(|| Path::new(GEOIP).to_path_buf());
+    let geo = Path::new(GEOIP)
+        .is_file()
+        .then(|| Path::new(GEOIP).to_path_buf());
     let with_geo = geo.is_some();
     let enricher = Enricher::new(Arc::new(GeoIp::open(geo)), true);
     let ip: IpAddr = "81.2.69.142".parse().expect("ip");
@@ -110,7 +114,9 @@ fn enrichment(c: &mut Criterion) {
     c.bench_function("parse_user_agent (iPhone Safari)", |b| {
         b.iter(|| parse_user_agent(black_box(Some(IPHONE))))
     });
-    c.bench_function("is_bot (Googlebot)", |b| b.iter(|| is_bot(black_box(Some(GOOGLEBOT)))));
+    c.bench_function("is_bot (Googlebot)", |b| {
+        b.iter(|| is_bot(black_box(Some(GOOGLEBOT))))
+    });
 }
 
 fn backoff(c: &mut Criterion) {

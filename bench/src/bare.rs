@@ -70,7 +70,12 @@ pub fn main(args: &BareArgs) -> anyhow::Result<()> {
 
 async fn serve(args: &BareArgs) -> anyhow::Result<()> {
     let links = (0..args.links)
-        .map(|i| (format!("bench{i}"), format!("https://example.com/landing/{i}")))
+        .map(|i| {
+            (
+                format!("bench{i}"),
+                format!("https://example.com/landing/{i}"),
+            )
+        })
         .collect();
     let url = || {
         args.database_url

@@ -1,6 +1,7 @@
 //! The load generator: HTTP/1.1 keep-alive over a fixed number of connections, one request in
 //! flight per connection, either as fast as the server answers (closed loop) or at a fixed rate
-//! (latency then counts from the scheduled send time, so a stalled server is not hidden).
+//! (a request that could not go out on time because the previous answer was late is timed from
+//! its scheduled send time, so a stalled server is not hidden).
 //!
 //! It runs as its own process (`bench load …`, pinned to its core) on a single-threaded runtime
 //! and prints one JSON line, so every server in a run faces exactly the same client.
@@ -117,9 +118,9 @@ async fn run(args: &LoadArgs) -> anyhow::Result<LoadResult> {
     for index in 0..args.connections {
         let requests = requests.clone();
         let addr = args.addr;
-        let offset = window
-            .interval
-            .map_or(Duration::ZERO, |i| i * index as u32 / args.connections as u32);
+        let offset = window.interval.map_or(Duration::ZERO, |i| {
+            i * index as u32 / args.connections as u32
+        });
         tasks.push(tokio::spawn(async move {
             drive(addr, &requests, index, start + offset, window).await
         }));
@@ -172,10 +173,17 @@ async fn drive(
     loop {
         let sent_at = match window.interval {
             Some(interval) => {
-                tokio::time::sleep_until(next_send.into()).await;
                 let scheduled = next_send;
                 next_send += interval;
-                scheduled
+                if Instant::now() < scheduled {
+                    // The connection is free: time from the actual send, so the timer's own
+                    // lateness (up to a millisecond) is not charged to the server.
+                    tokio::time::sleep_until(scheduled.into()).await;
+                    Instant::now()
+                } else {
+                    // Still busy with a slow answer: count from the scheduled time.
+                    scheduled
+                }
             }
             None => Instant::now(),
         };
@@ -201,7 +209,9 @@ async fn drive(
                 if measured {
                     if redirect {
                         let micros = sent_at.elapsed().as_micros();
-                        tally.latencies_us.push(u32::try_from(micros).unwrap_or(u32::MAX));
+                        tally
+                            .latencies_us
+                            .push(u32::try_from(micros).unwrap_or(u32::MAX));
                     } else {
                         tally.errors += 1;
                     }

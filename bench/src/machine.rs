@@ -40,6 +40,19 @@ pub fn kernel() -> String {
         .unwrap_or_else(|_| "unknown".to_owned())
 }
 
+/// The 1, 5 and 15 minute load averages from `/proc/loadavg` (other work on the machine skews
+/// every figure, so the report shows it).
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
 /// First line printed by `program --version`, if it runs.
 pub fn version_of(program: &str) -> Option<String> {
     let output = Command::new(program).arg("--version").output().ok()?;

@@ -56,8 +56,10 @@ impl Pinning {
                  (each server's tokio runtime therefore runs 1 worker thread and linkpulse starts 1 click \
                  worker; PostgreSQL itself is a system service and is not pinned)"
             ),
-            _ => "no pinning (fewer than 2 cores or no `taskset`): servers and load share every core"
-                .to_owned(),
+            _ => {
+                "no pinning (fewer than 2 cores or no `taskset`): servers and load share every core"
+                    .to_owned()
+            }
         }
     }
 }
@@ -150,7 +152,10 @@ impl Server {
                 bail!("server exited with {exit}; see {}", self.log.display());
             }
             if Instant::now() > deadline {
-                bail!("server not ready after {READY_TIMEOUT:?}; see {}", self.log.display());
+                bail!(
+                    "server not ready after {READY_TIMEOUT:?}; see {}",
+                    self.log.display()
+                );
             }
             tokio::time::sleep(Duration::from_micros(500)).await;
         }

@@ -57,6 +57,7 @@ pub struct RunArgs {
 /// Runs the harness end to end.
 pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let started = Instant::now();
+    let load_before = machine::load_average();
     let root = repo_root()?;
     // Building replaces this very executable, so the children run the fresh one by path.
     let (linkpulse, bench) = match &args.linkpulse_bin {
@@ -111,7 +112,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         sections.extend(timed("P4", p4::run(&ctx, args.p4_postgres)).await);
     }
     let report = Report {
-        preamble: preamble(&ctx, &args, started),
+        preamble: preamble(&ctx, &args, started, &load_before),
         sections,
     };
     let text = report.render();
@@ -151,7 +152,8 @@ async fn build_release(root: &Path) -> anyhow::Result<PathBuf> {
     if !status.success() {
         bail!("building linkpulse failed ({status})");
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     Ok(target.join("release"))
 }
 
@@ -172,7 +174,7 @@ async fn postgres(args: &RunArgs) -> Option<String> {
     }
 }
 
-fn preamble(ctx: &Ctx, args: &RunArgs, started: Instant) -> Vec<String> {
+fn preamble(ctx: &Ctx, args: &RunArgs, started: Instant, load_before: &str) -> Vec<String> {
     let command: Vec<String> = std::env::args().skip(1).collect();
     let memory = machine::memory_gib().map_or("?".to_owned(), |g| format!("{g:.0} GiB"));
     vec![
@@ -196,6 +198,10 @@ fn preamble(ctx: &Ctx, args: &RunArgs, started: Instant) -> Vec<String> {
             started.elapsed(),
             if args.quick { ", --quick sizes" } else { "" }
         ),
+        format!(
+            "- Load average (1/5/15 min) before the run: {load_before}; after: {}",
+            machine::load_average()
+        ),
         format!("- Pinning: {}", ctx.pin.describe()),
         format!(
             "- Load: the harness's own HTTP/1.1 client (`bench load`): {} keep-alive connections, \
@@ -207,10 +213,12 @@ fn preamble(ctx: &Ctx, args: &RunArgs, started: Instant) -> Vec<String> {
             ctx.geoip
                 .as_ref()
                 .map_or("none".to_owned(), |p| format!("`{}`", p.display())),
-            ctx.postgres.as_ref().map_or(
-                "not used".to_owned(),
-                |_| format!("`{}` (fresh database per run)", args.postgres_url)
-            )
+            ctx.postgres
+                .as_ref()
+                .map_or("not used".to_owned(), |_| format!(
+                    "`{}` (fresh database per run)",
+                    args.postgres_url
+                ))
         ),
         format!("- Server logs: `{}`", ctx.logs.display()),
         "- Every figure is given as a ratio to a reference measured in the same run (first \

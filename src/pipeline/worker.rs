@@ -61,7 +61,7 @@ impl Worker {
     /// Processes batches until `shutdown`, finishing the batch in hand before it returns.
     pub async fn run(self, shutdown: CancellationToken) {
         while !shutdown.is_cancelled() {
-            let pause = match self.try_execute_batch().await {
+            let pause = match self.execute_batch(&shutdown).await {
                 Ok(0) => self.settings.idle_pause,
                 Ok(_) => Duration::ZERO,
                 Err(err) => {
@@ -81,6 +81,12 @@ impl Worker {
     /// Claims one batch and takes every row in it to a final state; returns how many it claimed.
     /// Tests call this to drain the outbox without sleeping.
     pub async fn try_execute_batch(&self) -> StoreResult<usize> {
+        self.execute_batch(&CancellationToken::new()).await
+    }
+
+    /// One batch; if its completion fails while `stopping` is cancelled, the claims are released
+    /// without counting the attempt, so a shutdown never burns one.
+    async fn execute_batch(&self, stopping: &CancellationToken) -> StoreResult<usize> {
         let claimed = self
             .store
             .claim_clicks(self.settings.batch_size, self.settings.lease)
@@ -98,6 +104,11 @@ impl Worker {
         }
         match self.store.complete_clicks(&completions).await {
             Ok(outcomes) => self.settle(&completions, &outcomes).await?,
+            Err(err) if stopping.is_cancelled() => {
+                tracing::warn!(error = %err, "completion failed during shutdown; releasing claims");
+                let claims: Vec<ClaimRef> = completions.iter().map(|c| c.claim).collect();
+                self.store.release_clicks(&claims).await?;
+            }
             Err(err) => {
                 let failure = Failure::Retryable(err.to_string());
                 for completion in &completions {

@@ -42,8 +42,10 @@ pub struct Plan {
     pub p2_rate: f64,
     /// P3: outbox events drained per configuration.
     pub p3_events: usize,
-    /// P4: clicks loaded.
+    /// P4: clicks to load (the loader stops early when `p4_budget` runs out).
     pub p4_clicks: usize,
+    /// P4: longest the loader may take; the pages are then timed at whatever scale it reached.
+    pub p4_budget: Duration,
     /// P4: links they spread over.
     pub p4_links: usize,
     /// P4: days they spread over.
@@ -52,6 +54,8 @@ pub struct Plan {
     pub p4_samples: usize,
     /// P6: start-ups timed per server.
     pub p6_starts: usize,
+    /// P6: clicks already in the database.
+    pub p6_history: usize,
 }
 
 impl Plan {
@@ -60,17 +64,19 @@ impl Plan {
         if quick {
             Self {
                 warmup: Duration::from_secs(1),
-                measure: Duration::from_secs(3),
+                measure: Duration::from_secs(2),
                 connections: 64,
-                p2_backlog: 100_000,
+                p2_backlog: 50_000,
                 p2_window: Duration::from_secs(2),
                 p2_rate: 2_000.0,
-                p3_events: 100_000,
+                p3_events: 20_000,
                 p4_clicks: 200_000,
+                p4_budget: Duration::from_secs(20),
                 p4_links: 1_000,
                 p4_days: 90,
                 p4_samples: 15,
                 p6_starts: 5,
+                p6_history: 2_000,
             }
         } else {
             Self {
@@ -82,10 +88,12 @@ impl Plan {
                 p2_rate: 2_000.0,
                 p3_events: 1_000_000,
                 p4_clicks: 10_000_000,
+                p4_budget: Duration::from_secs(8 * 60),
                 p4_links: 1_000,
                 p4_days: 90,
                 p4_samples: 60,
                 p6_starts: 15,
+                p6_history: 20_000,
             }
         }
     }
@@ -184,7 +192,10 @@ impl Ctx {
             );
         }
         let text = String::from_utf8(output.stdout)?;
-        let line = text.lines().last().context("load generator printed nothing")?;
+        let line = text
+            .lines()
+            .last()
+            .context("load generator printed nothing")?;
         Ok(serde_json::from_str(line)?)
     }
 }

@@ -13,7 +13,7 @@ use crate::report::{Section, Table, count, goal, ms, ratio};
 use crate::scenarios::{Ctx, P1_LINKS, peer, progress};
 
 /// Pause between readiness and the idle memory reading.
-const SETTLE: Duration = Duration::from_secs(1);
+const SETTLE: Duration = Duration::from_millis(500);
 
 /// Memory of one server: after start-up (idle) and its peak under P1 load.
 #[derive(Debug, Clone)]
@@ -234,7 +234,11 @@ async fn measure_linkpulse(
 /// One table row; the goal column applies to linkpulse's two modes.
 fn cells(m: &Measured, reference_rps: f64, naive_rps: Option<f64>) -> Vec<String> {
     let recorded = m.recorded.map_or("–".to_owned(), |n| {
-        format!("{} / {}", count(n as f64), count(m.load.redirects_total as f64))
+        format!(
+            "{} / {}",
+            count(n as f64),
+            count(m.load.redirects_total as f64)
+        )
     });
     let goal_text = if m.label.contains("immediate") {
         let r = m.load.rps / reference_rps;

@@ -16,7 +16,7 @@ pub async fn run(ctx: &Ctx) -> Section {
     let mut section = Section::new("P2 redirect latency while draining a backlog");
     section.intro.push(format!(
         "linkpulse (`--click-ack immediate`, pinned, so 1 click worker) under a fixed {} req/s \
-         over {} connections (latency counted from each request's scheduled send time). \
+         over {} connections (a request held up by a late answer on its connection is timed from its scheduled send time). \
          \"idle\": empty outbox. \"draining\": the server is started on a database whose outbox \
          already holds {} realistic events and measured at once, while its worker drains them.",
         count(ctx.plan.p2_rate),
@@ -42,11 +42,25 @@ pub async fn run(ctx: &Ctx) -> Section {
         match measure(ctx, engine).await {
             Ok((idle, busy, backlog_end)) => {
                 let start = ctx.plan.p2_backlog as f64;
-                table.row(cells(engine, "idle", &idle, &idle, "0 → 0".to_owned(), None));
+                table.row(cells(
+                    engine,
+                    "idle",
+                    &idle,
+                    &idle,
+                    "0 → 0".to_owned(),
+                    None,
+                ));
                 let backlog = format!("{} → {}", count(start), count(backlog_end as f64));
                 let r = busy.p99_us as f64 / idle.p99_us.max(1) as f64;
                 let goal_text = goal(r <= 1.5, format!("p99 ≤ 1.5× idle: {r:.2}×"));
-                table.row(cells(engine, "draining", &busy, &idle, backlog, Some(goal_text)));
+                table.row(cells(
+                    engine,
+                    "draining",
+                    &busy,
+                    &idle,
+                    backlog,
+                    Some(goal_text),
+                ));
                 if backlog_end == 0 {
                     section.notes.push(format!(
                         "{}: the backlog was fully drained before the window ended, so part of \

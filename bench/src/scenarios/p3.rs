@@ -58,7 +58,10 @@ async fn engine_section(ctx: &Ctx, engine: Engine) -> Section {
         count(events as f64),
         ctx.geoip
             .as_ref()
-            .map_or("no geo-IP database".to_owned(), |p| format!("`{}`", p.display())),
+            .map_or("no geo-IP database".to_owned(), |p| format!(
+                "`{}`",
+                p.display()
+            )),
         raw_insert::WRITERS,
     ));
     let reference = match raw_insert::measure(ctx, engine, events, LINKS).await {
@@ -78,15 +81,21 @@ async fn engine_section(ctx: &Ctx, engine: Engine) -> Section {
         Engine::Sqlite => 50_000.0,
         Engine::Postgres => 20_000.0,
     };
-    let mut table = Table::new(&["ratio to raw insert", "configuration", "clicks/s", "time", "goal"]);
+    let mut table = Table::new(&[
+        "ratio to raw insert",
+        "configuration",
+        "clicks/s",
+        "time",
+        "goal",
+    ]);
     table.row(row(&reference, reference.rate(), None));
     for per_core in [1, 2] {
         let workers = per_core * cores;
         match drain_with_binary(ctx, engine, events, workers).await {
             Ok(drained) => table.row(row(&drained, reference.rate(), Some(target))),
-            Err(err) => section.notes.push(format!(
-                "{per_core} worker(s) per core failed: {err:#}"
-            )),
+            Err(err) => section
+                .notes
+                .push(format!("{per_core} worker(s) per core failed: {err:#}")),
         }
     }
     section.tables.push(table);
@@ -100,7 +109,10 @@ fn row(d: &Drained, reference: f64, target: Option<f64>) -> Vec<String> {
         count(d.rate()),
         format!("{:.1} s", d.elapsed.as_secs_f64()),
         target.map_or(String::new(), |t| {
-            goal(d.rate() >= t, format!("≥ {}/s: {:.2}×", count(t), d.rate() / t))
+            goal(
+                d.rate() >= t,
+                format!("≥ {}/s: {:.2}×", count(t), d.rate() / t),
+            )
         }),
     ]
 }
@@ -156,13 +168,19 @@ async fn wait_empty(url: &str, server: &mut Server, events: usize) -> anyhow::Re
     let started = Instant::now();
     loop {
         tokio::time::sleep(POLL).await;
-        let left = db::scalar(url, "SELECT COUNT(*) FROM (SELECT 1 FROM click_outbox LIMIT 1) t")
-            .await?;
+        let left = db::scalar(
+            url,
+            "SELECT COUNT(*) FROM (SELECT 1 FROM click_outbox LIMIT 1) t",
+        )
+        .await?;
         if left == 0 {
             return Ok(server.spawned.elapsed());
         }
         if let Some(exit) = server.child.try_wait()? {
-            bail!("worker exited early with {exit}; see {}", server.log.display());
+            bail!(
+                "worker exited early with {exit}; see {}",
+                server.log.display()
+            );
         }
         if started.elapsed() > limit {
             bail!("outbox not empty after {limit:?}");

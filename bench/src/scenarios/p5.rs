@@ -12,12 +12,14 @@ const PEAK_GOAL_MB: f64 = 150.0;
 pub fn section(memory: &[Memory]) -> Section {
     let mut section = Section::new("P5 memory (RSS)");
     section.intro.push(
-        "`VmRSS` one second after the server answered its first redirect (idle), and `VmHWM` \
+        "`VmRSS` half a second after the server answered its first redirect (idle), and `VmHWM` \
          (peak RSS) after the P1 load, from /proc/PID/status of the same processes as P1."
             .to_owned(),
     );
     let Some(reference) = memory.first() else {
-        section.notes.push("Not run: P1 produced no memory readings.".to_owned());
+        section
+            .notes
+            .push("Not run: P1 produced no memory readings.".to_owned());
         return section;
     };
     let mut table = Table::new(&[

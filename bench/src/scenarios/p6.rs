@@ -11,8 +11,6 @@ use crate::procs::Server;
 use crate::report::{Section, Table, goal, ratio};
 use crate::scenarios::{Ctx, P1_LINKS, progress};
 
-/// Clicks stored in the database before the start-ups.
-const HISTORY: usize = 20_000;
 /// The goal.
 const GOAL: Duration = Duration::from_millis(100);
 
@@ -22,9 +20,9 @@ pub async fn run(ctx: &Ctx) -> Section {
     section.intro.push(format!(
         "Time from spawning the (pinned) process to its first 3xx answer on `GET /bench0`, polled \
          every 0.5 ms over fresh connections; {} start-ups each, median shown with min–max. The \
-         linkpulse databases already exist (migrated, {P1_LINKS} links, {HISTORY} clicks drained \
+         linkpulse databases already exist (migrated, {P1_LINKS} links, {} clicks drained \
          through the real workers).",
-        ctx.plan.p6_starts
+        ctx.plan.p6_starts, ctx.plan.p6_history
     ));
     let reference = match startups(ctx, || ctx.bare(BareMode::Fixed, None)).await {
         Ok(times) => times,
@@ -37,7 +35,12 @@ pub async fn run(ctx: &Ctx) -> Section {
     };
     let mut table = Table::new(&["ratio to (a)", "server", "median", "min – max", "goal"]);
     let reference_median = median(&reference);
-    table.row(cells("(a) bare axum, fixed 302", &reference, reference_median, false));
+    table.row(cells(
+        "(a) bare axum, fixed 302",
+        &reference,
+        reference_median,
+        false,
+    ));
     let mut engines = vec![Engine::Sqlite];
     if ctx.postgres.is_some() {
         engines.push(Engine::Postgres);
@@ -64,7 +67,13 @@ async fn linkpulse_startups(ctx: &Ctx, engine: Engine) -> anyhow::Result<Vec<Dur
     let store = db.store().await?;
     let links = db::create_links(store.as_ref(), P1_LINKS).await?;
     let mut mix = EventMix::new(links, 6);
-    loader::enqueue(store.as_ref(), &mut mix, HISTORY, Timing::SpreadOverDays(30)).await?;
+    loader::enqueue(
+        store.as_ref(),
+        &mut mix,
+        ctx.plan.p6_history,
+        Timing::SpreadOverDays(30),
+    )
+    .await?;
     let enricher = loader::enricher(ctx.geoip.as_deref());
     loader::drain(&store, &enricher, 2, 512).await?;
     drop(store);

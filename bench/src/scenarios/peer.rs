@@ -41,7 +41,9 @@ pub async fn start(ctx: &Ctx) -> anyhow::Result<Option<Peer>> {
     if !bin.is_file() {
         bail!("{} is not a file", bin.display());
     }
-    let dir = tempfile::Builder::new().prefix("lp-bench-peer-").tempdir()?;
+    let dir = tempfile::Builder::new()
+        .prefix("lp-bench-peer-")
+        .tempdir()?;
     let db_path = dir.path().join("urls.sqlite");
     let addr = loopback()?;
     let mut cmd = procs::command(ctx.pin.server.as_deref(), bin);
