@@ -205,11 +205,19 @@ async fn deleting_visits_or_links_keeps_totals_equal_to_clicks(backend: Backend)
     let uniques: i64 = figures.iter().map(|f| f.uniques).sum();
     assert_eq!((total, uniques), (1, 1));
 
-    // Deleting a link takes its figures out of the all-links totals too.
+    // Deleting a link takes its figures out of the all-links totals and drops its rollups.
+    assert!(db.rows_of_link("visitor_days", b).await > 0);
     app.store
         .delete_short_url(&created[1].1)
         .await
         .expect("delete link");
+    for table in ["link_hourly", "link_hourly_dims", "visitor_days"] {
+        assert_eq!(
+            db.rows_of_link(table, b).await,
+            0,
+            "{table} of deleted link"
+        );
+    }
     let clicks = db.link_clicks().await;
     assert!(clicks.iter().all(|c| c.link != b));
     assert!(

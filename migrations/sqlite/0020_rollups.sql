@@ -42,9 +42,10 @@ CREATE TABLE hourly_totals (
 );
 
 -- Visitors already counted per link and UTC day; days older than yesterday are pruned with
--- their salts (their hashes can no longer recur).
+-- their salts (their hashes can no longer recur). No foreign key: every row is a fresh insert;
+-- the trigger below and delete_link_visits remove a link's rows.
 CREATE TABLE visitor_days (
-    short_url_id INTEGER NOT NULL REFERENCES short_urls (id) ON DELETE CASCADE,
+    short_url_id INTEGER NOT NULL,
     day          INTEGER NOT NULL,
     visitor_hash TEXT    NOT NULL,
     PRIMARY KEY (short_url_id, day, visitor_hash)
@@ -58,7 +59,7 @@ CREATE TABLE visitor_salts (
 );
 
 -- Deleting a link cascades to its clicks and rollups; take its figures out of the all-links
--- totals too, so they keep matching the stored clicks.
+-- totals too, so they keep matching the stored clicks, and drop its visitor rows.
 CREATE TRIGGER short_urls_forget_rollups BEFORE DELETE ON short_urls
 BEGIN
     UPDATE hourly_totals
@@ -67,4 +68,5 @@ BEGIN
         uniques = hourly_totals.uniques - l.uniques
     FROM (SELECT hour, total, bots, uniques FROM link_hourly WHERE short_url_id = OLD.id) AS l
     WHERE hourly_totals.hour = l.hour;
+    DELETE FROM visitor_days WHERE short_url_id = OLD.id;
 END;

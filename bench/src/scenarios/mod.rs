@@ -93,7 +93,7 @@ impl Plan {
                 p4_days: 90,
                 p4_samples: 60,
                 p6_starts: 15,
-                p6_history: 20_000,
+                p6_history: 10_000,
             }
         }
     }

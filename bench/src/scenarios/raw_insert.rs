@@ -102,13 +102,16 @@ fn enriched_rows(ctx: &Ctx, links: Vec<db::BenchLink>, events: usize) -> Vec<Row
         .collect()
 }
 
-fn chunked(mut rows: Vec<Row>) -> Vec<Vec<Row>> {
-    let mut chunks = Vec::with_capacity(rows.len() / ROWS + 1);
-    while !rows.is_empty() {
-        let rest = rows.split_off(rows.len().min(ROWS));
-        chunks.push(std::mem::replace(&mut rows, rest));
+fn chunked(rows: Vec<Row>) -> Vec<Vec<Row>> {
+    let mut rows = rows.into_iter();
+    let mut chunks = Vec::new();
+    loop {
+        let chunk: Vec<Row> = rows.by_ref().take(ROWS).collect();
+        if chunk.is_empty() {
+            return chunks;
+        }
+        chunks.push(chunk);
     }
-    chunks
 }
 
 type Queue = Arc<Mutex<Vec<Vec<Row>>>>;
