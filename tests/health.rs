@@ -60,5 +60,8 @@ async fn health_fails_with_503_when_postgres_is_gone() {
     assert_eq!(response.status(), 503);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["status"], "fail");
-    assert!(body["output"].as_str().unwrap().contains("unreachable"), "{body}");
+    assert!(
+        body["output"].as_str().unwrap().contains("unreachable"),
+        "{body}"
+    );
 }

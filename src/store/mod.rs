@@ -7,8 +7,8 @@ mod analytics_models;
 mod click_models;
 mod models;
 pub mod postgres;
-mod session_models;
 mod rollup;
+mod session_models;
 pub mod sqlite;
 mod visit_models;
 

@@ -83,7 +83,8 @@ impl GeoIp {
 
     /// Whether the loaded database is DB-IP's, whose licence asks for an attribution.
     pub fn is_dbip(&self) -> bool {
-        self.loaded().is_some_and(|loaded| loaded.schema == Schema::Flat)
+        self.loaded()
+            .is_some_and(|loaded| loaded.schema == Schema::Flat)
     }
 
     /// Re-reads the file if its modification time or size changed; returns whether it did.
