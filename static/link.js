@@ -66,8 +66,9 @@ function followLiveTotals() {
     for (const element of document.querySelectorAll("[data-live-total]")) {
       const value = totals[element.dataset.liveTotal];
       if (typeof value === "number" && element.textContent !== String(value)) {
+        // An empty placeholder is only primed by the first event; it is not a change.
+        changed = changed || element.textContent !== "";
         element.textContent = String(value);
-        changed = true;
       }
     }
     if (changed) {

@@ -71,6 +71,7 @@ async fn analytics_story(backend: Backend) {
     range_and_export(&browser).await;
     browser.assert_clean().await;
     detectors_catch_injection(&browser).await;
+    dashboard_updates_live(&browser, &app).await;
     pages::screenshots(&browser, &app, SLUG, &format!("{name}-desktop")).await;
     browser.close().await;
 
@@ -122,6 +123,37 @@ async fn create_link_from_dashboard(browser: &Browser, app: &LinkApp) {
         .wait_for_url("the link's page", WAIT, |url| url.path() == link_page)
         .await;
     assert_eq!(pages::live_total(browser, "total").await, 0);
+}
+
+/// A click arriving while the dashboard is open shows up in its totals without a reload.
+async fn dashboard_updates_live(browser: &Browser, app: &LinkApp) {
+    browser.goto(&format!("{}/app", app.address)).await;
+    let before: i64 = pages::text(browser, "#stat-clicks")
+        .await
+        .trim()
+        .parse()
+        .expect("a click count on the dashboard");
+    let response = app
+        .client
+        .get(format!("{}/{SLUG}", app.address))
+        .header(
+            "User-Agent",
+            "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+        )
+        .send()
+        .await
+        .expect("visit");
+    assert_eq!(response.status(), 302);
+    browser
+        .wait_until(
+            "the dashboard's click total to count the new click",
+            &format!(
+                "return document.querySelector('#stat-clicks').textContent.trim() === '{}';",
+                before + 1
+            ),
+            WAIT,
+        )
+        .await;
 }
 
 /// Hostile and ordinary visits arrive while the page is open: the live totals, figures and
