@@ -89,37 +89,44 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         logs,
     };
     let wanted = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
-    let mut sections = Vec::new();
+    let mut report = Report::default();
+    // Written after every scenario too, so a long run that is cut short keeps what it measured.
+    let save = |report: &mut Report| -> anyhow::Result<String> {
+        report.preamble = preamble(&ctx, &args, started, &load_before);
+        let text = report.render();
+        if let Some(out) = &args.out {
+            std::fs::write(out, &text).with_context(|| format!("writing {}", out.display()))?;
+        }
+        Ok(text)
+    };
     if wanted("p1") || wanted("p5") {
         let outcome = timed("P1", p1::run(&ctx)).await;
         if wanted("p1") {
-            sections.extend(outcome.sections);
+            report.sections.extend(outcome.sections);
         }
         if wanted("p5") {
-            sections.push(p5::section(&outcome.memory));
+            report.sections.push(p5::section(&outcome.memory));
         }
+        save(&mut report)?;
     }
     if wanted("p6") {
-        sections.push(timed("P6", p6::run(&ctx)).await);
+        report.sections.push(timed("P6", p6::run(&ctx)).await);
+        save(&mut report)?;
     }
     if wanted("p3") {
-        sections.extend(timed("P3", p3::run(&ctx)).await);
+        report.sections.extend(timed("P3", p3::run(&ctx)).await);
+        save(&mut report)?;
     }
     if wanted("p2") {
-        sections.push(timed("P2", p2::run(&ctx)).await);
+        report.sections.push(timed("P2", p2::run(&ctx)).await);
+        save(&mut report)?;
     }
     if wanted("p4") {
-        sections.extend(timed("P4", p4::run(&ctx, args.p4_postgres)).await);
+        report
+            .sections
+            .extend(timed("P4", p4::run(&ctx, args.p4_postgres)).await);
     }
-    let report = Report {
-        preamble: preamble(&ctx, &args, started, &load_before),
-        sections,
-    };
-    let text = report.render();
-    print!("{text}");
-    if let Some(out) = &args.out {
-        std::fs::write(out, &text).with_context(|| format!("writing {}", out.display()))?;
-    }
+    print!("{}", save(&mut report)?);
     Ok(())
 }
 
