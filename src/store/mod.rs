@@ -9,6 +9,7 @@ mod models;
 pub mod postgres;
 mod rollup;
 mod session_models;
+mod sql;
 pub mod sqlite;
 mod visit_models;
 

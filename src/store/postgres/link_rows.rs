@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
 use crate::links::Tag;
-use crate::store::{Direction, ShortUrl, VisitsSummary};
+pub(super) use crate::store::sql::{direction_sql, like_pattern};
+use crate::store::{ShortUrl, VisitsSummary};
 
 /// Starts the read-only snapshot in which a count and its page are read, so the two agree.
 pub(super) const BEGIN_SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
@@ -133,28 +134,6 @@ pub(super) async fn attach_tags(
     .execute(&mut *conn)
     .await?;
     Ok(names)
-}
-
-/// A case-insensitive substring pattern for `ILIKE … ESCAPE '\'`, with `%`, `_` and `\` literal.
-pub(super) fn like_pattern(term: &str) -> String {
-    let mut pattern = String::with_capacity(term.len() + 2);
-    pattern.push('%');
-    for ch in term.chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(ch);
-    }
-    pattern.push('%');
-    pattern
-}
-
-/// The SQL keyword for a sort direction.
-pub(super) fn direction_sql(direction: Direction) -> &'static str {
-    match direction {
-        Direction::Asc => "ASC",
-        Direction::Desc => "DESC",
-    }
 }
 
 /// `LIMIT`/`OFFSET` values for a 1-based page, or `None` when every row is wanted.

@@ -2,29 +2,7 @@
 
 use sqlx::{QueryBuilder, Sqlite};
 
-use crate::store::Direction;
-
-/// A `LIKE … ESCAPE '\'` pattern matching `term` as a literal substring anywhere.
-pub(super) fn like_pattern(term: &str) -> String {
-    let mut pattern = String::with_capacity(term.len() + 2);
-    pattern.push('%');
-    for c in term.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
-/// The SQL keyword for a sort direction.
-pub(super) fn direction_sql(direction: Direction) -> &'static str {
-    match direction {
-        Direction::Asc => "ASC",
-        Direction::Desc => "DESC",
-    }
-}
+pub(super) use crate::store::sql::{direction_sql, like_pattern};
 
 /// Appends `LIMIT … OFFSET …` for a 1-based page; no page size means no limit.
 pub(super) fn push_page(qb: &mut QueryBuilder<Sqlite>, page: u32, items_per_page: Option<u32>) {
