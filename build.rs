@@ -3,6 +3,8 @@
 //! the Postgres suite when `TEST_DATABASE_URL` is set, the browser suite when chromedriver exists.
 
 fn main() {
+    // `sqlx::migrate!` embeds the migration files; a new or edited one must rebuild the crate.
+    println!("cargo::rerun-if-changed=migrations");
     println!("cargo::rustc-check-cfg=cfg(postgres_tests)");
     println!("cargo::rustc-check-cfg=cfg(browser_tests)");
     println!("cargo::rerun-if-env-changed=CHROMEDRIVER");

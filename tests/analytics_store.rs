@@ -1,11 +1,14 @@
 //! Analytics rollups against raw clicks, on both backends: after a seeded random run with bots,
 //! repeat visitors, several links, orphans, redeliveries and a dead-letter replay, every rollup
 //! figure equals what the stored clicks say; deleting a link's visits (or the link) keeps the
-//! all-links totals equal to the clicks; the public-stats flag; day salts.
+//! all-links totals equal to the clicks; the public-stats flag; day salts. `daily` checks the
+//! daily rollup over ranges with partial days.
 
 #[path = "analytics_store/checks.rs"]
 mod checks;
 mod common;
+#[path = "analytics_store/daily.rs"]
+mod daily;
 #[path = "analytics_store/raw.rs"]
 mod raw;
 #[path = "analytics_store/scenario.rs"]
@@ -24,6 +27,14 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use raw::{Db, day_of, hour_of};
 use serde_json::json;
+
+/// The per-link rollup tables, which `delete_link_visits` and deleting the link must clear.
+const ROLLUP_TABLES: [&str; 4] = [
+    "link_hourly",
+    "link_daily",
+    "link_hourly_dims",
+    "visitor_days",
+];
 
 /// Creates `count` links (`lk0`, `lk1`, …) and returns their ids and codes.
 async fn create_links(app: &TestApp, count: usize) -> Vec<(i64, ShortCode)> {
@@ -164,7 +175,7 @@ async fn deleting_visits_or_links_keeps_totals_equal_to_clicks(backend: Backend)
     let db = Db::open(&app.database_url).await;
     let days = days_range(start);
     let (a, b) = (links[0], links[1]);
-    for table in ["link_hourly", "link_hourly_dims", "visitor_days"] {
+    for table in ROLLUP_TABLES {
         assert!(db.rows_of_link(table, a).await > 0, "{table} filled");
     }
 
@@ -177,7 +188,7 @@ async fn deleting_visits_or_links_keeps_totals_equal_to_clicks(backend: Backend)
         deleted,
         events.iter().filter(|e| e.link_id == Some(a)).count() as u64
     );
-    for table in ["link_hourly", "link_hourly_dims", "visitor_days"] {
+    for table in ROLLUP_TABLES {
         assert_eq!(db.rows_of_link(table, a).await, 0, "{table} cleared");
     }
     let clicks = db.link_clicks().await;
@@ -211,7 +222,7 @@ async fn deleting_visits_or_links_keeps_totals_equal_to_clicks(backend: Backend)
         .delete_short_url(&created[1].1)
         .await
         .expect("delete link");
-    for table in ["link_hourly", "link_hourly_dims", "visitor_days"] {
+    for table in ROLLUP_TABLES {
         assert_eq!(
             db.rows_of_link(table, b).await,
             0,

@@ -3,12 +3,15 @@
 
 mod common;
 mod pages_support;
+#[path = "pages_dashboard/top_links.rs"]
+mod top_links;
 
 use common::{Backend, TestApp, spawn_app, spawn_app_with};
 use linkpulse::links::ShortCode;
 use linkpulse::store::ShortUrlFilter;
 use pages_support::*;
 use serde_json::json;
+use top_links::top_links_count_whole_days_and_the_current_hour;
 
 const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 const GOOGLEBOT: &str = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
@@ -21,6 +24,7 @@ backend_tests!(
     editing_applies_and_invalidates_the_redirect_cache,
     deleting_asks_first_and_stops_the_redirect,
     dashboard_figures_equal_the_raw_clicks,
+    top_links_count_whole_days_and_the_current_hour,
     the_list_searches_filters_by_tag_and_pages,
 );
 

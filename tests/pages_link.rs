@@ -4,6 +4,8 @@
 
 mod analytics_support;
 mod common;
+#[path = "pages_link/countries.rs"]
+mod countries;
 mod pages_support;
 
 use std::collections::{BTreeMap, HashSet};
@@ -142,6 +144,7 @@ async fn every_figure_matches_raw_clicks(backend: Backend) {
     );
 
     let html = page(&app, &session, "/app/links/stats?range=7d").await;
+    countries::assert_read_alike(&html);
     assert!(html.contains(r#"<svg class="qr""#), "inline QR code");
     assert!(html.contains(r#"rel="noopener noreferrer""#));
     assert!(html.contains("https://db-ip.com"), "DB-IP attribution");
@@ -311,9 +314,19 @@ async fn exports_match_raw_rows(backend: Backend) {
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let header = reader.headers().expect("header").clone();
         assert_eq!(&header[9], "user_agent");
-        let mut rows: Vec<(String, String, String)> = reader
-            .records()
-            .map(|r| r.expect("CSV row"))
+        let records: Vec<csv::StringRecord> =
+            reader.records().map(|r| r.expect("CSV row")).collect();
+        assert_eq!((&header[2], &header[3]), ("country_code", "country_name"));
+        for record in records.iter().filter(|r| !r[2].is_empty()) {
+            assert_eq!(
+                (&record[2], &record[3]),
+                ("DE", "Germany"),
+                "the export keeps the stored country, not the page's label"
+            );
+        }
+        assert!(records.iter().any(|r| &r[2] == "DE"), "a located visit");
+        let mut rows: Vec<(String, String, String)> = records
+            .iter()
             .map(|r| (r[0].to_owned(), r[8].to_owned(), r[9].to_owned()))
             .collect();
         for (_, referer, agent) in &rows {

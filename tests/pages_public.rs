@@ -104,6 +104,15 @@ async fn public_stats_are_opt_in_and_anonymous(backend: Backend) {
         breakdown(&html, "city"),
         vec![("Berlin".to_owned(), humans)]
     );
+    assert_eq!(breakdown(&html, "country"), vec![("DE".to_owned(), humans)]);
+    assert!(
+        html.contains(r#"<td class="value">Germany (DE)</td>"#),
+        "the country is named as on the private page"
+    );
+    assert!(
+        html.contains(r#"<svg class="chart" width="100%""#) && !html.contains("viewBox"),
+        "the chart is drawn at the page's own pixel scale"
+    );
     for private_detail in [
         FIREFOX,
         "secret-path",

@@ -46,6 +46,9 @@ pub struct RunArgs {
     /// Also write the report to this file.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Override P3's number of outbox events per drain.
+    #[arg(long)]
+    pub p3_events: Option<usize>,
     /// Override P4's number of clicks.
     #[arg(long)]
     pub p4_clicks: Option<usize>,
@@ -68,6 +71,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         }
     };
     let mut plan = Plan::new(args.quick);
+    if let Some(events) = args.p3_events {
+        plan.p3_events = events;
+    }
     if let Some(clicks) = args.p4_clicks {
         plan.p4_clicks = clicks;
     }

@@ -3,19 +3,24 @@
 //! The markup is built here rather than in templates so every page draws charts the same way;
 //! it uses classes only (styled by `static/app.css`, no `style=` attributes, so the strict CSP
 //! holds) and escapes every label, so the result may be embedded with askama's `|safe`.
+//!
+//! A bar chart has no `viewBox`: one SVG unit is one CSS pixel, horizontal positions are
+//! percentages of the rendered width and vertical ones are pixels. So the chart fills any width
+//! while its text keeps the font size the stylesheet gives it, on a phone as on a wide screen.
 
 use std::fmt::Write;
 
-/// Drawing width of a bar chart in SVG user units (it scales to its container).
-const WIDTH: f64 = 600.0;
-/// Drawing height of the bars' area.
-const PLOT_HEIGHT: f64 = 160.0;
-/// Room above the bars for the maximum's label (sized for the larger text on phones).
-const TOP: f64 = 26.0;
+/// Height of the bars' area in CSS pixels.
+const PLOT_HEIGHT: f64 = 180.0;
+/// Room above the bars for the maximum's label.
+const TOP: f64 = 22.0;
 /// Room below the bars for the axis labels.
-const BOTTOM: f64 = 28.0;
+const BOTTOM: f64 = 24.0;
 /// Share of each slot left empty between bars.
 const GAP: f64 = 0.2;
+/// Axis labels longer than this (in characters) leave no room for a middle one on a phone, so
+/// the middle label is marked optional (`static/app.css` hides it on narrow screens).
+const CROWDED_LABEL_CHARS: usize = 10;
 /// Sparkline drawing size.
 const SPARK_WIDTH: f64 = 100.0;
 /// Sparkline drawing height.
@@ -30,41 +35,51 @@ pub fn bar_chart(points: &[(String, i64)], description: &str) -> String {
     let peak = points.iter().map(|(_, v)| *v).max().unwrap_or(0);
     let max = peak.max(1);
     let mut svg = format!(
-        r#"<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{}"><title>{}</title>"#,
+        r#"<svg class="chart" width="100%" height="{height}" role="img" aria-label="{}"><title>{}</title>"#,
         escape(description),
         escape(description)
     );
-    let _ = write!(svg, r#"<text class="chart-max" x="0" y="20">{peak}</text>"#);
+    let _ = write!(svg, r#"<text class="chart-max" x="0" y="14">{peak}</text>"#);
     let baseline = TOP + PLOT_HEIGHT;
     let _ = write!(
         svg,
-        r#"<line class="chart-axis" x1="0" y1="{baseline}" x2="{WIDTH}" y2="{baseline}"/>"#
+        r#"<line class="chart-axis" x1="0" y1="{baseline}" x2="100%" y2="{baseline}"/>"#
     );
     let count = points.len().max(1);
-    let slot = WIDTH / count as f64;
+    let slot = 100.0 / count as f64;
     for (i, (label, value)) in points.iter().enumerate() {
         let x = i as f64 * slot;
         let bar_height = PLOT_HEIGHT * (*value).max(0) as f64 / max as f64;
         let label = escape(label);
         let _ = write!(
             svg,
-            r#"<g class="chart-bar"><title>{label}: {value}</title><rect class="chart-hit" x="{x:.1}" y="{TOP}" width="{slot:.1}" height="{PLOT_HEIGHT}"/><rect class="bar" x="{:.1}" y="{:.1}" width="{:.1}" height="{bar_height:.1}"/></g>"#,
+            r#"<g class="chart-bar"><title>{label}: {value}</title><rect class="chart-hit" x="{x:.3}%" y="{TOP}" width="{slot:.3}%" height="{PLOT_HEIGHT}"/><rect class="bar" x="{:.3}%" y="{:.1}" width="{:.3}%" height="{bar_height:.1}"/></g>"#,
             x + slot * GAP / 2.0,
             baseline - bar_height,
             slot * (1.0 - GAP),
         );
     }
-    for i in axis_label_indices(points.len()) {
-        let (x, anchor) = if i == 0 {
-            (0.0, "start")
+    let picks = axis_label_indices(points.len());
+    let crowded = picks
+        .iter()
+        .any(|&i| points[i].0.chars().count() > CROWDED_LABEL_CHARS);
+    for i in picks {
+        let (x, anchor, class) = if i == 0 {
+            (0.0, "start", "chart-label")
         } else if i + 1 == points.len() {
-            (WIDTH, "end")
+            (100.0, "end", "chart-label")
+        } else if crowded {
+            (
+                (i as f64 + 0.5) * slot,
+                "middle",
+                "chart-label chart-label-optional",
+            )
         } else {
-            ((i as f64 + 0.5) * slot, "middle")
+            ((i as f64 + 0.5) * slot, "middle", "chart-label")
         };
         let _ = write!(
             svg,
-            r#"<text class="chart-label" x="{x:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"#,
+            r#"<text class="{class}" x="{x:.3}%" y="{:.1}" text-anchor="{anchor}">{}</text>"#,
             height - 6.0,
             escape(&points[i].0)
         );
@@ -146,20 +161,53 @@ mod tests {
         assert!(!spark.contains("<b>") && spark.contains("&lt;b&gt;"));
     }
 
+    /// The heights of the drawn bars, in order.
+    fn bar_heights(svg: &str) -> Vec<String> {
+        svg.split(r#"<rect class="bar""#)
+            .skip(1)
+            .map(|rest| {
+                let rest = &rest[rest.find("height=\"").expect("bar height") + 8..];
+                rest[..rest.find('"').expect("height end")].to_owned()
+            })
+            .collect()
+    }
+
     #[test]
     fn one_bar_per_point_scaled_to_the_maximum() {
         let svg = bar_chart(&points(&[0, 5, 10]), "clicks");
-        assert_eq!(svg.matches(r#"class="bar""#).count(), 3);
-        assert!(
-            svg.contains(r#"height="160.0""#),
-            "the maximum fills the plot: {svg}"
-        );
-        assert!(
-            svg.contains(r#"height="80.0""#),
-            "half the maximum is half as tall"
+        assert_eq!(
+            bar_heights(&svg),
+            ["0.0", "90.0", "180.0"],
+            "the maximum fills the plot, half the maximum is half as tall: {svg}"
         );
         assert!(svg.contains("day 2: 10"));
         assert!(!svg.contains("style="));
+    }
+
+    #[test]
+    fn text_keeps_its_css_pixel_size_at_every_width() {
+        let svg = bar_chart(&points(&[1, 2, 3, 4, 5]), "clicks");
+        // A viewBox would scale the whole drawing, text included, with the rendered width.
+        assert!(!svg.contains("viewBox"), "{svg}");
+        assert!(!svg.contains("preserveAspectRatio"), "{svg}");
+        assert!(svg.starts_with(r#"<svg class="chart" width="100%" height="226""#));
+        assert!(svg.contains(r#"<line class="chart-axis" x1="0" y1="202" x2="100%""#));
+        assert!(svg.contains(r#"<rect class="bar" x="2.000%" y="166.0" width="16.000%""#));
+        assert!(svg.contains(r#"x="0.000%" y="220.0" text-anchor="start">day 0<"#));
+        assert!(svg.contains(r#"x="50.000%" y="220.0" text-anchor="middle">day 2<"#));
+        assert!(svg.contains(r#"x="100.000%" y="220.0" text-anchor="end">day 4<"#));
+    }
+
+    #[test]
+    fn long_labels_make_the_middle_label_optional() {
+        let short = bar_chart(&points(&[1, 2, 3]), "days");
+        assert!(!short.contains("chart-label-optional"), "{short}");
+        let long: Vec<(String, i64)> = (0..3).map(|i| (format!("Thu 19 Nov 0{i}:00"), i)).collect();
+        let svg = bar_chart(&long, "hours");
+        assert_eq!(svg.matches(r#"class="chart-label""#).count(), 2, "{svg}");
+        assert!(svg.contains(
+            r#"class="chart-label chart-label-optional" x="50.000%" y="220.0" text-anchor="middle">Thu 19 Nov 01:00<"#
+        ));
     }
 
     #[test]

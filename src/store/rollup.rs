@@ -1,16 +1,21 @@
-//! Rollup arithmetic shared by both engines: hour/day truncation, one completion batch's
-//! contribution aggregated per row key, and the day buckets of sparklines.
+//! Rollup arithmetic shared by both engines: hour/day truncation and one completion batch's
+//! contribution aggregated per row key; `ranges` cuts read ranges into days and hours.
 //!
 //! A completion builds a `RollupBatch` from the clicks it actually inserted, inserts the batch's
-//! visitor keys, credits a unique to the first hour of every key that was new, and then upserts
-//! the rows in key order, so concurrent workers always lock rollup rows in the same order.
+//! visitor keys, credits a unique to the first hour (and the day) of every key that was new, and
+//! then upserts the rows in key order, so concurrent workers always lock rollup rows in the same
+//! order.
 
-use std::collections::{BTreeMap, HashMap};
+mod ranges;
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use rand::RngExt;
 
-use super::{Dimension, HourRange, NewClick};
+use super::{Dimension, NewClick};
+
+pub(super) use ranges::{DaySplit, fill_sparklines, sparkline_days, split_days};
 
 /// Milliseconds in an hour.
 const HOUR_MS: i64 = 3_600_000;
@@ -53,7 +58,7 @@ pub(super) fn fresh_salt() -> String {
     hex::encode(rand::rng().random::<[u8; 32]>())
 }
 
-/// What a batch adds to one `link_hourly` or `hourly_totals` row.
+/// What a batch adds to one `link_hourly`, `link_daily` or `hourly_totals` row.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(super) struct HourDelta {
     /// Visits.
@@ -102,6 +107,8 @@ pub(super) struct VisitorKey {
 pub(super) struct RollupBatch {
     /// `link_hourly` by (link, hour).
     pub hourly: BTreeMap<(i64, DateTime<Utc>), HourDelta>,
+    /// `link_daily` by (link, day): the sums of the batch's `hourly` rows per UTC day.
+    pub daily: BTreeMap<(i64, DateTime<Utc>), HourDelta>,
     /// `link_hourly_dims` by key.
     pub dims: BTreeMap<DimKey, DimDelta>,
     /// `hourly_totals` by hour.
@@ -119,9 +126,11 @@ impl RollupBatch {
                 continue;
             };
             let hour = hour_of(click.occurred_at);
+            let day = day_of(click.occurred_at);
             let bot = i64::from(click.potential_bot);
             for delta in [
                 batch.hourly.entry((link, hour)).or_default(),
+                batch.daily.entry((link, day)).or_default(),
                 batch.totals.entry(hour).or_default(),
             ] {
                 delta.total += 1;
@@ -141,7 +150,7 @@ impl RollupBatch {
             if let Some(hash) = &click.visitor_hash {
                 let key = VisitorKey {
                     link,
-                    day: day_of(click.occurred_at),
+                    day,
                     hash: hash.clone(),
                 };
                 let first = batch.visitors.entry(key).or_insert(hour);
@@ -156,14 +165,15 @@ impl RollupBatch {
         self.hourly.is_empty()
     }
 
-    /// Counts a unique visitor, in the hour it first appeared, for every key that was new to
-    /// `visitor_days`; keys not in the batch are ignored.
+    /// Counts a unique visitor, in the hour it first appeared and in its day, for every key that
+    /// was new to `visitor_days`; keys not in the batch are ignored.
     pub fn credit_new_visitors(&mut self, new: impl IntoIterator<Item = VisitorKey>) {
         for key in new {
             let Some(&hour) = self.visitors.get(&key) else {
                 continue;
             };
             self.hourly.entry((key.link, hour)).or_default().uniques += 1;
+            self.daily.entry((key.link, key.day)).or_default().uniques += 1;
             self.totals.entry(hour).or_default().uniques += 1;
         }
     }
@@ -182,39 +192,6 @@ fn dimension_value(click: &NewClick, dimension: Dimension) -> &str {
         Dimension::Device => Some(click.device.as_str()),
     };
     value.filter(|v| !v.is_empty()).unwrap_or(UNKNOWN)
-}
-
-/// The UTC days a sparkline over `range` has: the first day's start and how many days.
-pub(super) fn sparkline_days(range: HourRange) -> (DateTime<Utc>, usize) {
-    let first = day_of(range.from);
-    if range.to <= range.from {
-        return (first, 0);
-    }
-    let last = day_of(range.to - TimeDelta::milliseconds(1));
-    let days = (last - first).num_days() + 1;
-    (first, usize::try_from(days).unwrap_or(0))
-}
-
-/// One series of `days` zeros per requested link, in request order, filled from
-/// `(link, day index, visits)` rows (indexes outside the series are ignored).
-pub(super) fn fill_sparklines(
-    link_ids: &[i64],
-    days: usize,
-    rows: impl IntoIterator<Item = (i64, i64, i64)>,
-) -> Vec<(i64, Vec<i64>)> {
-    let mut series: HashMap<i64, Vec<i64>> =
-        link_ids.iter().map(|&link| (link, vec![0; days])).collect();
-    for (link, day, visits) in rows {
-        if let (Some(line), Ok(day)) = (series.get_mut(&link), usize::try_from(day))
-            && let Some(slot) = line.get_mut(day)
-        {
-            *slot += visits;
-        }
-    }
-    link_ids
-        .iter()
-        .map(|link| (*link, series.get(link).cloned().unwrap_or_default()))
-        .collect()
 }
 
 #[cfg(test)]
@@ -268,6 +245,7 @@ mod tests {
         ];
         let mut batch = RollupBatch::new(&clicks);
         assert_eq!(batch.hourly.len(), 3);
+        assert_eq!(batch.daily.len(), 2);
         assert_eq!(batch.totals.values().map(|d| d.total).sum::<i64>(), 3);
         assert_eq!(batch.visitors.len(), 1);
         let nine = hour_of(at(4, 9, 0));
@@ -280,6 +258,13 @@ mod tests {
         assert_eq!(batch.hourly[&(1, nine)].uniques, 1);
         assert_eq!(batch.hourly[&(1, nine)].bots, 1);
         assert_eq!(batch.totals[&nine].uniques, 1);
+        let first_day = HourDelta {
+            total: 2,
+            bots: 1,
+            uniques: 1,
+        };
+        assert_eq!(batch.daily[&(1, day_of(nine))], first_day);
+        assert_eq!(batch.daily[&(2, day_of(nine))].uniques, 0);
         let unknown_os = batch
             .dims
             .iter()
@@ -296,19 +281,30 @@ mod tests {
     }
 
     #[test]
-    fn sparklines_cover_every_touched_day_and_ignore_strays() {
-        let range = HourRange {
-            from: hour_of(at(4, 5, 0)),
-            to: day_of(at(6, 0, 0)),
+    fn daily_rows_sum_each_days_hourly_rows() {
+        let clicks = [
+            click(Some(1), at(4, 23, 59), false, Some("a")),
+            click(Some(1), at(5, 0, 1), true, Some("a")),
+            click(Some(1), at(5, 7, 0), false, Some("b")),
+            click(Some(1), at(5, 9, 0), false, Some("b")),
+        ];
+        let mut batch = RollupBatch::new(&clicks);
+        let new = batch.visitors.keys().cloned().collect::<Vec<_>>();
+        assert_eq!(new.len(), 3, "a on the 4th, a and b on the 5th");
+        batch.credit_new_visitors(new);
+        let mut summed: BTreeMap<(i64, DateTime<Utc>), HourDelta> = BTreeMap::new();
+        for (&(link, hour), delta) in &batch.hourly {
+            let day = summed.entry((link, day_of(hour))).or_default();
+            day.total += delta.total;
+            day.bots += delta.bots;
+            day.uniques += delta.uniques;
+        }
+        assert_eq!(batch.daily, summed);
+        let fifth = HourDelta {
+            total: 3,
+            bots: 1,
+            uniques: 2,
         };
-        let (first, days) = sparkline_days(range);
-        assert_eq!((first, days), (day_of(at(4, 0, 0)), 2));
-        let filled = fill_sparklines(&[7, 8], days, [(7, 1, 3), (7, 1, 2), (9, 0, 1), (8, 5, 1)]);
-        assert_eq!(filled, vec![(7, vec![0, 5]), (8, vec![0, 0])]);
-        let empty = HourRange {
-            from: range.to,
-            to: range.to,
-        };
-        assert_eq!(sparkline_days(empty).1, 0);
+        assert_eq!(batch.daily[&(1, day_of(at(5, 0, 0)))], fifth);
     }
 }

@@ -85,6 +85,34 @@ impl Db {
         }
     }
 
+    /// Every `link_daily` row: (total, bots, uniques) by (link, start of the UTC day).
+    pub async fn link_daily(&self) -> BTreeMap<(i64, DateTime<Utc>), (i64, i64, i64)> {
+        const SQL: &str = "SELECT short_url_id, day, total, bots, uniques FROM link_daily";
+        match self {
+            Self::Sqlite(pool) => {
+                let rows: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(SQL)
+                    .fetch_all(pool)
+                    .await
+                    .expect("link_daily");
+                rows.into_iter()
+                    .map(|(link, day, total, bots, uniques)| {
+                        let day = DateTime::from_timestamp_millis(day).expect("day");
+                        ((link, day), (total, bots, uniques))
+                    })
+                    .collect()
+            }
+            Self::Postgres(pool) => {
+                let rows: Vec<(i64, DateTime<Utc>, i64, i64, i64)> = sqlx::query_as(SQL)
+                    .fetch_all(pool)
+                    .await
+                    .expect("link_daily");
+                rows.into_iter()
+                    .map(|(link, day, total, bots, uniques)| ((link, day), (total, bots, uniques)))
+                    .collect()
+            }
+        }
+    }
+
     /// `SELECT COUNT(*) FROM {table} WHERE short_url_id = {link}`.
     pub async fn rows_of_link(&self, table: &str, link: i64) -> i64 {
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE short_url_id = {link}");
@@ -133,6 +161,17 @@ pub fn hourly(
     let mut out: BTreeMap<DateTime<Utc>, (i64, i64)> = BTreeMap::new();
     for click in within(clicks, link, range) {
         let entry = out.entry(hour_of(click.at)).or_default();
+        entry.0 += 1;
+        entry.1 += i64::from(click.bot);
+    }
+    out
+}
+
+/// (total, bots) per link and UTC day with visits.
+pub fn daily(clicks: &[RawClick]) -> BTreeMap<(i64, DateTime<Utc>), (i64, i64)> {
+    let mut out: BTreeMap<(i64, DateTime<Utc>), (i64, i64)> = BTreeMap::new();
+    for click in clicks {
+        let entry = out.entry((click.link, day_of(click.at))).or_default();
         entry.0 += 1;
         entry.1 += i64::from(click.bot);
     }

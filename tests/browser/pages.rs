@@ -181,10 +181,11 @@ pub async fn download_csv(browser: &Browser) -> String {
 
 /// Screenshots of the dashboard and of the link's analytics page (bots included) as
 /// `{prefix}-dashboard` and `{prefix}-link`, each also as a `-full` page; checks neither page
-/// is wider than the viewport and that the charts are drawn.
+/// is wider than the viewport and that the charts are drawn with readable labels.
 pub async fn screenshots(browser: &Browser, app: &TestApp, code: &str, prefix: &str) {
     browser.goto(&format!("{}/app", app.address)).await;
     wait_for(browser, "#stat-clicks").await;
+    assert_chart_text_readable(browser, &format!("{prefix}-dashboard")).await;
     shoot(browser, &format!("{prefix}-dashboard")).await;
 
     let page = format!("{}/app/links/{code}?range=7d&bots=1", app.address);
@@ -197,6 +198,7 @@ pub async fn screenshots(browser: &Browser, app: &TestApp, code: &str, prefix: &
         chart_width.as_f64().is_some_and(|w| w > 200.0),
         "the chart is drawn wide enough to read: {chart_width}"
     );
+    assert_chart_text_readable(browser, &format!("{prefix}-link")).await;
     shoot(browser, &format!("{prefix}-link")).await;
     browser.assert_clean().await;
 }
@@ -209,6 +211,47 @@ async fn wait_for(browser: &Browser, css: &str) {
         .for_element(Locator::Css(css))
         .await
         .unwrap_or_else(|err| panic!("no {css}: {err}"));
+}
+
+/// The chart's text is drawn at its stylesheet size (12 CSS px, not scaled with the chart's
+/// width), and the axis labels shown do not overlap.
+async fn assert_chart_text_readable(browser: &Browser, name: &str) {
+    let texts = browser
+        .eval(
+            "return [...document.querySelectorAll('svg.chart text')].map((text) => {
+               const box = text.getBoundingClientRect();
+               const size = parseFloat(getComputedStyle(text).fontSize);
+               return { text: text.textContent, label: text.classList.contains('chart-label'),
+                        shown: box.width > 0, size: size * text.getScreenCTM().a,
+                        left: box.left, right: box.right };
+             });",
+        )
+        .await;
+    let texts = texts.as_array().expect("chart texts");
+    assert!(
+        texts.len() >= 3,
+        "{name}: the chart has its labels: {texts:?}"
+    );
+    let mut shown: Vec<(f64, f64)> = Vec::new();
+    for text in texts {
+        let size = text["size"].as_f64().expect("drawn font size");
+        assert!(
+            (11.5..=13.0).contains(&size),
+            "{name}: chart text drawn at {size} px, not its 12 px: {text}"
+        );
+        if text["label"] == true && text["shown"] == true {
+            let (left, right) = (text["left"].as_f64(), text["right"].as_f64());
+            shown.push((left.expect("left"), right.expect("right")));
+        }
+    }
+    assert!(shown.len() >= 2, "{name}: first and last axis labels");
+    shown.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for pair in shown.windows(2) {
+        assert!(
+            pair[0].1 < pair[1].0,
+            "{name}: axis labels overlap: {shown:?}"
+        );
+    }
 }
 
 /// A viewport screenshot, a full-page one, and the check that nothing overflows sideways.

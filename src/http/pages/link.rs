@@ -5,6 +5,7 @@
 //! JavaScript; `static/link.js` only adds the copy button, the viewer's time zone and live
 //! updates over [`super::live`].
 
+mod country;
 mod qr;
 mod recent;
 pub mod report;

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 pub use anonymize::anonymize_ip;
 pub use bots::is_bot;
+pub(crate) use country_names::country_name;
 pub use geo::{GeoError, GeoIp, Location};
 pub use user_agent::{DeviceKind, UserAgentInfo, parse_user_agent};
 

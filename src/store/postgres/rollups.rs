@@ -3,17 +3,22 @@
 //! salts.
 //!
 //! Each table gets one array-bound statement per batch with its keys sorted, and the tables are
-//! always written in the same order (visitor_days, link_hourly, link_hourly_dims, then the shared
-//! hourly_totals last), so concurrent workers queue on rows instead of deadlocking.
+//! always written in the same order (visitor_days, link_hourly, link_daily, link_hourly_dims,
+//! then the shared hourly_totals last), so concurrent workers queue on rows instead of
+//! deadlocking.
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool};
 
-use crate::store::rollup::{RollupBatch, VisitorKey, day_start, fresh_salt, prune_before};
+use crate::store::rollup::{
+    HourDelta, RollupBatch, VisitorKey, day_start, fresh_salt, prune_before,
+};
 use crate::store::{NewClick, StoreResult};
 
-/// Adds the inserted clicks to `visitor_days`, `link_hourly`, `link_hourly_dims` and
-/// `hourly_totals`; a visitor counts as unique only if its (link, day) row is new. The caller
+/// Adds the inserted clicks to `visitor_days`, `link_hourly`, `link_daily`, `link_hourly_dims`
+/// and `hourly_totals`; a visitor counts as unique only if its (link, day) row is new. The caller
 /// holds the links' row locks.
 pub(super) async fn record(tx: &mut PgConnection, inserted: &[&NewClick]) -> StoreResult<()> {
     let mut batch = RollupBatch::new(inserted.iter().copied());
@@ -22,30 +27,25 @@ pub(super) async fn record(tx: &mut PgConnection, inserted: &[&NewClick]) -> Sto
     }
     let new_visitors = insert_visitors(tx, &batch).await?;
     batch.credit_new_visitors(new_visitors);
-    let hourly = batch.hourly.iter();
-    sqlx::query(
+    upsert_per_link(
+        tx,
         "INSERT INTO link_hourly AS t (short_url_id, hour, total, bots, uniques)
          SELECT * FROM UNNEST($1::bigint[], $2::timestamptz[], $3::bigint[], $4::bigint[],
              $5::bigint[])
          ON CONFLICT (short_url_id, hour) DO UPDATE SET total = t.total + excluded.total,
              bots = t.bots + excluded.bots, uniques = t.uniques + excluded.uniques",
+        &batch.hourly,
     )
-    .bind(
-        hourly
-            .clone()
-            .map(|((link, _), _)| *link)
-            .collect::<Vec<_>>(),
+    .await?;
+    upsert_per_link(
+        tx,
+        "INSERT INTO link_daily AS t (short_url_id, day, total, bots, uniques)
+         SELECT * FROM UNNEST($1::bigint[], $2::timestamptz[], $3::bigint[], $4::bigint[],
+             $5::bigint[])
+         ON CONFLICT (short_url_id, day) DO UPDATE SET total = t.total + excluded.total,
+             bots = t.bots + excluded.bots, uniques = t.uniques + excluded.uniques",
+        &batch.daily,
     )
-    .bind(
-        hourly
-            .clone()
-            .map(|((_, hour), _)| *hour)
-            .collect::<Vec<_>>(),
-    )
-    .bind(hourly.clone().map(|(_, d)| d.total).collect::<Vec<_>>())
-    .bind(hourly.clone().map(|(_, d)| d.bots).collect::<Vec<_>>())
-    .bind(hourly.map(|(_, d)| d.uniques).collect::<Vec<_>>())
-    .execute(&mut *tx)
     .await?;
     let dims = batch.dims.iter();
     sqlx::query(
@@ -80,6 +80,28 @@ pub(super) async fn record(tx: &mut PgConnection, inserted: &[&NewClick]) -> Sto
     .bind(totals.map(|(_, d)| d.uniques).collect::<Vec<_>>())
     .execute(&mut *tx)
     .await?;
+    Ok(())
+}
+
+/// Runs `upsert` (a per-link counter table's UNNEST upsert) with the rows in key order.
+async fn upsert_per_link(
+    tx: &mut PgConnection,
+    upsert: &'static str,
+    deltas: &BTreeMap<(i64, DateTime<Utc>), HourDelta>,
+) -> StoreResult<()> {
+    let rows = deltas.iter();
+    sqlx::query(upsert)
+        .bind(rows.clone().map(|((link, _), _)| *link).collect::<Vec<_>>())
+        .bind(
+            rows.clone()
+                .map(|((_, start), _)| *start)
+                .collect::<Vec<_>>(),
+        )
+        .bind(rows.clone().map(|(_, d)| d.total).collect::<Vec<_>>())
+        .bind(rows.clone().map(|(_, d)| d.bots).collect::<Vec<_>>())
+        .bind(rows.map(|(_, d)| d.uniques).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
     Ok(())
 }
 
@@ -131,6 +153,7 @@ pub(super) async fn forget_link(tx: &mut PgConnection, link: i64) -> StoreResult
     .await?;
     for sql in [
         "DELETE FROM link_hourly WHERE short_url_id = $1",
+        "DELETE FROM link_daily WHERE short_url_id = $1",
         "DELETE FROM link_hourly_dims WHERE short_url_id = $1",
         "DELETE FROM visitor_days WHERE short_url_id = $1",
     ] {

@@ -5,6 +5,7 @@
 
 mod analytics;
 mod api_keys;
+mod completion;
 mod dead_letters;
 mod fragments;
 mod links;
@@ -31,6 +32,14 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Reader connections; SQLite readers never block each other in WAL mode.
 const READERS: u32 = 8;
 
+/// Page cache of the writer connection in KiB (SQLite's default is 2 MiB): enough to keep the
+/// hot ends of the outbox, clicks and rollup indexes in memory while the workers drain.
+const WRITER_CACHE_KIB: i64 = 32 * 1024;
+
+/// WAL pages before the writer checkpoints (SQLite's default is 1,000): one worker batch dirties
+/// more than that, and a page rewritten by several batches is then copied back only once.
+const WAL_CHECKPOINT_PAGES: u32 = 10_000;
+
 /// The SQLite implementation of `Store`.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -54,7 +63,12 @@ impl SqliteStore {
         }
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone())
+            .connect_with(
+                options
+                    .clone()
+                    .pragma("cache_size", (-WRITER_CACHE_KIB).to_string())
+                    .pragma("wal_autocheckpoint", WAL_CHECKPOINT_PAGES.to_string()),
+            )
             .await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(READERS)

@@ -1,13 +1,14 @@
 //! The click outbox in SQLite: group-committed appends, leased claims, fenced completion.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite};
 use uuid::Uuid;
 
+use super::completion::{add_to_counters, complete_batch};
 use super::{SqliteStore, from_millis, to_millis};
 use crate::store::{
     ClaimRef, ClaimedEvent, ClickStore, Completion, CompletionOutcome, DeadLetter,
@@ -70,37 +71,26 @@ impl ClickStore for SqliteStore {
     }
 
     async fn complete_clicks(&self, done: &[Completion]) -> StoreResult<Vec<CompletionOutcome>> {
+        if done.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut tx = self.begin_write().await?;
-        let mut outcomes = Vec::with_capacity(done.len());
-        let mut counters: HashMap<i64, (i64, i64)> = HashMap::new();
-        for completion in done {
-            let outcome = complete_one(&mut tx, completion).await?;
-            if outcome == CompletionOutcome::Inserted
-                && let Some(link) = completion.click.short_url_id
-            {
-                let entry = counters.entry(link).or_default();
-                entry.0 += 1;
-                entry.1 += i64::from(completion.click.potential_bot);
-            }
-            outcomes.push(outcome);
-        }
-        for (link, (total, bots)) in counters {
-            sqlx::query(
-                "UPDATE short_urls SET visits_total = visits_total + ?, visits_bots = visits_bots + ?
-                 WHERE id = ?",
-            )
-            .bind(total)
-            .bind(bots)
-            .bind(link)
-            .execute(&mut *tx)
-            .await?;
-        }
+        let outcomes = complete_batch(&mut tx, done).await?;
         let inserted: Vec<&NewClick> = done
             .iter()
             .zip(&outcomes)
             .filter(|(_, outcome)| **outcome == CompletionOutcome::Inserted)
             .map(|(completion, _)| &completion.click)
             .collect();
+        let mut counters: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+        for click in &inserted {
+            if let Some(link) = click.short_url_id {
+                let entry = counters.entry(link).or_default();
+                entry.0 += 1;
+                entry.1 += i64::from(click.potential_bot);
+            }
+        }
+        add_to_counters(&mut tx, &counters).await?;
         super::rollups::record(&mut tx, &inserted).await?;
         tx.commit().await?;
         Ok(outcomes)
@@ -209,76 +199,4 @@ impl ClickStore for SqliteStore {
     async fn visitor_salt(&self, day: NaiveDate) -> StoreResult<String> {
         super::rollups::visitor_salt(&self.writer, day).await
     }
-}
-
-/// Completes one event inside the caller's transaction; see `ClickStore::complete_clicks`.
-async fn complete_one(
-    tx: &mut SqliteConnection,
-    completion: &Completion,
-) -> StoreResult<CompletionOutcome> {
-    let click = &completion.click;
-    if let Some(link) = click.short_url_id {
-        let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM short_urls WHERE id = ?")
-            .bind(link)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if exists.is_none() {
-            return Ok(CompletionOutcome::LinkGone);
-        }
-    }
-    let fenced = sqlx::query("DELETE FROM click_outbox WHERE id = ? AND attempts = ?")
-        .bind(completion.claim.id)
-        .bind(completion.claim.attempt)
-        .execute(&mut *tx)
-        .await?;
-    if fenced.rows_affected() == 0 {
-        return Ok(CompletionOutcome::Fenced);
-    }
-    let inserted = insert_click(tx, click).await?;
-    Ok(if inserted {
-        CompletionOutcome::Inserted
-    } else {
-        CompletionOutcome::Duplicate
-    })
-}
-
-/// Inserts a click unless its message id is already stored; true when a row was written.
-async fn insert_click(tx: &mut SqliteConnection, click: &NewClick) -> StoreResult<bool> {
-    let loc = &click.location;
-    let done = sqlx::query(
-        "INSERT INTO clicks (message_id, short_url_id, kind, occurred_at, enriched_at, ip,
-             user_agent, referer, visited_url, redirect_url, potential_bot, browser,
-             browser_version, os, device, country_code, country_name, region_name, city_name,
-             latitude, longitude, timezone, traceparent, visitor_hash, referrer_domain)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (message_id) DO NOTHING",
-    )
-    .bind(click.message_id)
-    .bind(click.short_url_id)
-    .bind(click.kind.as_str())
-    .bind(to_millis(click.occurred_at))
-    .bind(to_millis(click.enriched_at))
-    .bind(&click.ip)
-    .bind(&click.user_agent)
-    .bind(&click.referer)
-    .bind(&click.visited_url)
-    .bind(&click.redirect_url)
-    .bind(click.potential_bot)
-    .bind(&click.browser)
-    .bind(&click.browser_version)
-    .bind(&click.os)
-    .bind(&click.device)
-    .bind(&loc.country_code)
-    .bind(&loc.country_name)
-    .bind(&loc.region_name)
-    .bind(&loc.city_name)
-    .bind(loc.latitude)
-    .bind(loc.longitude)
-    .bind(&loc.timezone)
-    .bind(&click.traceparent)
-    .bind(&click.visitor_hash)
-    .bind(&click.referrer_domain)
-    .execute(&mut *tx)
-    .await?;
-    Ok(done.rows_affected() == 1)
 }

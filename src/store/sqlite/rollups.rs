@@ -1,18 +1,22 @@
 //! Rollup maintenance in SQLite: applied by `complete_clicks` for the clicks it inserted (same
 //! transaction, single writer), taken back out by `delete_link_visits`, and the day salts.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 use super::{from_millis, to_millis};
-use crate::store::rollup::{RollupBatch, VisitorKey, day_start, fresh_salt, prune_before};
+use crate::store::rollup::{
+    HourDelta, RollupBatch, VisitorKey, day_start, fresh_salt, prune_before,
+};
 use crate::store::{NewClick, StoreResult};
 
 /// Rows per multi-row statement: at most 6 parameters each, far below SQLite's variable limit.
 const ROWS_PER_STATEMENT: usize = 500;
 
-/// Adds the inserted clicks to `link_hourly`, `link_hourly_dims`, `hourly_totals` and
-/// `visitor_days`; a visitor counts as unique only if its (link, day) row is new.
+/// Adds the inserted clicks to `link_hourly`, `link_daily`, `link_hourly_dims`, `hourly_totals`
+/// and `visitor_days`; a visitor counts as unique only if its (link, day) row is new.
 pub(super) async fn record(tx: &mut SqliteConnection, inserted: &[&NewClick]) -> StoreResult<()> {
     let mut batch = RollupBatch::new(inserted.iter().copied());
     if batch.is_empty() {
@@ -38,29 +42,62 @@ pub(super) async fn record(tx: &mut SqliteConnection, inserted: &[&NewClick]) ->
         }));
     }
     batch.credit_new_visitors(new_visitors);
-    upsert_hourly(tx, &batch).await?;
+    upsert_per_link(tx, LinkTable::Hourly, &batch.hourly).await?;
+    upsert_per_link(tx, LinkTable::Daily, &batch.daily).await?;
     upsert_dims(tx, &batch).await?;
     upsert_totals(tx, &batch).await
 }
 
-/// Adds the batch's per-link hourly figures.
-async fn upsert_hourly(tx: &mut SqliteConnection, batch: &RollupBatch) -> StoreResult<()> {
-    let rows: Vec<_> = batch.hourly.iter().collect();
+/// A per-link counter table keyed by (link, start of its period).
+#[derive(Clone, Copy)]
+enum LinkTable {
+    /// `link_hourly`.
+    Hourly,
+    /// `link_daily`.
+    Daily,
+}
+
+impl LinkTable {
+    /// The upsert's head, up to its VALUES.
+    fn insert(self) -> &'static str {
+        match self {
+            Self::Hourly => "INSERT INTO link_hourly (short_url_id, hour, total, bots, uniques) ",
+            Self::Daily => "INSERT INTO link_daily (short_url_id, day, total, bots, uniques) ",
+        }
+    }
+
+    /// The upsert's tail, adding to the row already there.
+    fn on_conflict(self) -> &'static str {
+        match self {
+            Self::Hourly => {
+                " ON CONFLICT (short_url_id, hour) DO UPDATE SET total = total + excluded.total, \
+                 bots = bots + excluded.bots, uniques = uniques + excluded.uniques"
+            }
+            Self::Daily => {
+                " ON CONFLICT (short_url_id, day) DO UPDATE SET total = total + excluded.total, \
+                 bots = bots + excluded.bots, uniques = uniques + excluded.uniques"
+            }
+        }
+    }
+}
+
+/// Adds the batch's per-link figures of one period to `table`.
+async fn upsert_per_link(
+    tx: &mut SqliteConnection,
+    table: LinkTable,
+    deltas: &BTreeMap<(i64, DateTime<Utc>), HourDelta>,
+) -> StoreResult<()> {
+    let rows: Vec<_> = deltas.iter().collect();
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let mut upsert = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO link_hourly (short_url_id, hour, total, bots, uniques) ",
-        );
-        upsert.push_values(chunk, |mut row, ((link, hour), delta)| {
+        let mut upsert = QueryBuilder::<Sqlite>::new(table.insert());
+        upsert.push_values(chunk, |mut row, ((link, start), delta)| {
             row.push_bind(*link)
-                .push_bind(to_millis(*hour))
+                .push_bind(to_millis(*start))
                 .push_bind(delta.total)
                 .push_bind(delta.bots)
                 .push_bind(delta.uniques);
         });
-        upsert.push(
-            " ON CONFLICT (short_url_id, hour) DO UPDATE SET total = total + excluded.total, \
-             bots = bots + excluded.bots, uniques = uniques + excluded.uniques",
-        );
+        upsert.push(table.on_conflict());
         upsert.build().execute(&mut *tx).await?;
     }
     Ok(())
@@ -125,6 +162,7 @@ pub(super) async fn forget_link(tx: &mut SqliteConnection, link: i64) -> StoreRe
     .await?;
     for sql in [
         "DELETE FROM link_hourly WHERE short_url_id = ?",
+        "DELETE FROM link_daily WHERE short_url_id = ?",
         "DELETE FROM link_hourly_dims WHERE short_url_id = ?",
         "DELETE FROM visitor_days WHERE short_url_id = ?",
     ] {

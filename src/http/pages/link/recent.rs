@@ -3,6 +3,7 @@
 
 use chrono::Duration;
 
+use super::country::country_label;
 use super::report::Selection;
 use crate::http::AppState;
 use crate::http::pages::PageError;
@@ -23,7 +24,7 @@ const REFERRER_CHARS: usize = 60;
 pub struct RecentVisit {
     /// Local date and time.
     pub time: String,
-    /// Country name (or code), empty when unknown.
+    /// Country as "Germany (DE)", like the breakdown table; empty when unknown.
     pub country: String,
     /// City, empty when unknown.
     pub city: String,
@@ -78,10 +79,10 @@ fn row(visit: Visit, selection: &Selection) -> RecentVisit {
     let referrer = visit.referer.unwrap_or_default();
     RecentVisit {
         time: selection.local_time(visit.occurred_at),
-        country: location
-            .country_name
-            .or(location.country_code)
-            .unwrap_or_default(),
+        country: country_label(
+            location.country_code.as_deref(),
+            location.country_name.as_deref(),
+        ),
         city: location.city_name.unwrap_or_default(),
         user_agent_short: cut(&user_agent, USER_AGENT_CHARS),
         referrer_short: cut(&referrer, REFERRER_CHARS),

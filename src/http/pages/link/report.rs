@@ -6,6 +6,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
+use super::country::breakdown_label;
 use crate::analytics::chart::bar_chart;
 use crate::analytics::figures::{Granularity, Share, Totals, buckets, shares};
 use crate::analytics::range::{Preset, RangeChoice, RangeRequest};
@@ -101,7 +102,36 @@ pub struct BreakdownView {
     /// Heading.
     pub title: &'static str,
     /// Rows with their shares.
-    pub rows: Vec<Share>,
+    pub rows: Vec<BreakdownRowView>,
+}
+
+/// One row of a breakdown table: the stored value (for `data-value`) and what the page shows.
+#[derive(Debug, Clone)]
+pub struct BreakdownRowView {
+    /// The value as stored and exported, e.g. `DE`.
+    pub value: String,
+    /// The value as shown, e.g. "Germany (DE)" (escaped by askama).
+    pub label: String,
+    /// Visits with that value.
+    pub visits: i64,
+    /// The share with one decimal, e.g. `33.3`.
+    pub percent: String,
+}
+
+impl BreakdownRowView {
+    /// The row of `share` in `dimension`'s table (countries get their names).
+    fn new(dimension: Dimension, share: Share) -> Self {
+        let label = match dimension {
+            Dimension::Country => breakdown_label(&share.value),
+            _ => share.value.clone(),
+        };
+        Self {
+            percent: share.percent_label(),
+            value: share.value,
+            label,
+            visits: share.visits,
+        }
+    }
 }
 
 /// Everything the figures block of a page shows.
@@ -167,7 +197,10 @@ impl Report {
             breakdowns.push(BreakdownView {
                 key: dimension.as_str(),
                 title: dimension_title(dimension),
-                rows: shares(rows, visits),
+                rows: shares(rows, visits)
+                    .into_iter()
+                    .map(|share| BreakdownRowView::new(dimension, share))
+                    .collect(),
             });
         }
         let series = buckets(&hours, &choice, selection.zone, include_bots);
