@@ -11,7 +11,7 @@ use url::Url;
 use crate::auth::ApiKeyVerifier;
 use crate::cli;
 use crate::config::{Cli, Command, ServeArgs, redacted};
-use crate::http::{self, AppState, HttpSettings};
+use crate::http::{self, AppParts, AppState, HttpSettings};
 use crate::links::RedirectCache;
 use crate::pipeline::client_ip::ClientIpResolver;
 use crate::pipeline::metrics::PipelineMetrics;
@@ -93,7 +93,7 @@ impl Application {
         );
         let workers = Workers::spawn(&store, &args.pipeline, &metrics);
         let shutdown = CancellationToken::new();
-        let state = AppState {
+        let state = AppState::new(AppParts {
             geo: workers.geo(),
             shutdown: shutdown.clone(),
             clicks,
@@ -106,7 +106,7 @@ impl Application {
                 redirect_status: args.redirect_status,
             }),
             store,
-        };
+        });
         tracing::info!(
             listen = %local,
             engine = state.store.engine(),

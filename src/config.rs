@@ -107,8 +107,9 @@ pub struct PipelineArgs {
     #[arg(long, env = "LINKPULSE_LEASE", default_value = "30s", value_parser = humantime::parse_duration)]
     pub lease: Duration,
 
-    /// Outbox rows a worker claims at once.
-    #[arg(long, env = "LINKPULSE_WORKER_BATCH", default_value_t = 512)]
+    /// Outbox rows a worker claims at once and completes in one transaction; large batches
+    /// amortize index writes while a backlog drains (a quiet outbox yields small ones anyway).
+    #[arg(long, env = "LINKPULSE_WORKER_BATCH", default_value_t = 4096)]
     pub worker_batch: u32,
 
     /// Attempts before a failing click goes to the dead-letter queue.

@@ -29,9 +29,28 @@ use crate::pipeline::metrics::PipelineMetrics;
 use crate::pipeline::writer::ClickRecorder;
 use crate::store::Store;
 
-/// Everything a handler needs, cheap to clone (every field is shared).
+/// Everything a handler needs; one `Arc`, so the clone axum makes per request is one atomic
+/// increment however many parts the state has.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppParts>);
+
+impl AppState {
+    /// Shares `parts` with every handler.
+    pub fn new(parts: AppParts) -> Self {
+        Self(Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+/// The parts of `AppState`.
+pub struct AppParts {
     /// The database, behind the one trait.
     pub store: Arc<dyn Store>,
     /// Link lookups for the redirect path, served from memory when hot.

@@ -88,7 +88,7 @@ impl Plan {
                 p2_rate: 2_000.0,
                 p3_events: 1_000_000,
                 p4_clicks: 10_000_000,
-                p4_budget: Duration::from_secs(8 * 60),
+                p4_budget: Duration::from_secs(20 * 60),
                 p4_links: 1_000,
                 p4_days: 90,
                 p4_samples: 60,

@@ -130,7 +130,9 @@ async fn engine_section(
     let naive_rps = naive.as_ref().map(|m| m.load.rps).ok();
     rows.push(naive);
     for mode in ["immediate", "commit"] {
-        rows.push(measure_linkpulse(ctx, engine, mode, memory).await);
+        for workers in [Workers::InProcess, Workers::Elsewhere] {
+            rows.push(measure_linkpulse(ctx, engine, mode, workers, memory).await);
+        }
     }
     if engine == Engine::Sqlite {
         match measure_peer(ctx, memory).await {
@@ -205,19 +207,41 @@ async fn measure_bare_recording(
     Ok(measured)
 }
 
+/// Where the click workers run while the server is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Workers {
+    /// In the server process, on its core (the default set-up).
+    InProcess,
+    /// Not in the server (`--workers 0`): enrichment is left to a `linkpulse worker` process
+    /// elsewhere or to a quieter moment, and the outbox keeps every click meanwhile.
+    Elsewhere,
+}
+
 async fn measure_linkpulse(
     ctx: &Ctx,
     engine: Engine,
     mode: &str,
+    workers: Workers,
     memory: &mut Vec<Memory>,
 ) -> anyhow::Result<Measured> {
     let db = FreshDb::create(engine, ctx.postgres.as_deref()).await?;
     db::create_links(db.store().await?.as_ref(), P1_LINKS).await?;
-    let label = format!("(c) linkpulse --click-ack {mode} ({})", engine.name());
+    let (flags, suffix) = match workers {
+        Workers::InProcess => (vec!["--click-ack", mode], ""),
+        Workers::Elsewhere => (vec!["--click-ack", mode, "--workers", "0"], " --workers 0"),
+    };
+    let label = format!(
+        "(c) linkpulse --click-ack {mode}{suffix} ({})",
+        engine.name()
+    );
     let server = ctx.linkpulse_serve(
         &db.url,
-        &["--click-ack", mode],
-        &format!("p1-{mode}-{}.log", engine.name()),
+        &flags,
+        &format!(
+            "p1-{mode}{}-{}.log",
+            suffix.replace(' ', "_"),
+            engine.name()
+        ),
     )?;
     let mut measured = measure(ctx, server, &label, memory).await?;
     measured.recorded = Some(

@@ -20,7 +20,7 @@ const FIRST_ROUND: usize = 10_000;
 /// Largest loading round.
 const MAX_ROUND: usize = 250_000;
 /// Rows each loader worker claims at once.
-const LOADER_BATCH: u32 = 2048;
+const LOADER_BATCH: u32 = 8192;
 /// The goal for every endpoint's p95.
 const GOAL: Duration = Duration::from_millis(50);
 

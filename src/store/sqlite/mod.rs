@@ -36,6 +36,11 @@ const READERS: u32 = 8;
 /// hot ends of the outbox, clicks and rollup indexes in memory while the workers drain.
 const WRITER_CACHE_KIB: i64 = 32 * 1024;
 
+/// Rows sqlx buffers between a connection's thread and the task reading them (its default is
+/// 50). With a small buffer a large result, like a worker's claim, ping-pongs between the two
+/// threads row by row; on a busy core every row then costs two context switches.
+const ROW_BUFFER: usize = 8192;
+
 /// WAL pages before the writer checkpoints (SQLite's default is 1,000): one worker batch dirties
 /// more than that, and a page rewritten by several batches is then copied back only once.
 const WAL_CHECKPOINT_PAGES: u32 = 10_000;
@@ -55,6 +60,7 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(BUSY_TIMEOUT)
+            .row_buffer_size(ROW_BUFFER)
             .foreign_keys(true);
         if let Some(parent) = Path::new(options.get_filename()).parent()
             && !parent.as_os_str().is_empty()
