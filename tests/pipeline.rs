@@ -345,7 +345,32 @@ async fn metrics_match_the_database_after_a_scripted_run(backend: Backend) {
     assert_eq!(metric("linkpulse_redirect_latency_seconds_count"), 25.0);
 }
 
+/// More rows than one SQLite statement carries (1,310 clicks of 25 columns), redelivered in part.
+async fn a_batch_larger_than_one_statement_completes_every_click_once(backend: Backend) {
+    let app = app(backend).await;
+    app.create_link(json!({"longUrl": "https://example.com/big", "customSlug": "big"}))
+        .await;
+    let link = link_id(&app, "big").await;
+    let entries: Vec<OutboxEntry> = (0..3_000).map(|_| entry(&event(Some(link)))).collect();
+    app.store.enqueue_clicks(&entries).await.unwrap();
+    let mut settings = test_worker_settings();
+    settings.batch_size = 4_096;
+    let worker = test_worker(Arc::clone(&app.store), settings);
+    assert_eq!(worker.try_execute_batch().await.unwrap(), 3_000);
+    app.store.enqueue_clicks(&entries[..1_500]).await.unwrap();
+    assert_eq!(worker.try_execute_batch().await.unwrap(), 1_500);
+    assert_eq!(app.count("SELECT COUNT(*) FROM clicks").await, 3_000);
+    assert_eq!(app.count("SELECT COUNT(*) FROM click_outbox").await, 0);
+    assert_eq!(
+        app.count("SELECT CAST(SUM(total) AS BIGINT) FROM link_hourly")
+            .await,
+        3_000
+    );
+    assert_eq!(visits_total(&app, "big").await, 3_000);
+}
+
 backend_tests!(
+    a_batch_larger_than_one_statement_completes_every_click_once,
     redirect_is_recorded_once_and_enriched,
     same_message_twice_counts_once,
     poison_message_is_dead_lettered_on_first_attempt,

@@ -9,12 +9,8 @@ use std::collections::{BTreeMap, HashSet};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use uuid::Uuid;
 
-use super::to_millis;
+use super::{rows_per_statement, to_millis};
 use crate::store::{Completion, CompletionOutcome, StoreResult};
-
-/// Rows per multi-row statement: 25 parameters each keeps a statement at 12,500 bound variables,
-/// well below SQLite's limit of 32,766.
-const ROWS_PER_STATEMENT: usize = 500;
 
 /// For every completion: skip it if its link is gone, delete its outbox row only if the claim
 /// still holds (attempt fencing), and insert the click once per message id. Counters and
@@ -63,7 +59,7 @@ pub(super) async fn add_to_counters(
     counters: &BTreeMap<i64, (i64, i64)>,
 ) -> StoreResult<()> {
     let rows: Vec<_> = counters.iter().collect();
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+    for chunk in rows.chunks(rows_per_statement(3)) {
         let mut update = QueryBuilder::<Sqlite>::new("WITH delta (id, total, bots) AS (");
         update.push_values(chunk, |mut row, (link, (total, bots))| {
             row.push_bind(**link).push_bind(*total).push_bind(*bots);
@@ -89,7 +85,7 @@ async fn existing_links(
         .into_iter()
         .collect();
     let mut found = HashSet::with_capacity(wanted.len());
-    for chunk in wanted.chunks(ROWS_PER_STATEMENT) {
+    for chunk in wanted.chunks(rows_per_statement(1)) {
         let mut select = QueryBuilder::<Sqlite>::new("SELECT id FROM short_urls WHERE id IN (");
         let mut ids = select.separated(", ");
         for link in chunk {
@@ -108,7 +104,7 @@ async fn delete_claimed(
     live: &[&Completion],
 ) -> StoreResult<HashSet<i64>> {
     let mut deleted = HashSet::with_capacity(live.len());
-    for chunk in live.chunks(ROWS_PER_STATEMENT) {
+    for chunk in live.chunks(rows_per_statement(2)) {
         let mut delete = QueryBuilder::<Sqlite>::new("WITH claimed (id, attempts) AS (");
         delete.push_values(chunk, |mut row, completion| {
             row.push_bind(completion.claim.id)
@@ -130,7 +126,7 @@ async fn insert_clicks(
     owned: &[&Completion],
 ) -> StoreResult<HashSet<Uuid>> {
     let mut inserted = HashSet::with_capacity(owned.len());
-    for chunk in owned.chunks(ROWS_PER_STATEMENT) {
+    for chunk in owned.chunks(rows_per_statement(25)) {
         let mut insert = QueryBuilder::<Sqlite>::new(
             "INSERT INTO clicks (message_id, short_url_id, kind, occurred_at, enriched_at, ip, \
              user_agent, referer, visited_url, redirect_url, potential_bot, browser, \

@@ -114,6 +114,15 @@ impl Store for SqliteStore {
     }
 }
 
+/// SQLite's limit on bound variables in one statement (`SQLITE_MAX_VARIABLE_NUMBER`).
+const MAX_VARIABLES: usize = 32_766;
+
+/// Rows one multi-row statement can carry with `params` bound variables each: the fewer
+/// statements a batch needs, the fewer round trips to the connection's thread it makes.
+const fn rows_per_statement(params: usize) -> usize {
+    MAX_VARIABLES / params
+}
+
 /// Instants are stored as Unix epoch milliseconds.
 fn to_millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()

@@ -6,14 +6,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
-use super::{from_millis, to_millis};
+use super::{from_millis, rows_per_statement, to_millis};
 use crate::store::rollup::{
     HourDelta, RollupBatch, VisitorKey, day_start, fresh_salt, prune_before,
 };
 use crate::store::{NewClick, StoreResult};
-
-/// Rows per multi-row statement: at most 6 parameters each, far below SQLite's variable limit.
-const ROWS_PER_STATEMENT: usize = 500;
 
 /// Adds the inserted clicks to `link_hourly`, `link_daily`, `link_hourly_dims`, `hourly_totals`
 /// and `visitor_days`; a visitor counts as unique only if its (link, day) row is new.
@@ -24,7 +21,7 @@ pub(super) async fn record(tx: &mut SqliteConnection, inserted: &[&NewClick]) ->
     }
     let keys: Vec<&VisitorKey> = batch.visitors.keys().collect();
     let mut new_visitors = Vec::new();
-    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+    for chunk in keys.chunks(rows_per_statement(3)) {
         let mut insert = QueryBuilder::<Sqlite>::new(
             "INSERT INTO visitor_days (short_url_id, day, visitor_hash) ",
         );
@@ -88,7 +85,7 @@ async fn upsert_per_link(
     deltas: &BTreeMap<(i64, DateTime<Utc>), HourDelta>,
 ) -> StoreResult<()> {
     let rows: Vec<_> = deltas.iter().collect();
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+    for chunk in rows.chunks(rows_per_statement(5)) {
         let mut upsert = QueryBuilder::<Sqlite>::new(table.insert());
         upsert.push_values(chunk, |mut row, ((link, start), delta)| {
             row.push_bind(*link)
@@ -106,7 +103,7 @@ async fn upsert_per_link(
 /// Adds the batch's per-dimension hourly figures.
 async fn upsert_dims(tx: &mut SqliteConnection, batch: &RollupBatch) -> StoreResult<()> {
     let rows: Vec<_> = batch.dims.iter().collect();
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+    for chunk in rows.chunks(rows_per_statement(6)) {
         let mut upsert = QueryBuilder::<Sqlite>::new(
             "INSERT INTO link_hourly_dims (short_url_id, dim, hour, value, total, bots) ",
         );
@@ -130,7 +127,7 @@ async fn upsert_dims(tx: &mut SqliteConnection, batch: &RollupBatch) -> StoreRes
 /// Adds the batch's all-links hourly figures.
 async fn upsert_totals(tx: &mut SqliteConnection, batch: &RollupBatch) -> StoreResult<()> {
     let rows: Vec<_> = batch.totals.iter().collect();
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+    for chunk in rows.chunks(rows_per_statement(4)) {
         let mut upsert =
             QueryBuilder::<Sqlite>::new("INSERT INTO hourly_totals (hour, total, bots, uniques) ");
         upsert.push_values(chunk, |mut row, (hour, delta)| {
