@@ -68,7 +68,7 @@ pub(super) async fn add_to_counters(
             ") UPDATE short_urls SET visits_total = visits_total + delta.total, \
              visits_bots = visits_bots + delta.bots FROM delta WHERE short_urls.id = delta.id",
         );
-        update.build().execute(&mut *tx).await?;
+        update.build().persistent(false).execute(&mut *tx).await?;
     }
     Ok(())
 }
@@ -92,7 +92,11 @@ async fn existing_links(
             ids.push_bind(*link);
         }
         select.push(")");
-        let rows: Vec<(i64,)> = select.build_query_as().fetch_all(&mut *tx).await?;
+        let rows: Vec<(i64,)> = select
+            .build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *tx)
+            .await?;
         found.extend(rows.into_iter().map(|(id,)| id));
     }
     Ok(found)
@@ -114,7 +118,11 @@ async fn delete_claimed(
             ") DELETE FROM click_outbox WHERE (id, attempts) IN \
              (SELECT id, attempts FROM claimed) RETURNING id",
         );
-        let rows: Vec<(i64,)> = delete.build_query_as().fetch_all(&mut *tx).await?;
+        let rows: Vec<(i64,)> = delete
+            .build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *tx)
+            .await?;
         deleted.extend(rows.into_iter().map(|(id,)| id));
     }
     Ok(deleted)
@@ -163,7 +171,11 @@ async fn insert_clicks(
                 .push_bind(&click.referrer_domain);
         });
         insert.push(" ON CONFLICT (message_id) DO NOTHING RETURNING message_id");
-        let rows: Vec<(Uuid,)> = insert.build_query_as().fetch_all(&mut *tx).await?;
+        let rows: Vec<(Uuid,)> = insert
+            .build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *tx)
+            .await?;
         inserted.extend(rows.into_iter().map(|(id,)| id));
     }
     Ok(inserted)

@@ -119,6 +119,8 @@ const MAX_VARIABLES: usize = 32_766;
 
 /// Rows one multi-row statement can carry with `params` bound variables each: the fewer
 /// statements a batch needs, the fewer round trips to the connection's thread it makes.
+/// Such statements differ in size from batch to batch, so they run with `persistent(false)`:
+/// kept in sqlx's statement cache, each would hold megabytes and rarely be reused.
 const fn rows_per_statement(params: usize) -> usize {
     MAX_VARIABLES / params
 }

@@ -27,13 +27,18 @@ impl ClickStore for SqliteStore {
         if entries.len() <= ROWS_PER_INSERT {
             insert_outbox_rows(entries)
                 .build()
+                .persistent(false)
                 .execute(&self.writer)
                 .await?;
             return Ok(());
         }
         let mut tx = self.begin_write().await?;
         for chunk in entries.chunks(ROWS_PER_INSERT) {
-            insert_outbox_rows(chunk).build().execute(&mut *tx).await?;
+            insert_outbox_rows(chunk)
+                .build()
+                .persistent(false)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(())

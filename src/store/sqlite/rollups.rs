@@ -31,7 +31,11 @@ pub(super) async fn record(tx: &mut SqliteConnection, inserted: &[&NewClick]) ->
                 .push_bind(&key.hash);
         });
         insert.push(" ON CONFLICT DO NOTHING RETURNING short_url_id, day, visitor_hash");
-        let rows: Vec<(i64, i64, String)> = insert.build_query_as().fetch_all(&mut *tx).await?;
+        let rows: Vec<(i64, i64, String)> = insert
+            .build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *tx)
+            .await?;
         new_visitors.extend(rows.into_iter().map(|(link, day, hash)| VisitorKey {
             link,
             day: from_millis(day),
@@ -95,7 +99,7 @@ async fn upsert_per_link(
                 .push_bind(delta.uniques);
         });
         upsert.push(table.on_conflict());
-        upsert.build().execute(&mut *tx).await?;
+        upsert.build().persistent(false).execute(&mut *tx).await?;
     }
     Ok(())
 }
@@ -119,7 +123,7 @@ async fn upsert_dims(tx: &mut SqliteConnection, batch: &RollupBatch) -> StoreRes
             " ON CONFLICT (short_url_id, dim, hour, value) DO UPDATE SET \
              total = total + excluded.total, bots = bots + excluded.bots",
         );
-        upsert.build().execute(&mut *tx).await?;
+        upsert.build().persistent(false).execute(&mut *tx).await?;
     }
     Ok(())
 }
@@ -140,7 +144,7 @@ async fn upsert_totals(tx: &mut SqliteConnection, batch: &RollupBatch) -> StoreR
             " ON CONFLICT (hour) DO UPDATE SET total = total + excluded.total, \
              bots = bots + excluded.bots, uniques = uniques + excluded.uniques",
         );
-        upsert.build().execute(&mut *tx).await?;
+        upsert.build().persistent(false).execute(&mut *tx).await?;
     }
     Ok(())
 }
