@@ -18,6 +18,9 @@ use crate::store::{
     ClaimRef, ClaimedEvent, Completion, CompletionOutcome, NewClick, Store, StoreResult,
 };
 
+/// Events a worker enriches before it lets other tasks (redirects) run.
+const YIELD_EVERY: usize = 32;
+
 /// How a worker claims and paces itself.
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
@@ -100,7 +103,12 @@ impl Worker {
             return Ok(0);
         }
         let mut completions = Vec::with_capacity(count);
-        for event in claimed {
+        for (index, event) in claimed.into_iter().enumerate() {
+            // Enrichment shares the runtime with the redirects: handing the thread back every
+            // few events keeps a large batch from holding a redirect up for milliseconds.
+            if index % YIELD_EVERY == YIELD_EVERY - 1 {
+                tokio::task::yield_now().await;
+            }
             match self.prepare(&event).await {
                 Ok(completion) => completions.push(completion),
                 Err(failure) => self.fail(event.claim, &failure).await?,

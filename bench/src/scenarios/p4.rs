@@ -69,7 +69,7 @@ async fn measure(ctx: &Ctx, engine: Engine, title: &str) -> anyhow::Result<Secti
     }
     section.intro.push(format!(
         "{} clicks over {} links and {} days loaded by enqueueing realistic events into the \
-         outbox (in rounds of up to {MAX_ROUND}) and draining them in-process with linkpulse's `Worker` \
+         outbox in time order, newest first (in rounds of up to {MAX_ROUND}) and draining them in-process with linkpulse's `Worker` \
          ({workers} tasks, batches of {LOADER_BATCH}), i.e. through `complete_clicks` and the \
          rollups it maintains. Then each endpoint is requested {} times in sequence (after 3 \
          untimed requests) over random links, against the server pinned to its core.",
@@ -112,7 +112,11 @@ async fn load(
     let started = Instant::now();
     while loaded < target {
         let size = (target - loaded).min(round);
-        let timing = Timing::SpreadOverDays(ctx.plan.p4_days);
+        let timing = Timing::NewestFirst {
+            days: ctx.plan.p4_days,
+            total: target,
+            first: loaded,
+        };
         enqueue += loader::enqueue(store.as_ref(), &mut mix, size, timing).await?;
         drain += loader::drain(store, &enricher, workers, LOADER_BATCH)
             .await?
