@@ -97,14 +97,14 @@ impl Application {
             geo: workers.geo(),
             shutdown: shutdown.clone(),
             clicks,
-            client_ip: Arc::new(ClientIpResolver::new(args.trusted_proxies)),
+            client_ip: ClientIpResolver::new(args.trusted_proxies),
             metrics,
             redirects: RedirectCache::new(Arc::clone(&store)),
             api_keys: ApiKeyVerifier::new(Arc::clone(&store)),
-            settings: Arc::new(HttpSettings {
+            settings: HttpSettings {
                 base_url,
                 redirect_status: args.redirect_status,
-            }),
+            },
             store,
         });
         tracing::info!(

@@ -58,11 +58,11 @@ pub struct AppParts {
     /// API key checks with a short-lived verdict cache.
     pub api_keys: ApiKeyVerifier,
     /// Settings that do not change while serving.
-    pub settings: Arc<HttpSettings>,
+    pub settings: HttpSettings,
     /// Hands click events to the outbox writer.
     pub clicks: ClickRecorder,
     /// Finds the real client address behind trusted proxies.
-    pub client_ip: Arc<ClientIpResolver>,
+    pub client_ip: ClientIpResolver,
     /// Pipeline and redirect metrics, served at `/metrics`.
     pub metrics: PipelineMetrics,
     /// The geolocation database, so pages can credit it (DB-IP asks for an attribution).
