@@ -4,11 +4,11 @@
 mod common;
 
 use std::collections::HashSet;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use common::binary::Server;
 use common::{Backend, fresh_database};
 use linkpulse::links::{LongUrl, ShortCode};
 use linkpulse::store::{self, NewShortUrl, Store};
@@ -17,85 +17,6 @@ use tokio::sync::Mutex;
 /// Buffer size used for the `immediate` run; the stated loss bound is the buffer plus one batch
 /// (plus any click the server logged as dropped because the buffer was full).
 const BUFFER: usize = 256;
-
-struct Server {
-    child: Child,
-    address: String,
-    log: tempfile::NamedTempFile,
-}
-
-impl Server {
-    async fn start(database_url: &str, extra: &[&str]) -> Self {
-        let log = tempfile::NamedTempFile::new().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let listen = format!("127.0.0.1:{port}");
-        let child = Command::new(env!("CARGO_BIN_EXE_linkpulse"))
-            .args([
-                "--database-url",
-                database_url,
-                "serve",
-                "--listen",
-                &listen,
-                "--lease",
-                "2s",
-            ])
-            .args(extra)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(log.reopen().unwrap())
-            .spawn()
-            .expect("binary starts");
-        let address = format!("http://{listen}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let client = reqwest::Client::new();
-        while client
-            .get(format!("{address}/rest/health"))
-            .send()
-            .await
-            .is_err()
-        {
-            assert!(Instant::now() < deadline, "server did not come up");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        Self {
-            child,
-            address,
-            log,
-        }
-    }
-
-    /// Clicks the server logged as dropped because its buffer was full (never silent).
-    fn dropped_clicks(&self) -> usize {
-        std::fs::read_to_string(self.log.path())
-            .unwrap()
-            .lines()
-            .filter(|line| line.contains("click dropped"))
-            .count()
-    }
-
-    fn signal(&mut self, signal: &str) {
-        let status = Command::new("kill")
-            .args([signal, &self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success());
-    }
-
-    fn wait(&mut self) {
-        self.child.wait().expect("server exits");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 async fn prepare(backend: Backend) -> (String, Option<tempfile::TempDir>, Arc<dyn Store>) {
     let (url, dir) = fresh_database(backend).await;
@@ -187,7 +108,7 @@ async fn stored_numbers(store: &Arc<dyn Store>, database_url: &str) -> HashSet<u
 
 /// Restarts on the same database and waits until the outbox is empty.
 async fn restart_and_drain(database_url: &str, store: &Arc<dyn Store>) -> Server {
-    let server = Server::start(database_url, &["--workers", "2"]).await;
+    let server = Server::start(database_url, &["--workers", "2", "--lease", "2s"]).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     while store.outbox_stats().await.unwrap().backlog > 0 {
         assert!(Instant::now() < deadline, "outbox did not drain");
@@ -208,7 +129,11 @@ async fn load_then(server: &mut Server, signal: &str) -> HashSet<u64> {
 
 async fn kill_9_in_commit_mode_loses_no_acknowledged_click(backend: Backend) {
     let (url, _dir, store) = prepare(backend).await;
-    let mut server = Server::start(&url, &["--click-ack", "commit", "--workers", "1"]).await;
+    let mut server = Server::start(
+        &url,
+        &["--click-ack", "commit", "--workers", "1", "--lease", "2s"],
+    )
+    .await;
     let acked = load_then(&mut server, "-KILL").await;
     assert!(acked.len() > 50, "too little load: {}", acked.len());
     let _server = restart_and_drain(&url, &store).await;
@@ -227,6 +152,8 @@ async fn kill_9_in_immediate_mode_loses_at_most_the_buffer(backend: Backend) {
         &buffer,
         "--workers",
         "1",
+        "--lease",
+        "2s",
     ];
     let mut server = Server::start(&url, &args).await;
     let acked = load_then(&mut server, "-KILL").await;
@@ -243,7 +170,7 @@ async fn kill_9_in_immediate_mode_loses_at_most_the_buffer(backend: Backend) {
 
 async fn sigterm_under_load_flushes_everything_and_burns_no_attempt(backend: Backend) {
     let (url, _dir, store) = prepare(backend).await;
-    let mut server = Server::start(&url, &["--workers", "1"]).await;
+    let mut server = Server::start(&url, &["--workers", "1", "--lease", "2s"]).await;
     let acked = load_then(&mut server, "-TERM").await;
     let stats = store.outbox_stats().await.unwrap();
     assert_eq!(stats.dead_letters, 0);

@@ -100,6 +100,35 @@ async fn fresh_postgres_database() -> String {
     url.to_string()
 }
 
+/// Whether `name` is one of the variables linkpulse reads (`LINKPULSE_*`, `DATABASE_URL`): tests
+/// must not pick them up from the developer's shell.
+pub fn is_linkpulse_variable(name: &std::ffi::OsStr) -> bool {
+    name.to_str()
+        .is_some_and(|name| name.starts_with("LINKPULSE_") || name == "DATABASE_URL")
+}
+
+/// Parses `argv` as the binary would, but ignoring every environment-variable fallback.
+fn parse_without_env(argv: Vec<&str>) -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let no_env = |arg: clap::Arg| arg.env(None);
+    let command = Cli::command()
+        .mut_args(no_env)
+        .mut_subcommand("serve", |serve| serve.mut_args(no_env));
+    let matches = command
+        .try_get_matches_from(argv)
+        .expect("valid test flags");
+    Cli::from_arg_matches(&matches).expect("valid test flags")
+}
+
+/// The value of the unlabelled series `name` in a Prometheus text page.
+pub fn metric_value(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find(|line| line.starts_with(name) && line[name.len()..].starts_with(' '))
+        .and_then(|line| line.rsplit(' ').next())
+        .and_then(|value| value.parse().ok())
+        .unwrap_or_else(|| panic!("{name} missing in {text}"))
+}
+
 /// Starts the server with default flags.
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, &[]).await
@@ -117,7 +146,7 @@ pub async fn spawn_app_with(backend: Backend, extra: &[&str]) -> TestApp {
         "127.0.0.1:0",
     ];
     argv.extend_from_slice(extra);
-    let cli = <Cli as clap::Parser>::try_parse_from(argv).expect("valid test flags");
+    let cli = parse_without_env(argv);
     let Command::Serve(args) = cli.command else {
         unreachable!("argv names serve")
     };
@@ -280,4 +309,5 @@ impl TestApp {
         }
     }
 }
+pub mod binary;
 pub mod geo_fixture;
