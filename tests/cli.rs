@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use common::{Backend, fresh_database, test_worker, test_worker_settings};
+use common::{Backend, TestDatabase, fresh_database, test_worker, test_worker_settings};
 use linkpulse::auth::hash_key;
 use linkpulse::store::{self, OutboxEntry, Store};
 use tokio::process::{Child, Command};
@@ -71,7 +71,7 @@ async fn linkpulse(database_url: &str, args: &[&str]) -> Run {
 }
 
 /// A fresh, migrated database and a store on it (plus the temp dir of a SQLite file).
-async fn database(backend: Backend) -> (String, Option<tempfile::TempDir>, Arc<dyn Store>) {
+async fn database(backend: Backend) -> (String, TestDatabase, Arc<dyn Store>) {
     let (url, dir) = fresh_database(backend).await;
     let store = store::connect(&url).await.expect("store connects");
     store.migrate().await.expect("migrations");

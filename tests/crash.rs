@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::binary::Server;
-use common::{Backend, fresh_database};
+use common::{Backend, TestDatabase, fresh_database};
 use linkpulse::links::{LongUrl, ShortCode};
 use linkpulse::store::{self, NewShortUrl, Store};
 use tokio::sync::Mutex;
@@ -18,7 +18,7 @@ use tokio::sync::Mutex;
 /// (plus any click the server logged as dropped because the buffer was full).
 const BUFFER: usize = 256;
 
-async fn prepare(backend: Backend) -> (String, Option<tempfile::TempDir>, Arc<dyn Store>) {
+async fn prepare(backend: Backend) -> (String, TestDatabase, Arc<dyn Store>) {
     let (url, dir) = fresh_database(backend).await;
     let store = store::connect(&url).await.unwrap();
     store.migrate().await.unwrap();

@@ -1,7 +1,9 @@
 //! The click pipeline end to end: idempotency, poison messages, retries, leases, concurrency,
-//! dead-letter replay and metrics, on both backends.
+//! dead-letter replay and metrics, on both backends; `fencing` covers stale claims.
 
 mod common;
+#[path = "pipeline/fencing.rs"]
+mod fencing;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,7 +12,7 @@ use chrono::Utc;
 use common::{Backend, TestApp, spawn_app_with, test_worker, test_worker_settings};
 use linkpulse::links::ShortCode;
 use linkpulse::pipeline::event::ClickEvent;
-use linkpulse::store::{CompletionOutcome, DeadLetterSelection, OutboxEntry, VisitKind};
+use linkpulse::store::{DeadLetterSelection, OutboxEntry, VisitKind};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -209,72 +211,6 @@ async fn retryable_failure_is_retried_with_growing_delays_then_dead_lettered(bac
     );
 }
 
-async fn stale_worker_cannot_complete_after_lease_expiry(backend: Backend) {
-    let app = app(backend).await;
-    app.store
-        .enqueue_clicks(&[entry(&event(None))])
-        .await
-        .unwrap();
-    let stale = app
-        .store
-        .claim_clicks(10, Duration::from_millis(100))
-        .await
-        .unwrap();
-    assert_eq!(stale.len(), 1);
-    assert!(
-        app.store
-            .claim_clicks(10, Duration::from_secs(30))
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    app.drain().await;
-    assert_eq!(app.count("SELECT COUNT(*) FROM clicks").await, 1);
-
-    let click = ClickEvent::from_payload(&stale[0].payload).unwrap();
-    let late = linkpulse::store::Completion {
-        claim: stale[0].claim,
-        click: linkpulse::store::NewClick {
-            message_id: click.message_id,
-            short_url_id: None,
-            kind: click.kind,
-            occurred_at: click.occurred_at,
-            enriched_at: Utc::now(),
-            ip: None,
-            user_agent: None,
-            referer: None,
-            visited_url: None,
-            redirect_url: None,
-            potential_bot: false,
-            browser: None,
-            browser_version: None,
-            os: None,
-            device: "other".into(),
-            location: Default::default(),
-            traceparent: None,
-            visitor_hash: None,
-            referrer_domain: None,
-        },
-    };
-    let outcomes = app.store.complete_clicks(&[late]).await.unwrap();
-    assert_eq!(outcomes, vec![CompletionOutcome::Fenced]);
-    assert!(
-        !app.store
-            .retry_click(stale[0].claim, Utc::now(), "late")
-            .await
-            .unwrap()
-    );
-    assert!(
-        !app.store
-            .dead_letter_click(stale[0].claim, "late", "late")
-            .await
-            .unwrap()
-    );
-    assert_eq!(app.count("SELECT COUNT(*) FROM clicks").await, 1);
-    assert_eq!(app.count("SELECT COUNT(*) FROM dead_letters").await, 0);
-}
-
 async fn replayed_dead_letter_is_counted_at_most_once(backend: Backend) {
     let app = app(backend).await;
     app.create_link(json!({"longUrl": "https://example.com/", "customSlug": "replay"}))
@@ -380,7 +316,6 @@ backend_tests!(
     poison_message_is_dead_lettered_on_first_attempt,
     click_for_deleted_link_is_dead_lettered,
     retryable_failure_is_retried_with_growing_delays_then_dead_lettered,
-    stale_worker_cannot_complete_after_lease_expiry,
     replayed_dead_letter_is_counted_at_most_once,
     metrics_match_the_database_after_a_scripted_run,
 );

@@ -61,7 +61,7 @@ pub struct TestApp {
     /// A client that does not follow redirects.
     pub client: Client,
     shutdown: CancellationToken,
-    _dir: Option<tempfile::TempDir>,
+    _database: TestDatabase,
 }
 
 impl Drop for TestApp {
@@ -70,19 +70,68 @@ impl Drop for TestApp {
     }
 }
 
-/// A fresh database URL for `backend` (and the temp dir that holds a SQLite file).
-pub async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempDir>) {
+/// A test's own database, removed when dropped: the SQLite file's temporary folder, or the
+/// Postgres database (tests leave nothing behind).
+pub enum TestDatabase {
+    /// The folder holding the SQLite file.
+    Sqlite(tempfile::TempDir),
+    /// A database on the `TEST_DATABASE_URL` server.
+    Postgres {
+        /// `TEST_DATABASE_URL`, to connect to while dropping.
+        admin_url: String,
+        /// The database's name.
+        name: String,
+    },
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Self::Postgres { admin_url, name } = self {
+            drop_postgres_database(admin_url.clone(), name.clone());
+        }
+    }
+}
+
+/// Drops a test database, closing whatever still uses it (a server being stopped), on a thread
+/// of its own because `Drop` cannot await.
+fn drop_postgres_database(admin_url: String, name: String) {
+    use sqlx::Connection;
+    let dropped = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(async {
+            let mut conn = sqlx::PgConnection::connect(&admin_url).await?;
+            // The name is ours (a UUID), not user input.
+            let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+            sqlx::query(sqlx::AssertSqlSafe(drop))
+                .execute(&mut conn)
+                .await?;
+            conn.close().await?;
+            Ok::<_, anyhow::Error>(())
+        })
+    })
+    .join();
+    match dropped {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => eprintln!("could not drop a test database: {err}"),
+        Err(_) => eprintln!("dropping a test database panicked"),
+    }
+}
+
+/// A fresh database URL for `backend` and the guard that removes the database again.
+pub async fn fresh_database(backend: Backend) -> (String, TestDatabase) {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
             let url = format!("sqlite://{}/linkpulse.db", dir.path().display());
-            (url, Some(dir))
+            (url, TestDatabase::Sqlite(dir))
         }
-        Backend::Postgres => (fresh_postgres_database().await, None),
+        Backend::Postgres => fresh_postgres_database().await,
     }
 }
 
-async fn fresh_postgres_database() -> String {
+async fn fresh_postgres_database() -> (String, TestDatabase) {
     use sqlx::Connection;
     let admin_url = std::env::var("TEST_DATABASE_URL")
         .expect("TEST_DATABASE_URL must be set for the Postgres suite");
@@ -97,7 +146,7 @@ async fn fresh_postgres_database() -> String {
         .expect("create test database");
     let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
     url.set_path(&name);
-    url.to_string()
+    (url.to_string(), TestDatabase::Postgres { admin_url, name })
 }
 
 /// Whether `name` is one of the variables linkpulse reads (`LINKPULSE_*`, `DATABASE_URL`): tests
@@ -136,7 +185,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Starts the server with extra `serve` flags (e.g. `["--redirect-status", "301"]`).
 pub async fn spawn_app_with(backend: Backend, extra: &[&str]) -> TestApp {
-    let (database_url, dir) = fresh_database(backend).await;
+    let (database_url, database) = fresh_database(backend).await;
     let mut argv = vec![
         "linkpulse",
         "--database-url",
@@ -175,7 +224,7 @@ pub async fn spawn_app_with(backend: Backend, extra: &[&str]) -> TestApp {
         api_key,
         client,
         shutdown,
-        _dir: dir,
+        _database: database,
     }
 }
 

@@ -8,8 +8,49 @@ use super::PgStore;
 use crate::links::{LongUrl, ShortCode, Tag};
 use crate::store::{NewShortUrl, Store};
 
+/// A migrated store on a database of its own, dropped with it (tests leave nothing behind).
+pub(super) struct TestPgStore {
+    store: PgStore,
+    admin_url: String,
+    name: String,
+}
+
+impl std::ops::Deref for TestPgStore {
+    type Target = PgStore;
+
+    fn deref(&self) -> &PgStore {
+        &self.store
+    }
+}
+
+impl Drop for TestPgStore {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // `Drop` cannot await: the database is dropped from a runtime on a thread of its own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let mut admin = sqlx::PgConnection::connect(&admin_url).await?;
+                // The name is ours (a UUID), not user input.
+                let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                sqlx::query(sqlx::AssertSqlSafe(drop))
+                    .execute(&mut admin)
+                    .await?;
+                admin.close().await?;
+                Ok::<_, anyhow::Error>(())
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop test database {}", self.name);
+        }
+    }
+}
+
 /// Creates an empty database on the `TEST_DATABASE_URL` server and returns a migrated store on it.
-pub(super) async fn fresh_store() -> PgStore {
+pub(super) async fn fresh_store() -> TestPgStore {
     let admin_url = std::env::var("TEST_DATABASE_URL")
         .expect("TEST_DATABASE_URL must be set for the Postgres tests");
     let name = format!("lp_unit_{}", uuid::Uuid::now_v7().simple());
@@ -28,7 +69,11 @@ pub(super) async fn fresh_store() -> PgStore {
         .await
         .expect("connect to test database");
     store.migrate().await.expect("migrations apply");
-    store
+    TestPgStore {
+        store,
+        admin_url,
+        name,
+    }
 }
 
 /// A link to `long_url` with the given code and tags and every option at its default.

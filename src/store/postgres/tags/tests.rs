@@ -1,13 +1,12 @@
 //! Postgres `TagStore` tests, each against a fresh database.
 
-use crate::store::postgres::PgStore;
-use crate::store::postgres::test_support::{fresh_store, new_link, set_visits};
+use crate::store::postgres::test_support::{TestPgStore, fresh_store, new_link, set_visits};
 use crate::store::{
     Direction, LinkStore, StoreError, TagFilter, TagOrder, TagStats, TagStore, VisitsSummary,
 };
 
 /// Three links over tags `alpha`, `beta`, `gamma` (and `unused`, carried by no link).
-async fn seeded() -> PgStore {
+async fn seeded() -> TestPgStore {
     let store = fresh_store().await;
     let links: [(&str, &[&str], i64, i64); 3] = [
         ("l1", &["alpha", "beta"], 10, 4),
