@@ -289,6 +289,9 @@ async fn exports_match_raw_rows(backend: Backend) {
     };
     visit(&app, "exp", crawler).await;
     app.drain().await;
+    // The fixture knows no place west of Greenwich; a negative coordinate must stay a number.
+    app.execute_sql("UPDATE clicks SET longitude = -0.0931 WHERE longitude IS NOT NULL")
+        .await;
     let raw = raw_clicks(&app, "exp").await;
     assert_eq!(raw.len(), 5);
     let session = sign_in(&app).await.cookie;
@@ -311,6 +314,7 @@ async fn exports_match_raw_rows(backend: Backend) {
             text.contains("\"'=cmd()\""),
             "neutralised and quoted: {text}"
         );
+        assert!(text.contains(",52.5244,-0.0931,"), "bare numbers: {text}");
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let header = reader.headers().expect("header").clone();
         assert_eq!(&header[9], "user_agent");

@@ -48,17 +48,24 @@ const REFERRERS: [Option<&str>; 5] = [
 /// `[yesterday 00:00 UTC, now)`, waiting first if midnight is about to pass (a day change
 /// mid-test would prune yesterday's visitor rows and skew uniques).
 pub async fn window() -> (DateTime<Utc>, DateTime<Utc>) {
-    let mut now = Utc::now();
-    let next_midnight = now.duration_trunc(TimeDelta::days(1)).expect("day") + TimeDelta::days(1);
-    if next_midnight - now < TimeDelta::minutes(2) {
-        let wait = (next_midnight - now + TimeDelta::seconds(1))
-            .to_std()
-            .expect("wait");
-        tokio::time::sleep(wait).await;
-        now = Utc::now();
-    }
+    let now = clear_of_midnight().await;
     let today = now.duration_trunc(TimeDelta::days(1)).expect("day");
     (today - TimeDelta::days(1), now)
+}
+
+/// Now, at least two minutes before the next UTC midnight: waits past midnight first if it is
+/// closer, so that a test's "today" and "yesterday" stay the same days until it ends.
+pub async fn clear_of_midnight() -> DateTime<Utc> {
+    let now = Utc::now();
+    let next_midnight = now.duration_trunc(TimeDelta::days(1)).expect("day") + TimeDelta::days(1);
+    if next_midnight - now >= TimeDelta::minutes(2) {
+        return now;
+    }
+    let wait = (next_midnight - now + TimeDelta::seconds(1))
+        .to_std()
+        .expect("wait");
+    tokio::time::sleep(wait).await;
+    Utc::now()
 }
 
 fn instant(rng: &mut StdRng, from: DateTime<Utc>, to: DateTime<Utc>) -> DateTime<Utc> {

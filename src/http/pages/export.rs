@@ -15,7 +15,7 @@ use super::form::PageQuery;
 use super::link::report::{ReportQuery, Selection};
 use super::link::{EXPORT_LIMIT, find_link, visit_filter};
 use super::session::SignedIn;
-use crate::analytics::csv::CsvDocument;
+use crate::analytics::csv::{Cell, CsvDocument};
 use crate::http::AppState;
 use crate::store::{Visit, VisitScope};
 
@@ -72,13 +72,15 @@ impl From<Visit> for ExportedVisit {
 }
 
 impl ExportedVisit {
-    /// The CSV cells, in [`COLUMNS`] order.
-    fn cells(&self) -> [String; 11] {
-        let text = |value: &Option<String>| value.clone().unwrap_or_default();
-        let number = |value: Option<f64>| value.map(|v| v.to_string()).unwrap_or_default();
+    /// The CSV cells, in [`COLUMNS`] order; an absent value is an empty cell.
+    fn cells(&self) -> [Cell<'_>; 11] {
+        fn text(value: &Option<String>) -> Cell<'_> {
+            Cell::Text(value.as_deref().unwrap_or_default())
+        }
+        let number = |value: Option<f64>| value.map_or(Cell::Text(""), Cell::Number);
         [
-            self.date.clone(),
-            self.potential_bot.to_string(),
+            Cell::Text(&self.date),
+            Cell::Text(if self.potential_bot { "true" } else { "false" }),
             text(&self.country_code),
             text(&self.country_name),
             text(&self.region_name),
@@ -151,9 +153,7 @@ pub async fn csv(
     let export = load(&state, &code, &query, &headers).await?;
     let mut doc = CsvDocument::new(&COLUMNS).map_err(anyhow::Error::new)?;
     for visit in &export.visits {
-        let cells = visit.cells();
-        doc.row(cells.iter().map(String::as_str))
-            .map_err(anyhow::Error::new)?;
+        doc.row(visit.cells()).map_err(anyhow::Error::new)?;
     }
     let body = doc.finish().map_err(anyhow::Error::new)?;
     Ok(download(
@@ -209,7 +209,31 @@ fn download(name: &str, extension: &str, content_type: &'static str, body: Vec<u
 
 #[cfg(test)]
 mod tests {
-    use super::escape_json_html;
+    use super::{Cell, ExportedVisit, escape_json_html};
+
+    #[test]
+    fn coordinates_are_number_cells_and_everything_else_text() {
+        let visit = ExportedVisit {
+            date: "2026-01-02T03:04:05.000Z".into(),
+            potential_bot: false,
+            country_code: Some("GB".into()),
+            country_name: Some("-2+3".into()),
+            region_name: None,
+            city_name: Some("=cmd".into()),
+            latitude: Some(-33.8688),
+            longitude: None,
+            referer: None,
+            user_agent: Some("-1".into()),
+            visited_url: None,
+        };
+        let cells = visit.cells();
+        assert_eq!(cells[6], Cell::Number(-33.8688));
+        assert_eq!(cells[7], Cell::Text(""), "an unknown longitude is empty");
+        assert_eq!(cells[3], Cell::Text("-2+3"));
+        assert_eq!(cells[5], Cell::Text("=cmd"));
+        assert_eq!(cells[9], Cell::Text("-1"), "a number-like text stays text");
+        assert_eq!(cells[1], Cell::Text("false"));
+    }
 
     #[test]
     fn html_characters_are_escaped_and_the_json_is_unchanged() {

@@ -101,19 +101,21 @@ impl GeoIp {
 
     /// Runs until `shutdown`: checks the file every `every` and force-reloads on SIGHUP.
     ///
-    /// Failures are logged (once per distinct error) and the old database is kept.
+    /// Failures are logged (once per distinct error) and the old database is kept. The SIGHUP
+    /// handler is installed before this returns, with or without a database: SIGHUP's default
+    /// action would end the process without the graceful shutdown that flushes buffered clicks.
     pub fn spawn_reloader(
         self: Arc<Self>,
         every: Duration,
         shutdown: CancellationToken,
     ) -> JoinHandle<()> {
+        // Registered here rather than in the task, so that no SIGHUP can arrive between start-up
+        // and the task's first poll; tokio keeps the handler for the life of the process, so
+        // SIGHUP stays harmless after the task has stopped too.
+        let mut hangup = signal(SignalKind::hangup())
+            .inspect_err(|error| tracing::warn!(%error, "cannot listen for SIGHUP"))
+            .ok();
         tokio::spawn(async move {
-            if self.path.is_none() {
-                return;
-            }
-            let mut hangup = signal(SignalKind::hangup())
-                .inspect_err(|error| tracing::warn!(%error, "cannot listen for SIGHUP"))
-                .ok();
             let mut ticker = tokio::time::interval(every.max(Duration::from_millis(1)));
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             ticker.tick().await;
@@ -124,6 +126,14 @@ impl GeoIp {
                     _ = ticker.tick() => false,
                     Some(()) = next_hangup(&mut hangup) => true,
                 };
+                if self.path.is_none() {
+                    if force {
+                        tracing::info!(
+                            "SIGHUP received; no GeoIP database configured, nothing to reload"
+                        );
+                    }
+                    continue;
+                }
                 let geo = Arc::clone(&self);
                 match tokio::task::spawn_blocking(move || geo.load(force)).await {
                     Ok(Ok(_)) => last_error = None,
