@@ -16,7 +16,7 @@ use crate::links::RedirectCache;
 use crate::pipeline::client_ip::ClientIpResolver;
 use crate::pipeline::metrics::PipelineMetrics;
 use crate::pipeline::runtime::Workers;
-use crate::pipeline::writer::ClickRecorder;
+use crate::pipeline::writer::{ClickRecorder, WriterSettings};
 use crate::store;
 
 /// Runs the command the user asked for.
@@ -84,14 +84,19 @@ impl Application {
             None => Url::parse(&format!("http://{local}"))?,
         };
         let metrics = PipelineMetrics::new();
+        let workers = Workers::spawn(&store, &args.pipeline, &metrics);
+        let writer_settings = WriterSettings {
+            capacity: args.click_buffer,
+            mode: args.click_ack,
+            ack_timeout: args.click_ack_timeout,
+            full_wait: args.click_buffer_wait,
+        };
         let (clicks, writer) = ClickRecorder::spawn(
             Arc::clone(&store),
-            args.click_buffer,
-            args.click_ack,
-            args.click_ack_timeout,
+            workers.direct_store(),
+            writer_settings,
             metrics.clone(),
         );
-        let workers = Workers::spawn(&store, &args.pipeline, &metrics);
         let shutdown = CancellationToken::new();
         let state = AppState::new(AppParts {
             geo: workers.geo(),

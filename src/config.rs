@@ -83,9 +83,15 @@ pub struct ServeArgs {
     #[arg(long, env = "LINKPULSE_CLICK_ACK_TIMEOUT", default_value = "250ms", value_parser = humantime::parse_duration)]
     pub click_ack_timeout: Duration,
 
-    /// Clicks the writer buffers in memory before new ones are dropped (and counted).
+    /// Clicks the writer buffers in memory; when it is full, redirects wait for room (the
+    /// pipeline sets the pace) rather than lose their click.
     #[arg(long, env = "LINKPULSE_CLICK_BUFFER", default_value_t = 65_536)]
     pub click_buffer: usize,
+
+    /// The longest a redirect waits for room in a full click buffer; only when the pipeline is
+    /// stalled longer (e.g. database down) is its click dropped, counted and logged.
+    #[arg(long, env = "LINKPULSE_CLICK_BUFFER_WAIT", default_value = "2s", value_parser = humantime::parse_duration)]
+    pub click_buffer_wait: Duration,
 
     /// Proxies whose X-Forwarded-For / Forwarded headers are believed (comma-separated CIDRs).
     #[arg(long, env = "LINKPULSE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_trusted_proxy)]

@@ -1,9 +1,12 @@
 //! The click pipeline end to end: idempotency, poison messages, retries, leases, concurrency,
-//! dead-letter replay and metrics, on both backends; `fencing` covers stale claims.
+//! dead-letter replay and metrics, on both backends; `fencing` covers stale claims,
+//! `isolation` a bad row among good ones.
 
 mod common;
 #[path = "pipeline/fencing.rs"]
 mod fencing;
+#[path = "pipeline/isolation.rs"]
+mod isolation;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -14,7 +14,7 @@ const LATENCY_BUCKETS: &[f64] = &[
     5.0, 10.0, 30.0, 60.0, 300.0,
 ];
 
-/// Bucket bounds for writer batch sizes.
+/// Bucket bounds for writer and worker batch sizes.
 const BATCH_BUCKETS: &[f64] = &[
     1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0,
 ];
@@ -31,8 +31,10 @@ pub struct PipelineMetrics {
     pub retried: Counter,
     /// Events moved to the dead-letter table.
     pub dead_lettered: Counter,
-    /// Events refused because the writer's buffer was full.
+    /// Events refused because the writer's buffer stayed full for the whole wait.
     pub dropped: Counter,
+    /// Redirects that waited for room in a full buffer (back pressure).
+    pub waited: Counter,
     /// Events accepted but not yet committed to the outbox.
     pub buffered: Gauge,
     /// Rows waiting in the outbox (set at scrape time).
@@ -47,6 +49,8 @@ pub struct PipelineMetrics {
     pub redirect_latency: Histogram,
     /// Events per outbox commit.
     pub batch_size: Histogram,
+    /// Outbox rows claimed per worker batch (empty claims are not recorded).
+    pub worker_batch_size: Histogram,
 }
 
 impl PipelineMetrics {
@@ -65,6 +69,7 @@ impl PipelineMetrics {
             retried: counter("linkpulse_events_retried_total"),
             dead_lettered: counter("linkpulse_events_dead_lettered_total"),
             dropped: counter("linkpulse_events_dropped_total"),
+            waited: counter("linkpulse_events_waited_total"),
             buffered: gauge("linkpulse_events_buffered"),
             backlog: gauge("linkpulse_outbox_backlog"),
             oldest_age: gauge("linkpulse_outbox_oldest_age_seconds"),
@@ -72,6 +77,7 @@ impl PipelineMetrics {
             click_latency: histogram("linkpulse_click_latency_seconds"),
             redirect_latency: histogram("linkpulse_redirect_latency_seconds"),
             batch_size: histogram("linkpulse_writer_batch_size"),
+            worker_batch_size: histogram("linkpulse_worker_batch_size"),
             handle: recorder.handle(),
         };
         for counter in [
@@ -80,11 +86,23 @@ impl PipelineMetrics {
             &metrics.retried,
             &metrics.dead_lettered,
             &metrics.dropped,
+            &metrics.waited,
         ] {
             counter.increment(0);
         }
         metrics.buffered.set(0.0);
         metrics
+    }
+
+    /// Counts a click stored (or found already stored) and its latency from the request.
+    pub fn record_stored(
+        &self,
+        click: &crate::store::NewClick,
+        now: chrono::DateTime<chrono::Utc>,
+    ) {
+        self.processed.increment(1);
+        let latency = (now - click.occurred_at).num_microseconds().unwrap_or(0);
+        self.click_latency.record(latency.max(0) as f64 / 1e6);
     }
 
     /// Sets the queue gauges from a fresh database reading.

@@ -2,9 +2,12 @@
 //! (client-IP resolution, enrichment, queueing with retries, writing).
 
 pub mod client_ip;
+pub mod complete;
+pub mod direct;
 pub mod enrich;
 pub mod event;
 pub mod metrics;
+pub mod prepare;
 pub mod retry;
 pub mod runtime;
 pub mod trace;

@@ -6,8 +6,10 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use super::direct::DirectStore;
 use super::enrich::{Enricher, GeoIp};
 use super::metrics::PipelineMetrics;
+use super::prepare::ClickPreparer;
 use super::retry::Backoff;
 use super::worker::{Worker, WorkerSettings};
 use crate::config::PipelineArgs;
@@ -23,6 +25,7 @@ pub struct Workers {
     tasks: Vec<JoinHandle<()>>,
     stop: CancellationToken,
     geo: Arc<GeoIp>,
+    direct: Option<DirectStore>,
 }
 
 impl Workers {
@@ -33,11 +36,18 @@ impl Workers {
             std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
         });
         let mut tasks = Vec::with_capacity(count + 1);
+        let mut direct = None;
         // Opened even without workers: the analytics pages show the database's attribution.
         let geo = Arc::new(GeoIp::open(args.geoip_db.clone()));
         tasks.push(Arc::clone(&geo).spawn_reloader(GEO_RELOAD_EVERY, stop.clone()));
         if count > 0 {
             let enricher = Arc::new(Enricher::new(Arc::clone(&geo), args.anonymize_ip));
+            let preparer = Arc::new(ClickPreparer::new(Arc::clone(store), Arc::clone(&enricher)));
+            direct = Some(DirectStore::new(
+                Arc::clone(store),
+                preparer,
+                metrics.clone(),
+            ));
             let settings = WorkerSettings {
                 batch_size: args.worker_batch.max(1),
                 lease: args.lease,
@@ -59,7 +69,18 @@ impl Workers {
             }
         }
         tracing::info!(workers = count, "click workers started");
-        Self { tasks, stop, geo }
+        Self {
+            tasks,
+            stop,
+            geo,
+            direct,
+        }
+    }
+
+    /// How this process's writer stores clicks itself; `None` on a redirect-only node
+    /// (`--workers 0`), whose clicks all go through the outbox to other processes' workers.
+    pub fn direct_store(&self) -> Option<DirectStore> {
+        self.direct.clone()
     }
 
     /// The geolocation database the workers use (shared, hot-reloaded).

@@ -9,17 +9,19 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
+use super::complete::complete_splitting;
 use super::enrich::Enricher;
 use super::event::ClickEvent;
 use super::metrics::PipelineMetrics;
+use super::prepare::ClickPreparer;
 use super::retry::{Backoff, Decision, Failure};
-use super::visitor::{VisitorSalts, referrer_domain};
-use crate::store::{
-    ClaimRef, ClaimedEvent, Completion, CompletionOutcome, NewClick, Store, StoreResult,
-};
+use crate::store::{ClaimRef, ClaimedEvent, Completion, CompletionOutcome, Store, StoreResult};
 
-/// Events a worker enriches before it lets other tasks (redirects) run.
-const YIELD_EVERY: usize = 32;
+/// Why a click whose link was deleted before it was stored is dead-lettered.
+pub const LINK_GONE: &str = "link no longer exists";
+
+/// Events enriched before the task lets other tasks (redirects) run.
+pub(super) const YIELD_EVERY: usize = 32;
 
 /// How a worker claims and paces itself.
 #[derive(Debug, Clone)]
@@ -38,10 +40,9 @@ pub struct WorkerSettings {
 #[derive(Clone)]
 pub struct Worker {
     store: Arc<dyn Store>,
-    enricher: Arc<Enricher>,
     settings: WorkerSettings,
     metrics: PipelineMetrics,
-    visitors: Arc<VisitorSalts>,
+    preparer: Arc<ClickPreparer>,
 }
 
 impl Worker {
@@ -53,9 +54,8 @@ impl Worker {
         metrics: PipelineMetrics,
     ) -> Self {
         Self {
-            visitors: Arc::new(VisitorSalts::new(Arc::clone(&store))),
+            preparer: Arc::new(ClickPreparer::new(Arc::clone(&store), enricher)),
             store,
-            enricher,
             settings,
             metrics,
         }
@@ -102,6 +102,7 @@ impl Worker {
         if count == 0 {
             return Ok(0);
         }
+        self.metrics.worker_batch_size.record(count as f64);
         let mut completions = Vec::with_capacity(count);
         for (index, event) in claimed.into_iter().enumerate() {
             // Enrichment shares the runtime with the redirects: handing the thread back every
@@ -114,67 +115,44 @@ impl Worker {
                 Err(failure) => self.fail(event.claim, &failure).await?,
             }
         }
-        match self.store.complete_clicks(&completions).await {
-            Ok(outcomes) => self.settle(&completions, &outcomes).await?,
-            Err(err) if stopping.is_cancelled() => {
-                tracing::warn!(error = %err, "completion failed during shutdown; releasing claims");
-                let claims: Vec<ClaimRef> = completions.iter().map(|c| c.claim).collect();
-                self.store.release_clicks(&claims).await?;
-            }
-            Err(err) => {
-                let failure = Failure::Retryable(err.to_string());
-                for completion in &completions {
-                    self.fail(completion.claim, &failure).await?;
-                }
-            }
-        }
+        self.complete_isolating(&completions, stopping).await?;
         Ok(count)
     }
 
+    /// Completes the batch, split where the database refuses a row (so one bad click is retried
+    /// alone while the others are stored on this attempt). A part that fails while `stopping` is
+    /// released without counting the attempt.
+    async fn complete_isolating(
+        &self,
+        completions: &[Completion],
+        stopping: &CancellationToken,
+    ) -> StoreResult<()> {
+        for (part, result) in complete_splitting(self.store.as_ref(), completions).await {
+            match result {
+                Ok(outcomes) => self.settle(part, &outcomes).await?,
+                Err(err) if stopping.is_cancelled() => {
+                    tracing::warn!(error = %err, "completion failed during shutdown; releasing claims");
+                    let claims: Vec<ClaimRef> = part.iter().filter_map(|c| c.claim).collect();
+                    self.store.release_clicks(&claims).await?;
+                }
+                Err(err) => {
+                    let failure = Failure::Retryable(err.to_string());
+                    for claim in part.iter().filter_map(|c| c.claim) {
+                        self.fail(claim, &failure).await?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Decodes and enriches one claimed row; an undecodable payload is a poison message.
-    /// The visitor hash uses the full IP, before enrichment anonymizes it.
     async fn prepare(&self, event: &ClaimedEvent) -> Result<Completion, Failure> {
         let click = ClickEvent::from_payload(&event.payload)
             .map_err(|err| Failure::Terminal(format!("undecodable payload: {err}")))?;
-        let visitor_hash = self
-            .visitors
-            .visitor_hash(&click)
-            .await
-            .map_err(|err| Failure::Retryable(format!("visitor salt: {err}")))?;
-        let referrer_domain = referrer_domain(click.referrer.as_deref());
-        let _span = tracing::debug_span!(
-            "enrich_click",
-            message_id = %click.message_id,
-            traceparent = click.traceparent.as_deref().unwrap_or_default()
-        )
-        .entered();
-        let enriched = self
-            .enricher
-            .enrich(click.client_ip, click.user_agent.as_deref());
-        let agent = enriched.user_agent;
         Ok(Completion {
-            claim: event.claim,
-            click: NewClick {
-                message_id: click.message_id,
-                short_url_id: click.link_id,
-                kind: click.kind,
-                occurred_at: click.occurred_at,
-                enriched_at: Utc::now(),
-                ip: enriched.stored_ip.map(|ip| ip.to_string()),
-                user_agent: click.user_agent,
-                referer: click.referrer,
-                visited_url: Some(click.visited_url),
-                redirect_url: click.redirect_url,
-                potential_bot: enriched.potential_bot,
-                browser: agent.browser,
-                browser_version: agent.browser_version,
-                os: agent.os,
-                device: agent.device.as_str().to_owned(),
-                location: enriched.location.unwrap_or_default(),
-                traceparent: click.traceparent,
-                visitor_hash,
-                referrer_domain,
-            },
+            claim: Some(event.claim),
+            click: self.preparer.prepare(&click).await?,
         })
     }
 
@@ -188,18 +166,16 @@ impl Worker {
         for (completion, outcome) in completions.iter().zip(outcomes) {
             match outcome {
                 CompletionOutcome::Inserted | CompletionOutcome::Duplicate => {
-                    self.metrics.processed.increment(1);
-                    let latency = (now - completion.click.occurred_at).num_microseconds();
-                    self.metrics
-                        .click_latency
-                        .record(latency.unwrap_or(0).max(0) as f64 / 1e6);
+                    self.metrics.record_stored(&completion.click, now);
                 }
                 CompletionOutcome::Fenced => {
-                    tracing::info!(row = completion.claim.id, "lease was taken over; skipped");
+                    tracing::info!(claim = ?completion.claim, "lease was taken over; skipped");
                 }
                 CompletionOutcome::LinkGone => {
-                    let failure = Failure::Terminal("link no longer exists".into());
-                    self.fail(completion.claim, &failure).await?;
+                    if let Some(claim) = completion.claim {
+                        self.fail(claim, &Failure::Terminal(LINK_GONE.into()))
+                            .await?;
+                    }
                 }
             }
         }

@@ -1,6 +1,7 @@
-//! The group-committing outbox writer: one task drains a bounded channel and commits whatever is
+//! The group-committing click writer: one task drains a bounded channel and commits whatever is
 //! waiting (up to a batch limit) in one transaction, so batches grow with load and an idle
-//! system adds no latency.
+//! system adds no latency. It stores the clicks itself when this process runs workers
+//! (`direct`), and otherwise — or for what it could not store — appends them to the outbox.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use chrono::Utc;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use super::direct::DirectStore;
 use super::event::ClickEvent;
 use super::metrics::PipelineMetrics;
 use crate::store::{OutboxEntry, Store};
@@ -34,6 +36,19 @@ pub enum AckMode {
     Commit,
 }
 
+/// How the writer buffers and acknowledges (`--click-*` flags).
+#[derive(Debug, Clone, Copy)]
+pub struct WriterSettings {
+    /// Events buffered in memory between the redirects and the writer.
+    pub capacity: usize,
+    /// When a redirect is answered.
+    pub mode: AckMode,
+    /// In `commit` mode, the longest a redirect waits for its commit.
+    pub ack_timeout: Duration,
+    /// The longest a redirect waits for room in a full buffer before its click is dropped.
+    pub full_wait: Duration,
+}
+
 /// One event travelling to the writer, with a way to tell the sender it was committed.
 struct Envelope {
     event: ClickEvent,
@@ -46,41 +61,49 @@ pub struct ClickRecorder {
     sender: mpsc::Sender<Envelope>,
     mode: AckMode,
     ack_timeout: Duration,
+    full_wait: Duration,
     metrics: PipelineMetrics,
+    drops: Arc<DropLog>,
 }
 
 impl ClickRecorder {
-    /// Starts the writer task over `store` with a buffer of `capacity` events.
+    /// Starts the writer task over `store` with a buffer of `capacity` events. With `direct`, the
+    /// writer stores clicks itself and uses the outbox only for what it could not store.
     pub fn spawn(
         store: Arc<dyn Store>,
-        capacity: usize,
-        mode: AckMode,
-        ack_timeout: Duration,
+        direct: Option<DirectStore>,
+        settings: WriterSettings,
         metrics: PipelineMetrics,
     ) -> (Self, JoinHandle<()>) {
-        let (sender, receiver) = mpsc::channel(capacity.max(1));
-        let max_batch = MAX_BATCH.min(capacity.max(1));
-        let gather = match mode {
+        let capacity = settings.capacity.max(1);
+        let (sender, receiver) = mpsc::channel(capacity);
+        let max_batch = MAX_BATCH.min(capacity);
+        let gather = match settings.mode {
             AckMode::Immediate => GATHER_FOR,
             AckMode::Commit => Duration::ZERO,
         };
         let task = tokio::spawn(run_writer(
             store,
+            direct,
             receiver,
             Batching { max_batch, gather },
             metrics.clone(),
         ));
         let recorder = Self {
             sender,
-            mode,
-            ack_timeout,
+            mode: settings.mode,
+            ack_timeout: settings.ack_timeout,
+            full_wait: settings.full_wait,
             metrics,
+            drops: Arc::default(),
         };
         (recorder, task)
     }
 
-    /// Hands an event to the writer. In `commit` mode, waits until it is committed or the ack
-    /// timeout passes; a full buffer drops the event (counted and logged), never blocks.
+    /// Hands an event to the writer. When the buffer is full the redirect waits for room (back
+    /// pressure: the pipeline sets the pace) up to `--click-buffer-wait`; only a pipeline stalled
+    /// longer than that drops the event (counted, and logged once per interval). In `commit`
+    /// mode, then waits until the event is committed or the ack timeout passes.
     pub async fn record(&self, event: ClickEvent) {
         let (committed, waiter) = match self.mode {
             AckMode::Immediate => (None, None),
@@ -90,13 +113,22 @@ impl ClickRecorder {
             }
         };
         let message_id = event.message_id;
-        if let Err(err) = self.sender.try_send(Envelope { event, committed }) {
+        let envelope = Envelope { event, committed };
+        let refused = match self.sender.try_send(envelope) {
+            Ok(()) => None,
+            Err(mpsc::error::TrySendError::Full(envelope)) => {
+                self.metrics.waited.increment(1);
+                match tokio::time::timeout(self.full_wait, self.sender.send(envelope)).await {
+                    Ok(Ok(())) => None,
+                    Ok(Err(_)) => Some("writer stopped"),
+                    Err(_) => Some("buffer full"),
+                }
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Some("writer stopped"),
+        };
+        if let Some(reason) = refused {
             self.metrics.dropped.increment(1);
-            let reason = match err {
-                mpsc::error::TrySendError::Full(_) => "buffer full",
-                mpsc::error::TrySendError::Closed(_) => "writer stopped",
-            };
-            tracing::warn!(%message_id, reason, "click dropped");
+            self.drops.note(message_id, reason);
             return;
         }
         self.metrics.buffered.increment(1.0);
@@ -106,6 +138,40 @@ impl ClickRecorder {
                 .is_err()
         {
             tracing::debug!(%message_id, "ack timeout: click stays buffered for retry");
+        }
+    }
+}
+
+/// How often, at most, dropped clicks are logged (each is counted in the metrics).
+const DROP_LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// Logs dropped clicks without flooding the log when many drop at once: the first at once, then
+/// at most one line per [`DROP_LOG_EVERY`] with the number dropped since the last line.
+#[derive(Default)]
+struct DropLog {
+    state: std::sync::Mutex<DropLogState>,
+}
+
+#[derive(Default)]
+struct DropLogState {
+    last_logged: Option<std::time::Instant>,
+    unlogged: u64,
+}
+
+impl DropLog {
+    fn note(&self, message_id: uuid::Uuid, reason: &str) {
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.unlogged += 1;
+        let due = state
+            .last_logged
+            .is_none_or(|last| last.elapsed() >= DROP_LOG_EVERY);
+        if due {
+            tracing::warn!(%message_id, reason, count = state.unlogged, "clicks dropped");
+            state.last_logged = Some(std::time::Instant::now());
+            state.unlogged = 0;
         }
     }
 }
@@ -122,6 +188,7 @@ struct Batching {
 /// Commits batches until every sender is gone and the channel is empty (the shutdown flush).
 async fn run_writer(
     store: Arc<dyn Store>,
+    direct: Option<DirectStore>,
     mut receiver: mpsc::Receiver<Envelope>,
     batching: Batching,
     metrics: PipelineMetrics,
@@ -137,16 +204,23 @@ async fn run_writer(
                 batch.push(envelope);
             }
         }
-        let now = Utc::now();
-        let entries: Vec<OutboxEntry> = batch
-            .iter()
-            .map(|envelope| OutboxEntry {
-                message_id: envelope.event.message_id,
-                payload: envelope.event.to_payload(),
-                enqueued_at: now,
-            })
-            .collect();
-        commit_until_done(store.as_ref(), &entries).await;
+        let events: Vec<&ClickEvent> = batch.iter().map(|envelope| &envelope.event).collect();
+        let for_outbox = match &direct {
+            Some(direct) => direct.store(&events).await,
+            None => (0..events.len()).collect(),
+        };
+        if !for_outbox.is_empty() {
+            let now = Utc::now();
+            let entries: Vec<OutboxEntry> = for_outbox
+                .into_iter()
+                .map(|index| OutboxEntry {
+                    message_id: events[index].message_id,
+                    payload: events[index].to_payload(),
+                    enqueued_at: now,
+                })
+                .collect();
+            commit_until_done(store.as_ref(), &entries).await;
+        }
         let committed = batch.len();
         metrics.enqueued.increment(committed as u64);
         metrics.buffered.decrement(committed as f64);
@@ -207,13 +281,14 @@ mod tests {
         let store = crate::store::connect(&url).await.unwrap();
         store.migrate().await.unwrap();
         let metrics = PipelineMetrics::new();
-        let (recorder, task) = ClickRecorder::spawn(
-            Arc::clone(&store),
-            1024,
+        let settings = WriterSettings {
+            capacity: 1024,
             mode,
-            Duration::from_secs(5),
-            metrics.clone(),
-        );
+            ack_timeout: Duration::from_secs(5),
+            full_wait: Duration::from_secs(5),
+        };
+        let (recorder, task) =
+            ClickRecorder::spawn(Arc::clone(&store), None, settings, metrics.clone());
         (dir, store, recorder, task, metrics)
     }
 

@@ -137,11 +137,12 @@ pub struct NewClick {
     pub referrer_domain: Option<String>,
 }
 
-/// A claimed event together with the click it became.
+/// An event together with the click it became: a claimed outbox row, or an event the writer
+/// stores straight away (no outbox row, so nothing to fence or delete).
 #[derive(Debug, Clone)]
 pub struct Completion {
-    /// The claim being completed.
-    pub claim: ClaimRef,
+    /// The claim being completed; `None` for an event that never entered the outbox.
+    pub claim: Option<ClaimRef>,
     /// The click to insert.
     pub click: NewClick,
 }
@@ -153,7 +154,8 @@ pub enum CompletionOutcome {
     Inserted,
     /// The click already existed (redelivery or replay); the outbox row was removed, nothing counted.
     Duplicate,
-    /// The claim had been taken over (lease expired); nothing changed.
+    /// The claim had been taken over (lease expired); nothing changed. Never for an unclaimed
+    /// completion.
     Fenced,
     /// The event's link no longer exists; nothing changed, the caller dead-letters it.
     LinkGone,

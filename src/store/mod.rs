@@ -53,6 +53,17 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
 }
 
+impl StoreError {
+    /// Whether the database refused what a statement carried (a constraint, a trigger, a value it
+    /// cannot take) rather than failing as a whole: only then can a smaller batch get through.
+    pub fn concerns_the_data(&self) -> bool {
+        matches!(
+            self,
+            Self::Database(sqlx::Error::Database(_) | sqlx::Error::Encode(_))
+        )
+    }
+}
+
 /// Short alias used by every store method.
 pub type StoreResult<T> = Result<T, StoreError>;
 

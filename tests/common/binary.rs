@@ -80,12 +80,18 @@ impl Server {
         std::fs::read_to_string(self.log.path()).expect("server log")
     }
 
-    /// Clicks the server logged as dropped because its buffer was full (never silent).
+    /// Clicks the server logged as dropped (never silent: each log line carries the number
+    /// dropped since the previous one).
     pub fn dropped_clicks(&self) -> usize {
         self.log()
             .lines()
-            .filter(|line| line.contains("click dropped"))
-            .count()
+            .filter(|line| line.contains("clicks dropped"))
+            .map(|line| {
+                line.split_once("count=")
+                    .and_then(|(_, rest)| rest.split_whitespace().next()?.parse::<usize>().ok())
+                    .expect("a drop line carries its count")
+            })
+            .sum()
     }
 
     /// Sends `signal` (as `kill` spells it, e.g. `-TERM`) to the process.

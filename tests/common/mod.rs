@@ -360,3 +360,4 @@ impl TestApp {
 }
 pub mod binary;
 pub mod geo_fixture;
+pub mod load;

@@ -15,7 +15,7 @@ use crate::common::{Backend, TestApp};
 fn completion(claimed: &ClaimedEvent) -> Completion {
     let click = ClickEvent::from_payload(&claimed.payload).expect("payload decodes");
     Completion {
-        claim: claimed.claim,
+        claim: Some(claimed.claim),
         click: NewClick {
             message_id: click.message_id,
             short_url_id: click.link_id,

@@ -6,7 +6,8 @@ use uuid::Uuid;
 use crate::store::{Completion, CompletionOutcome, StoreResult};
 
 /// For every completion: skip it if its link is gone, delete its outbox row only if the claim
-/// still holds (attempt fencing), and insert the click once per message id. Counters are the
+/// still holds (attempt fencing; unclaimed completions have no row), and insert the click once
+/// per message id. Counters are the
 /// caller's job (it knows which rows were inserted).
 pub(super) async fn complete_batch(
     tx: &mut Transaction<'static, Postgres>,
@@ -23,12 +24,12 @@ pub(super) async fn complete_batch(
                  $11::text[], $12::text[], $13::bool[], $14::text[], $15::text[], $16::text[],
                  $17::text[], $18::text[], $19::text[], $20::text[], $21::text[],
                  $22::float8[], $23::float8[], $24::text[], $25::text[], $26::text[],
-                 $27::text[])
+                 $27::text[]) WITH ORDINALITY
              AS t(outbox_id, attempt, message_id, short_url_id, kind, occurred_at, enriched_at,
                   ip, user_agent, referer, visited_url, redirect_url, potential_bot, browser,
                   browser_version, os, device, country_code, country_name, region_name,
                   city_name, latitude, longitude, timezone, traceparent, visitor_hash,
-                  referrer_domain)),
+                  referrer_domain, n)),
          live AS (
              SELECT i.* FROM input i
              WHERE i.short_url_id IS NULL
@@ -48,17 +49,26 @@ pub(super) async fn complete_batch(
                  l.browser, l.browser_version, l.os, l.device, l.country_code, l.country_name,
                  l.region_name, l.city_name, l.latitude, l.longitude, l.timezone, l.traceparent,
                  l.visitor_hash, l.referrer_domain
-             FROM live l JOIN fenced f ON f.id = l.outbox_id
+             FROM live l
+             WHERE l.outbox_id IS NULL OR l.outbox_id IN (SELECT id FROM fenced)
              ON CONFLICT (message_id) DO NOTHING
              RETURNING message_id)
-         SELECT i.outbox_id,
-                EXISTS (SELECT 1 FROM live l WHERE l.outbox_id = i.outbox_id),
-                EXISTS (SELECT 1 FROM fenced f WHERE f.id = i.outbox_id),
-                EXISTS (SELECT 1 FROM inserted n WHERE n.message_id = i.message_id)
+         SELECT i.n,
+                EXISTS (SELECT 1 FROM live l WHERE l.n = i.n),
+                i.outbox_id IS NULL OR EXISTS (SELECT 1 FROM fenced f WHERE f.id = i.outbox_id),
+                EXISTS (SELECT 1 FROM inserted d WHERE d.message_id = i.message_id)
          FROM input i",
     )
-    .bind(done.iter().map(|c| c.claim.id).collect::<Vec<i64>>())
-    .bind(done.iter().map(|c| c.claim.attempt).collect::<Vec<i32>>())
+    .bind(
+        done.iter()
+            .map(|c| c.claim.map(|claim| claim.id))
+            .collect::<Vec<Option<i64>>>(),
+    )
+    .bind(
+        done.iter()
+            .map(|c| c.claim.map(|claim| claim.attempt))
+            .collect::<Vec<Option<i32>>>(),
+    )
     .bind(
         done.iter()
             .map(|c| c.click.message_id)
@@ -110,10 +120,10 @@ pub(super) async fn complete_batch(
     .bind(col(|c| c.click.referrer_domain.clone()))
     .fetch_all(conn)
     .await?;
-    let outcome_of = |id: i64| {
-        rows.iter().find(|row| row.0 == id).map_or(
+    let outcome_of = |position: i64| {
+        rows.iter().find(|row| row.0 == position).map_or(
             CompletionOutcome::Fenced,
-            |&(_, live, deleted, inserted)| match (live, deleted, inserted) {
+            |&(_, live, held, inserted)| match (live, held, inserted) {
                 (false, _, _) => CompletionOutcome::LinkGone,
                 (true, false, _) => CompletionOutcome::Fenced,
                 (true, true, true) => CompletionOutcome::Inserted,
@@ -121,5 +131,5 @@ pub(super) async fn complete_batch(
             },
         )
     };
-    Ok(done.iter().map(|c| outcome_of(c.claim.id)).collect())
+    Ok((1..=done.len() as i64).map(outcome_of).collect())
 }

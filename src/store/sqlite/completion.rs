@@ -10,10 +10,11 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use uuid::Uuid;
 
 use super::{rows_per_statement, to_millis};
-use crate::store::{Completion, CompletionOutcome, StoreResult};
+use crate::store::{ClaimRef, Completion, CompletionOutcome, StoreResult};
 
 /// For every completion: skip it if its link is gone, delete its outbox row only if the claim
-/// still holds (attempt fencing), and insert the click once per message id. Counters and
+/// still holds (attempt fencing; unclaimed completions have no row), and insert the click once
+/// per message id. Counters and
 /// rollups are the caller's job (it knows which rows were inserted).
 pub(super) async fn complete_batch(
     tx: &mut SqliteConnection,
@@ -29,10 +30,8 @@ pub(super) async fn complete_batch(
         })
         .collect();
     let deleted = delete_claimed(tx, &live).await?;
-    let owned: Vec<&Completion> = live
-        .into_iter()
-        .filter(|c| deleted.contains(&c.claim.id))
-        .collect();
+    let holds = |c: &Completion| c.claim.is_none_or(|claim| deleted.contains(&claim.id));
+    let owned: Vec<&Completion> = live.into_iter().filter(|c| holds(c)).collect();
     let inserted = insert_clicks(tx, &owned).await?;
     Ok(done
         .iter()
@@ -42,7 +41,7 @@ pub(super) async fn complete_batch(
                 .is_some_and(|link| !links.contains(&link))
             {
                 CompletionOutcome::LinkGone
-            } else if !deleted.contains(&c.claim.id) {
+            } else if !holds(c) {
                 CompletionOutcome::Fenced
             } else if inserted.contains(&c.click.message_id) {
                 CompletionOutcome::Inserted
@@ -107,12 +106,12 @@ async fn delete_claimed(
     tx: &mut SqliteConnection,
     live: &[&Completion],
 ) -> StoreResult<HashSet<i64>> {
-    let mut deleted = HashSet::with_capacity(live.len());
-    for chunk in live.chunks(rows_per_statement(2)) {
+    let claims: Vec<ClaimRef> = live.iter().filter_map(|c| c.claim).collect();
+    let mut deleted = HashSet::with_capacity(claims.len());
+    for chunk in claims.chunks(rows_per_statement(2)) {
         let mut delete = QueryBuilder::<Sqlite>::new("WITH claimed (id, attempts) AS (");
-        delete.push_values(chunk, |mut row, completion| {
-            row.push_bind(completion.claim.id)
-                .push_bind(completion.claim.attempt);
+        delete.push_values(chunk, |mut row, claim| {
+            row.push_bind(claim.id).push_bind(claim.attempt);
         });
         delete.push(
             ") DELETE FROM click_outbox WHERE (id, attempts) IN \
