@@ -285,7 +285,49 @@ async fn metrics_match_the_database_after_a_scripted_run(backend: Backend) {
         app.count("SELECT COUNT(*) FROM dead_letters").await
     );
     assert_eq!(metric("linkpulse_events_dropped_total"), 0.0);
+    let stored = metric("linkpulse_click_latency_seconds_count");
+    assert_eq!(
+        stored as i64,
+        app.count("SELECT COUNT(*) FROM clicks").await
+    );
+    let seconds = metric("linkpulse_click_latency_seconds_sum");
+    assert!(
+        seconds > 0.0 && seconds < stored * 10.0,
+        "click latencies are seconds from request to stored click: {seconds} s for {stored}"
+    );
     assert_eq!(metric("linkpulse_redirect_latency_seconds_count"), 25.0);
+}
+
+async fn a_completion_failing_during_shutdown_releases_the_claim_without_an_attempt(
+    backend: Backend,
+) {
+    let app = app(backend).await;
+    inject_insert_failure(&app, backend).await;
+    app.store
+        .enqueue_clicks(&[entry(&event(None))])
+        .await
+        .unwrap();
+    let worker = test_worker(Arc::clone(&app.store), test_worker_settings());
+    let stopping = tokio_util::sync::CancellationToken::new();
+    stopping.cancel();
+    assert_eq!(worker.execute_batch(&stopping).await.unwrap(), 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM dead_letters").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM click_outbox WHERE attempts = 0 AND lease_until IS NULL")
+            .await,
+        1,
+        "released with its attempt given back"
+    );
+    let again = app
+        .store
+        .claim_clicks(10, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(
+        again[0].claim.attempt, 1,
+        "the next delivery is the first attempt"
+    );
 }
 
 /// More rows than one SQLite statement carries (1,310 clicks of 25 columns), redelivered in part.
@@ -314,6 +356,7 @@ async fn a_batch_larger_than_one_statement_completes_every_click_once(backend: B
 
 backend_tests!(
     a_batch_larger_than_one_statement_completes_every_click_once,
+    a_completion_failing_during_shutdown_releases_the_claim_without_an_attempt,
     redirect_is_recorded_once_and_enriched,
     same_message_twice_counts_once,
     poison_message_is_dead_lettered_on_first_attempt,

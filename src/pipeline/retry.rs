@@ -183,6 +183,20 @@ mod tests {
     }
 
     #[test]
+    fn bounds_are_twenty_percent_either_side_of_the_nominal_delay() {
+        let b = Backoff::default();
+        assert_eq!(
+            b.bounds(3),
+            (Duration::from_millis(3200), Duration::from_millis(4800))
+        );
+        // Near the cap the upper bound is the cap itself.
+        assert_eq!(
+            b.bounds(9),
+            (Duration::from_millis(204_800), Duration::from_secs(300))
+        );
+    }
+
+    #[test]
     fn terminal_failures_are_dead_lettered_at_once() {
         let b = Backoff::default();
         let mut rng = StdRng::seed_from_u64(1);

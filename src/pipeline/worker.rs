@@ -93,7 +93,7 @@ impl Worker {
 
     /// One batch; if its completion fails while `stopping` is cancelled, the claims are released
     /// without counting the attempt, so a shutdown never burns one.
-    async fn execute_batch(&self, stopping: &CancellationToken) -> StoreResult<usize> {
+    pub async fn execute_batch(&self, stopping: &CancellationToken) -> StoreResult<usize> {
         let claimed = self
             .store
             .claim_clicks(self.settings.batch_size, self.settings.lease)
