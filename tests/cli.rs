@@ -44,14 +44,9 @@ impl Run {
     }
 }
 
-/// The binary with a clean environment for its own variables.
+/// The binary with none of the caller's `LINKPULSE_*` or `DATABASE_URL` variables.
 fn binary() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_linkpulse"));
-    command
-        .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null());
-    command
+    Command::from(common::binary::command())
 }
 
 /// Runs `linkpulse --database-url URL ARGS…` to completion.
