@@ -4,7 +4,6 @@
 //! client, and the default anonymization keeps IPv4 /24 and IPv6 /48 networks only.
 
 mod common;
-mod sql_rows;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -43,7 +42,8 @@ async fn stored_ips(app: &TestApp, n: usize) -> BTreeMap<String, Option<String>>
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let sql = "SELECT visited_url, ip FROM clicks";
-        let rows: Vec<(String, Option<String>)> = sql_rows::fetch(&app.database_url, sql).await;
+        let rows: Vec<(String, Option<String>)> =
+            common::sql_rows::fetch(&app.database_url, sql).await;
         assert!(rows.len() <= n, "more clicks than requests: {rows:?}");
         if rows.len() == n {
             return rows

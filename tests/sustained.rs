@@ -32,6 +32,7 @@ async fn every_answered_redirect_is_stored_once_under_sustained_load(backend: Ba
         let server = Server::start(&url, &["--click-ack", mode, "--click-buffer", "8"]).await;
         let load = Load::start(&server.address, "load", CONNECTIONS);
         tokio::time::sleep(LOAD_FOR).await;
+        assert_eq!(load.failures(), 0, "{mode}: every redirect answered 302");
         let acked = load.stop().await;
         assert!(
             acked.len() > 100,

@@ -40,6 +40,7 @@ pub async fn database_with_link(
 pub struct Load {
     stop: Arc<AtomicBool>,
     answered: Arc<AtomicUsize>,
+    failed: Arc<AtomicUsize>,
     lanes: Vec<JoinHandle<()>>,
     acked: Arc<Mutex<HashSet<u64>>>,
 }
@@ -49,11 +50,17 @@ impl Load {
     pub fn start(address: &str, code: &str, connections: u64) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let answered = Arc::new(AtomicUsize::new(0));
+        let failed = Arc::new(AtomicUsize::new(0));
         let acked = Arc::new(Mutex::new(HashSet::new()));
         let lanes = (0..connections)
             .map(|lane| {
                 let url = format!("{address}/{code}?n=");
-                let (stop, answered, acked) = (stop.clone(), answered.clone(), acked.clone());
+                let (stop, answered, failed, acked) = (
+                    stop.clone(),
+                    answered.clone(),
+                    failed.clone(),
+                    acked.clone(),
+                );
                 tokio::spawn(async move {
                     let client = reqwest::Client::builder()
                         .redirect(reqwest::redirect::Policy::none())
@@ -66,8 +73,13 @@ impl Load {
                                 acked.lock().await.insert(n);
                                 answered.fetch_add(1, Ordering::Relaxed);
                             }
-                            Ok(_) => {}
-                            Err(_) => break,
+                            Ok(_) => {
+                                failed.fetch_add(1, Ordering::Relaxed);
+                            }
+                            Err(_) => {
+                                failed.fetch_add(1, Ordering::Relaxed);
+                                break;
+                            }
                         }
                         n += connections;
                     }
@@ -77,6 +89,7 @@ impl Load {
         Self {
             stop,
             answered,
+            failed,
             lanes,
             acked,
         }
@@ -92,6 +105,11 @@ impl Load {
             );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+    }
+
+    /// Requests that got anything but a 302 (another status, or no answer at all) so far.
+    pub fn failures(&self) -> usize {
+        self.failed.load(Ordering::Relaxed)
     }
 
     /// Stops every connection; returns the request numbers answered 302.
@@ -113,24 +131,11 @@ pub async fn stored_numbers(
     database_url: &str,
     code: &str,
 ) -> HashSet<u64> {
-    let urls: Vec<String> = if database_url.starts_with("sqlite:") {
-        let pool = sqlx::SqlitePool::connect(database_url)
-            .await
-            .expect("sqlite");
-        sqlx::query_scalar("SELECT visited_url FROM clicks")
-            .fetch_all(&pool)
-            .await
-            .expect("clicks")
-    } else {
-        let pool = sqlx::PgPool::connect(database_url).await.expect("postgres");
-        sqlx::query_scalar("SELECT visited_url FROM clicks")
-            .fetch_all(&pool)
-            .await
-            .expect("clicks")
-    };
+    let urls: Vec<(String,)> =
+        super::sql_rows::fetch(database_url, "SELECT visited_url FROM clicks").await;
     let numbers: Vec<u64> = urls
         .iter()
-        .filter_map(|url| url.rsplit("n=").next()?.parse().ok())
+        .filter_map(|(url,)| url.rsplit("n=").next()?.parse().ok())
         .collect();
     let unique: HashSet<u64> = numbers.iter().copied().collect();
     assert_eq!(unique.len(), numbers.len(), "a click was stored twice");

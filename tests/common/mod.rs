@@ -361,3 +361,4 @@ impl TestApp {
 pub mod binary;
 pub mod geo_fixture;
 pub mod load;
+pub mod sql_rows;
