@@ -18,10 +18,11 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use common::binary::Server;
-use common::{Backend, TestDatabase, fresh_database};
-use linkpulse::links::{LongUrl, ShortCode};
+use common::load::database_with_link;
+use common::{Backend, TestDatabase};
+use linkpulse::links::ShortCode;
 use linkpulse::pipeline::event::ClickEvent;
-use linkpulse::store::{self, NewShortUrl, OutboxEntry, Store, VisitKind};
+use linkpulse::store::{OutboxEntry, Store, VisitKind};
 use reqwest::StatusCode;
 use uuid::Uuid;
 
@@ -53,22 +54,14 @@ pub struct Fixture {
 /// Creates the database and the link [`CODE`] before any server starts, so tests can inject
 /// faults before the first click.
 pub async fn fixture(backend: Backend) -> Fixture {
-    let (url, database) = fresh_database(backend).await;
-    let store = store::connect(&url).await.expect("store connects");
-    store.migrate().await.expect("migrations");
-    let base = url::Url::parse("http://lp.test/").expect("base URL");
-    let link = NewShortUrl {
-        short_code: ShortCode::parse(CODE).expect("short code"),
-        long_url: LongUrl::parse("https://example.com/", &base).expect("long URL"),
-        title: None,
-        valid_since: None,
-        valid_until: None,
-        max_visits: None,
-        crawlable: false,
-        forward_query: true,
-        tags: Vec::new(),
-    };
-    let link_id = store.create_short_url(&link).await.expect("link").id;
+    let (url, database, store) = database_with_link(backend, CODE).await;
+    let code = ShortCode::parse(CODE).expect("short code");
+    let link_id = store
+        .find_short_url(&code)
+        .await
+        .expect("find")
+        .expect("link")
+        .id;
     let sql = Sql::connect(&url).await;
     Fixture {
         url,
@@ -185,11 +178,7 @@ pub fn queued_click(fixture: &Fixture) -> OutboxEntry {
         redirect_url: Some("https://example.com/".into()),
         traceparent: None,
     };
-    OutboxEntry {
-        message_id: event.message_id,
-        payload: event.to_payload(),
-        enqueued_at: Utc::now(),
-    }
+    event.to_outbox_entry(Utc::now())
 }
 
 /// Sends `GET /flag` from Chrome with `headers`; returns the status and how long the answer took.

@@ -50,11 +50,7 @@ fn event(link_id: Option<i64>) -> ClickEvent {
 }
 
 fn entry(event: &ClickEvent) -> OutboxEntry {
-    OutboxEntry {
-        message_id: event.message_id,
-        payload: event.to_payload(),
-        enqueued_at: Utc::now(),
-    }
+    event.to_outbox_entry(Utc::now())
 }
 
 async fn visits_total(app: &TestApp, code: &str) -> i64 {

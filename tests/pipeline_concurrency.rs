@@ -43,11 +43,7 @@ async fn four_pools_drain_20k_events_exactly_once(backend: Backend) {
                 redirect_url: Some("https://example.com/".into()),
                 traceparent: None,
             };
-            OutboxEntry {
-                message_id: event.message_id,
-                payload: event.to_payload(),
-                enqueued_at: Utc::now(),
-            }
+            event.to_outbox_entry(Utc::now())
         })
         .collect();
     for chunk in entries.chunks(2_000) {

@@ -212,11 +212,7 @@ fn outbox_entries(link_id: i64, n: u64) -> Vec<OutboxEntry> {
                 redirect_url: Some("https://example.com/".into()),
                 traceparent: None,
             };
-            OutboxEntry {
-                message_id: event.message_id,
-                payload: event.to_payload(),
-                enqueued_at: event.occurred_at,
-            }
+            event.to_outbox_entry(event.occurred_at)
         })
         .collect()
 }

@@ -9,7 +9,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use common::{Backend, TestApp, assert_problem, spawn_app_with};
 use linkpulse::links::ShortCode;
 use linkpulse::pipeline::event::ClickEvent;
-use linkpulse::store::{OutboxEntry, VisitKind};
+use linkpulse::store::VisitKind;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -128,11 +128,7 @@ async fn enqueue_at(app: &TestApp, link_id: i64, at: DateTime<Utc>) {
         redirect_url: Some("https://example.com/dated".into()),
         traceparent: None,
     };
-    let entry = OutboxEntry {
-        message_id: event.message_id,
-        payload: event.to_payload(),
-        enqueued_at: Utc::now(),
-    };
+    let entry = event.to_outbox_entry(Utc::now());
     app.store.enqueue_clicks(&[entry]).await.unwrap();
 }
 

@@ -98,11 +98,7 @@ impl EventMix {
     /// The same event as an outbox entry enqueued now.
     pub fn entry(&mut self, occurred_at: DateTime<Utc>) -> OutboxEntry {
         let event = self.event(occurred_at);
-        OutboxEntry {
-            message_id: event.message_id,
-            payload: event.to_payload(),
-            enqueued_at: Utc::now(),
-        }
+        event.to_outbox_entry(Utc::now())
     }
 
     /// A public unicast address: 90 % IPv4 outside private and reserved blocks, 10 % IPv6 in 2000::/4.

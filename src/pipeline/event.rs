@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::store::VisitKind;
+use crate::store::{OutboxEntry, VisitKind};
 
 /// One visit as observed at the edge, before enrichment. Its `message_id` is the idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +37,15 @@ impl ClickEvent {
     /// The outbox payload.
     pub fn to_payload(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The outbox row that carries this event, enqueued at `enqueued_at`.
+    pub fn to_outbox_entry(&self, enqueued_at: DateTime<Utc>) -> OutboxEntry {
+        OutboxEntry {
+            message_id: self.message_id,
+            payload: self.to_payload(),
+            enqueued_at,
+        }
     }
 
     /// Decodes an outbox payload; failure marks a poison message.

@@ -213,11 +213,7 @@ async fn run_writer(
             let now = Utc::now();
             let entries: Vec<OutboxEntry> = for_outbox
                 .into_iter()
-                .map(|index| OutboxEntry {
-                    message_id: events[index].message_id,
-                    payload: events[index].to_payload(),
-                    enqueued_at: now,
-                })
+                .map(|index| events[index].to_outbox_entry(now))
                 .collect();
             commit_until_done(store.as_ref(), &entries).await;
         }

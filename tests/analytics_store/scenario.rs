@@ -125,11 +125,7 @@ pub fn events(
 pub async fn enqueue(app: &TestApp, events: &[ClickEvent]) {
     let entries: Vec<OutboxEntry> = events
         .iter()
-        .map(|event| OutboxEntry {
-            message_id: event.message_id,
-            payload: event.to_payload(),
-            enqueued_at: Utc::now(),
-        })
+        .map(|event| event.to_outbox_entry(Utc::now()))
         .collect();
     app.store.enqueue_clicks(&entries).await.expect("enqueue");
 }

@@ -41,11 +41,7 @@ async fn visits_at(app: &TestApp, link: i64, instants: &[DateTime<Utc>]) {
                 redirect_url: Some("https://example.com/".into()),
                 traceparent: None,
             };
-            OutboxEntry {
-                message_id: event.message_id,
-                payload: event.to_payload(),
-                enqueued_at: Utc::now(),
-            }
+            event.to_outbox_entry(Utc::now())
         })
         .collect();
     app.store.enqueue_clicks(&entries).await.expect("enqueue");
