@@ -1,8 +1,10 @@
 //! The click pipeline end to end: idempotency, poison messages, retries, leases, concurrency,
-//! dead-letter replay and metrics, on both backends; `fencing` covers stale claims,
-//! `isolation` a bad row among good ones.
+//! dead-letter replay and metrics, on both backends; `direct` covers clicks stored
+//! without the outbox, `fencing` stale claims, `isolation` a bad row among good ones.
 
 mod common;
+#[path = "pipeline/direct.rs"]
+mod direct;
 #[path = "pipeline/fencing.rs"]
 mod fencing;
 #[path = "pipeline/isolation.rs"]

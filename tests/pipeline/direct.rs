@@ -1,0 +1,84 @@
+//! Clicks stored as they arrive: a process that runs workers stores its redirects' clicks
+//! without the outbox, and falls back to the outbox for a click it cannot store.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use super::visits_total;
+use crate::common::{Backend, TestApp, spawn_app_with};
+
+/// Makes the database refuse every insert into `table` with `message`.
+async fn refuse_inserts(app: &TestApp, backend: Backend, table: &str) {
+    let sql = match backend {
+        Backend::Sqlite => format!(
+            "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table}
+             BEGIN SELECT RAISE(ABORT, 'injected: {table} refused'); END;"
+        ),
+        Backend::Postgres => format!(
+            "CREATE FUNCTION refuse_{table}() RETURNS trigger LANGUAGE plpgsql AS
+             $$ BEGIN RAISE EXCEPTION 'injected: {table} refused'; END $$;
+             CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table}
+             FOR EACH ROW EXECUTE FUNCTION refuse_{table}();"
+        ),
+    };
+    app.execute_sql(&sql).await;
+}
+
+/// Waits until `sql` counts `n` (at most 20 s).
+async fn wait_for_count(app: &TestApp, sql: &'static str, n: i64) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while app.count(sql).await != n {
+        assert!(Instant::now() < deadline, "{sql} never reached {n}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn a_worker_process_stores_its_clicks_without_the_outbox(backend: Backend) {
+    let app = spawn_app_with(backend, &["--workers", "1", "--click-ack", "commit"]).await;
+    app.create_link(json!({"longUrl": "https://example.com/", "customSlug": "direct"}))
+        .await;
+    refuse_inserts(&app, backend, "click_outbox").await;
+    for _ in 0..3 {
+        assert_eq!(app.get("/direct").await.status(), 302);
+    }
+    wait_for_count(&app, "SELECT COUNT(*) FROM clicks", 3).await;
+    assert_eq!(visits_total(&app, "direct").await, 3);
+    assert_eq!(app.count("SELECT COUNT(*) FROM click_outbox").await, 0);
+}
+
+async fn a_click_the_writer_cannot_store_goes_through_the_outbox(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[
+            "--workers",
+            "1",
+            "--click-ack",
+            "commit",
+            "--retry-attempts",
+            "2",
+            "--retry-base",
+            "10ms",
+        ],
+    )
+    .await;
+    app.create_link(json!({"longUrl": "https://example.com/", "customSlug": "fallback"}))
+        .await;
+    refuse_inserts(&app, backend, "clicks").await;
+    assert_eq!(app.get("/fallback").await.status(), 302);
+    // The writer could not store it, so it was queued; the worker retried it and gave up.
+    wait_for_count(&app, "SELECT COUNT(*) FROM dead_letters", 1).await;
+    let letters = app.store.list_dead_letters(10, 0).await.unwrap();
+    assert_eq!(letters[0].reason, "gave up after 2 attempts");
+    assert!(
+        letters[0].last_error.contains("injected: clicks refused"),
+        "{}",
+        letters[0].last_error
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM clicks").await, 0);
+}
+
+crate::backend_tests!(
+    a_worker_process_stores_its_clicks_without_the_outbox,
+    a_click_the_writer_cannot_store_goes_through_the_outbox,
+);
