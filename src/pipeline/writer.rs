@@ -1,7 +1,8 @@
 //! The group-committing click writer: one task drains a bounded channel and commits whatever is
 //! waiting (up to a batch limit) in one transaction, so batches grow with load and an idle
-//! system adds no latency. It stores the clicks itself when this process runs workers
-//! (`direct`), and otherwise — or for what it could not store — appends them to the outbox.
+//! system adds no latency. In `immediate` mode it stores the clicks itself when this process runs
+//! workers (`direct`); otherwise — and for what it could not store — it appends them to the
+//! outbox.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,8 +68,10 @@ pub struct ClickRecorder {
 }
 
 impl ClickRecorder {
-    /// Starts the writer task over `store` with a buffer of `capacity` events. With `direct`, the
-    /// writer stores clicks itself and uses the outbox only for what it could not store.
+    /// Starts the writer task over `store` with a buffer of `capacity` events. With `direct`, in
+    /// `immediate` mode the writer stores clicks itself and uses the outbox only for what it
+    /// could not store. In `commit` mode every redirect waits for its commit, so the writer
+    /// appends to the outbox (one statement, the shortest wait) and the workers store the clicks.
     pub fn spawn(
         store: Arc<dyn Store>,
         direct: Option<DirectStore>,
@@ -78,9 +81,9 @@ impl ClickRecorder {
         let capacity = settings.capacity.max(1);
         let (sender, receiver) = mpsc::channel(capacity);
         let max_batch = MAX_BATCH.min(capacity);
-        let gather = match settings.mode {
-            AckMode::Immediate => GATHER_FOR,
-            AckMode::Commit => Duration::ZERO,
+        let (gather, direct) = match settings.mode {
+            AckMode::Immediate => (GATHER_FOR, direct),
+            AckMode::Commit => (Duration::ZERO, None),
         };
         let task = tokio::spawn(run_writer(
             store,

@@ -1,5 +1,6 @@
-//! Clicks stored as they arrive: a process that runs workers stores its redirects' clicks
-//! without the outbox, and falls back to the outbox for a click it cannot store.
+//! Clicks stored as they arrive: in `immediate` mode a process that runs workers stores its
+//! redirects' clicks without the outbox, and falls back to the outbox for a click it cannot
+//! store (in `commit` mode the outbox carries every click).
 
 use std::time::{Duration, Instant};
 
@@ -35,7 +36,7 @@ async fn wait_for_count(app: &TestApp, sql: &'static str, n: i64) {
 }
 
 async fn a_worker_process_stores_its_clicks_without_the_outbox(backend: Backend) {
-    let app = spawn_app_with(backend, &["--workers", "1", "--click-ack", "commit"]).await;
+    let app = spawn_app_with(backend, &["--workers", "1"]).await;
     app.create_link(json!({"longUrl": "https://example.com/", "customSlug": "direct"}))
         .await;
     refuse_inserts(&app, backend, "click_outbox").await;
@@ -53,8 +54,6 @@ async fn a_click_the_writer_cannot_store_goes_through_the_outbox(backend: Backen
         &[
             "--workers",
             "1",
-            "--click-ack",
-            "commit",
             "--retry-attempts",
             "2",
             "--retry-base",
