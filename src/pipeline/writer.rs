@@ -301,6 +301,17 @@ mod tests {
             .unwrap()
     }
 
+    #[test]
+    fn the_first_drop_is_logged_at_once_and_later_ones_summed_per_interval() {
+        let log = DropLog::default();
+        for _ in 0..3 {
+            log.note(uuid::Uuid::now_v7(), "buffer full");
+        }
+        let state = log.state.lock().unwrap();
+        assert!(state.last_logged.is_some(), "the first drop was logged");
+        assert_eq!(state.unlogged, 2, "the next two wait for the next line");
+    }
+
     // The clock is paused between the two events, so "1 ms later" is exact whatever the
     // machine's load: the writer has taken the first event and must still be gathering.
     #[tokio::test]
