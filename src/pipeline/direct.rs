@@ -62,7 +62,8 @@ impl DirectStore {
         }
         let now = Utc::now();
         let mut offset = 0;
-        for (part, result) in complete_splitting(self.store.as_ref(), &completions).await {
+        let complete = |part| self.store.complete_clicks(part);
+        for (part, result) in complete_splitting(&completions, complete).await {
             let indexes = &positions[offset..offset + part.len()];
             offset += part.len();
             match result {

@@ -127,7 +127,8 @@ impl Worker {
         completions: &[Completion],
         stopping: &CancellationToken,
     ) -> StoreResult<()> {
-        for (part, result) in complete_splitting(self.store.as_ref(), completions).await {
+        let complete = |part| self.store.complete_clicks(part);
+        for (part, result) in complete_splitting(completions, complete).await {
             match result {
                 Ok(outcomes) => self.settle(part, &outcomes).await?,
                 Err(err) if stopping.is_cancelled() => {
