@@ -2,11 +2,18 @@
 //! redirects' clicks without the outbox, and falls back to the outbox for a click it cannot
 //! store (in `commit` mode the outbox carries every click).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use linkpulse::pipeline::direct::DirectStore;
+use linkpulse::pipeline::enrich::{Enricher, GeoIp};
+use linkpulse::pipeline::event::ClickEvent;
+use linkpulse::pipeline::metrics::PipelineMetrics;
+use linkpulse::pipeline::prepare::ClickPreparer;
 use serde_json::json;
 
-use super::visits_total;
+use super::isolation::{BAD_AGENT, refuse_bad_agent};
+use super::{app, event, link_id, visits_total};
 use crate::common::{Backend, TestApp, spawn_app_with};
 
 /// Makes the database refuse every insert into `table` with `message`.
@@ -77,7 +84,31 @@ async fn a_click_the_writer_cannot_store_goes_through_the_outbox(backend: Backen
     assert_eq!(app.count("SELECT COUNT(*) FROM clicks").await, 0);
 }
 
+async fn the_writer_hands_exactly_the_refused_clicks_to_the_outbox(backend: Backend) {
+    let app = app(backend).await;
+    app.create_link(json!({"longUrl": "https://example.com/", "customSlug": "hand"}))
+        .await;
+    refuse_bad_agent(&app, backend).await;
+    let link = link_id(&app, "hand").await;
+    let mut clicks: Vec<ClickEvent> = (0..8).map(|_| event(Some(link))).collect();
+    for bad in [2, 5] {
+        clicks[bad].user_agent = Some(BAD_AGENT.into());
+    }
+    let enricher = Arc::new(Enricher::new(Arc::new(GeoIp::open(None)), true));
+    let preparer = Arc::new(ClickPreparer::new(Arc::clone(&app.store), enricher));
+    let direct = DirectStore::new(Arc::clone(&app.store), preparer, PipelineMetrics::new());
+    let events: Vec<&ClickEvent> = clicks.iter().collect();
+    assert_eq!(
+        direct.store(&events).await,
+        [2, 5],
+        "the positions of the refused clicks"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM clicks").await, 6);
+    assert_eq!(visits_total(&app, "hand").await, 6);
+}
+
 crate::backend_tests!(
+    the_writer_hands_exactly_the_refused_clicks_to_the_outbox,
     a_worker_process_stores_its_clicks_without_the_outbox,
     a_click_the_writer_cannot_store_goes_through_the_outbox,
 );

@@ -11,10 +11,10 @@ use super::{app, entry, event, link_id, visits_total};
 use crate::common::{Backend, TestApp, test_worker, test_worker_settings};
 
 /// The user agent whose click the database refuses.
-const BAD_AGENT: &str = "refused-by-trigger";
+pub(super) const BAD_AGENT: &str = "refused-by-trigger";
 
 /// Makes the database refuse exactly the clicks carrying [`BAD_AGENT`].
-async fn refuse_bad_agent(app: &TestApp, backend: Backend) {
+pub(super) async fn refuse_bad_agent(app: &TestApp, backend: Backend) {
     match backend {
         Backend::Sqlite => {
             app.execute_sql(
