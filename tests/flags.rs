@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use common::binary::Server;
+use common::faults;
 use common::load::database_with_link;
 use common::{Backend, TestDatabase};
 use linkpulse::links::ShortCode;
@@ -76,30 +77,15 @@ pub async fn fixture(backend: Backend) -> Fixture {
 impl Fixture {
     /// Makes every insert into `table` fail, as a database refusing writes would.
     pub async fn fail_inserts_into(&self, table: &str) {
-        let sql = match self.backend {
-            Backend::Sqlite => format!(
-                "CREATE TRIGGER fail_{table} BEFORE INSERT ON {table}
-                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"
-            ),
-            Backend::Postgres => format!(
-                "CREATE FUNCTION fail_{table}() RETURNS trigger LANGUAGE plpgsql AS
-                 $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$;
-                 CREATE TRIGGER fail_{table} BEFORE INSERT ON {table}
-                 FOR EACH ROW EXECUTE FUNCTION fail_{table}();"
-            ),
-        };
+        let sql = faults::refuse_inserts(self.backend, table, "injected failure");
         self.sql.execute(sql).await;
     }
 
     /// Undoes [`Fixture::fail_inserts_into`].
     pub async fn clear_insert_failure(&self, table: &str) {
-        let sql = match self.backend {
-            Backend::Sqlite => format!("DROP TRIGGER fail_{table};"),
-            Backend::Postgres => {
-                format!("DROP TRIGGER fail_{table} ON {table}; DROP FUNCTION fail_{table}();")
-            }
-        };
-        self.sql.execute(sql).await;
+        self.sql
+            .execute(faults::allow_inserts(self.backend, table))
+            .await;
     }
 
     /// Rows in `clicks`.

@@ -145,24 +145,8 @@ async fn click_for_deleted_link_is_dead_lettered(backend: Backend) {
 }
 
 async fn inject_insert_failure(app: &TestApp, backend: Backend) {
-    match backend {
-        Backend::Sqlite => {
-            app.execute_sql(
-                "CREATE TRIGGER fail_clicks BEFORE INSERT ON clicks
-                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
-            )
-            .await;
-        }
-        Backend::Postgres => {
-            app.execute_sql(
-                "CREATE FUNCTION fail_clicks() RETURNS trigger LANGUAGE plpgsql AS
-                 $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$;
-                 CREATE TRIGGER fail_clicks BEFORE INSERT ON clicks
-                 FOR EACH ROW EXECUTE FUNCTION fail_clicks();",
-            )
-            .await;
-        }
-    }
+    let sql = common::faults::refuse_inserts(backend, "clicks", "injected failure");
+    app.execute_sql(&sql).await;
 }
 
 async fn retryable_failure_is_retried_with_growing_delays_then_dead_lettered(backend: Backend) {

@@ -361,6 +361,7 @@ impl TestApp {
     }
 }
 pub mod binary;
+pub mod faults;
 pub mod geo_fixture;
 pub mod load;
 pub mod sql_rows;

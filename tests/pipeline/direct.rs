@@ -16,20 +16,10 @@ use super::isolation::{BAD_AGENT, refuse_bad_agent};
 use super::{app, event, link_id, visits_total};
 use crate::common::{Backend, TestApp, spawn_app_with};
 
-/// Makes the database refuse every insert into `table` with `message`.
+/// Makes the database refuse every insert into `table`.
 async fn refuse_inserts(app: &TestApp, backend: Backend, table: &str) {
-    let sql = match backend {
-        Backend::Sqlite => format!(
-            "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table}
-             BEGIN SELECT RAISE(ABORT, 'injected: {table} refused'); END;"
-        ),
-        Backend::Postgres => format!(
-            "CREATE FUNCTION refuse_{table}() RETURNS trigger LANGUAGE plpgsql AS
-             $$ BEGIN RAISE EXCEPTION 'injected: {table} refused'; END $$;
-             CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table}
-             FOR EACH ROW EXECUTE FUNCTION refuse_{table}();"
-        ),
-    };
+    let message = format!("injected: {table} refused");
+    let sql = crate::common::faults::refuse_inserts(backend, table, &message);
     app.execute_sql(&sql).await;
 }
 
