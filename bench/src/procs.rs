@@ -41,10 +41,15 @@ impl Pinning {
                 load: Some(load),
             }
         } else {
-            Self {
-                server: None,
-                load: None,
-            }
+            Self::none()
+        }
+    }
+
+    /// Nothing pinned: every process may run on every core.
+    pub fn none() -> Self {
+        Self {
+            server: None,
+            load: None,
         }
     }
 
@@ -203,4 +208,14 @@ pub async fn get_status(addr: SocketAddr, path: &str) -> anyhow::Result<u16> {
     stream.read_exact(&mut head).await?;
     let status = std::str::from_utf8(&head[9..12])?.parse()?;
     Ok(status)
+}
+
+/// The body of `GET path`, which must answer 200 (e.g. `/metrics`).
+pub async fn get_text(addr: SocketAddr, path: &str) -> anyhow::Result<String> {
+    let response = reqwest::get(format!("http://{addr}{path}")).await?;
+    let status = response.status();
+    if !status.is_success() {
+        bail!("GET {path} answered {status}");
+    }
+    Ok(response.text().await?)
 }

@@ -10,7 +10,7 @@ use sqlx::Connection;
 use crate::machine;
 use crate::procs::Pinning;
 use crate::report::Report;
-use crate::scenarios::{Ctx, Plan, p1, p2, p3, p4, p5, p6, progress};
+use crate::scenarios::{Ctx, Plan, p1, p2, p3, p4, p5, p6, p7, progress};
 
 /// The geo-IP database used when present, relative to the repository root.
 const SHARED_GEOIP: &str = "../shared/geoip/dbip-country-lite.mmdb";
@@ -21,7 +21,7 @@ pub struct RunArgs {
     /// Small sizes and short windows: the whole run takes under 3 minutes.
     #[arg(long)]
     pub quick: bool,
-    /// Run only these scenarios (comma-separated: p1,p2,p3,p4,p5,p6; p5 needs p1).
+    /// Run only these scenarios (comma-separated: p1,p2,p3,p4,p5,p6,p7; p5 needs p1).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// chhoto-url's release binary, run as the P1 peer.
@@ -117,6 +117,10 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     if wanted("p6") {
         report.sections.push(timed("P6", p6::run(&ctx)).await);
+        save(&mut report)?;
+    }
+    if wanted("p7") {
+        report.sections.push(timed("P7", p7::run(&ctx)).await);
         save(&mut report)?;
     }
     if wanted("p3") {

@@ -1,4 +1,4 @@
-//! The scenarios (P1–P6) and what they share: the sizes of a quick or full run, and the context
+//! The scenarios (P1–P7) and what they share: the sizes of a quick or full run, and the context
 //! that starts servers on random loopback ports and runs the pinned load generator against them.
 
 pub mod p1;
@@ -7,6 +7,7 @@ pub mod p3;
 pub mod p4;
 pub mod p5;
 pub mod p6;
+pub mod p7;
 pub mod peer;
 pub mod raw_insert;
 pub mod timing;
@@ -56,6 +57,8 @@ pub struct Plan {
     pub p6_starts: usize,
     /// P6: clicks already in the database.
     pub p6_history: usize,
+    /// P7: how long the load runs flat out.
+    pub p7_window: Duration,
 }
 
 impl Plan {
@@ -77,6 +80,7 @@ impl Plan {
                 p4_samples: 15,
                 p6_starts: 5,
                 p6_history: 2_000,
+                p7_window: Duration::from_secs(3),
             }
         } else {
             Self {
@@ -94,12 +98,14 @@ impl Plan {
                 p4_samples: 60,
                 p6_starts: 15,
                 p6_history: 10_000,
+                p7_window: Duration::from_secs(20),
             }
         }
     }
 }
 
 /// Everything a scenario needs to start servers and load.
+#[derive(Clone)]
 pub struct Ctx {
     /// Sizes.
     pub plan: Plan,
@@ -120,6 +126,14 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The same context with servers and load free on every core, as users deploy.
+    pub fn unpinned(&self) -> Self {
+        Self {
+            pin: Pinning::none(),
+            ..self.clone()
+        }
+    }
+
     /// Starts `linkpulse serve` on a free port against `database_url`, pinned to the server core.
     pub fn linkpulse_serve(
         &self,
