@@ -264,6 +264,19 @@ mod tests {
     }
 
     #[test]
+    fn an_escaped_quote_does_not_end_a_quoted_value() {
+        assert_eq!(
+            split_unquoted(r#"by="a\";b";for=1"#, ';'),
+            [r#"by="a\";b""#, "for=1"]
+        );
+    }
+
+    #[test]
+    fn a_backslash_outside_quotes_escapes_nothing() {
+        assert_eq!(split_unquoted(r"a\;b", ';'), [r"a\", "b"]);
+    }
+
+    #[test]
     fn ipv4_mapped_peers_are_matched_as_ipv4() {
         let h = headers(&[("x-forwarded-for", "198.51.100.1")]);
         assert_eq!(
