@@ -59,4 +59,27 @@ mod tests {
             assert_eq!(child.len(), 55);
         }
     }
+
+    #[test]
+    fn each_broken_rule_makes_a_header_invalid() {
+        let valid = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        assert_eq!(
+            parse(valid),
+            Some(("0af7651916cd43dd8448eb211c80319c", "01"))
+        );
+        for broken in [
+            "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-extra",
+            "00-0af7651916cd43dd8448eb211c8031-b7ad6b7169203331-01",
+            "00-0af7651916cd43dd8448eb211c80319z-b7ad6b7169203331-01",
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b71692033-01",
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b716920333z-01",
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-1",
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-0z",
+            "00-00000000000000000000000000000000-b7ad6b7169203331-01",
+            "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",
+        ] {
+            assert_eq!(parse(broken), None, "{broken}");
+        }
+    }
 }

@@ -94,6 +94,24 @@ mod tests {
 
     const UA: Option<&str> = Some("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Firefox/133.0");
 
+    #[tokio::test]
+    async fn the_salt_cache_keeps_exactly_the_newest_days() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/salts.db", dir.path().display());
+        let store = crate::store::connect(&url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        let salts = VisitorSalts::new(store);
+        let first = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+        let days: Vec<NaiveDate> = (0..=CACHED_DAYS as u64)
+            .map(|offset| first + chrono::Days::new(offset))
+            .collect();
+        for &day in &days {
+            salts.salt(day).await.expect("salt");
+        }
+        let cached: Vec<NaiveDate> = salts.cached().keys().copied().collect();
+        assert_eq!(cached, days[1..]);
+    }
+
     #[test]
     fn hash_changes_with_the_salt_and_does_not_contain_the_ip() {
         let ip: IpAddr = "198.51.100.77".parse().expect("ip");

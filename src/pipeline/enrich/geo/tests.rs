@@ -84,6 +84,61 @@ fn dbip_country_database_and_unknown_country_placeholder() {
 }
 
 #[test]
+fn a_flat_record_keeps_its_time_zone_and_drops_empty_fields() {
+    let bytes = geo_fixture::database(
+        "DBIP-City-Lite",
+        vec![
+            (
+                "198.51.100.0/24",
+                mmdb_writer::Value::map([
+                    ("country_code", mmdb_writer::Value::from("DE")),
+                    ("city", mmdb_writer::Value::from("")),
+                    ("timezone", mmdb_writer::Value::from("Europe/Berlin")),
+                ]),
+            ),
+            (
+                "203.0.113.0/24",
+                mmdb_writer::Value::map([
+                    ("country_code", mmdb_writer::Value::from("FR")),
+                    ("timezone", mmdb_writer::Value::from("")),
+                ]),
+            ),
+        ],
+    );
+    let (_dir, _path, geo) = open_bytes(&bytes);
+    let berlin = geo.lookup(ip("198.51.100.7")).expect("known IP");
+    assert_eq!(berlin.timezone.as_deref(), Some("Europe/Berlin"));
+    assert_eq!(berlin.city_name, None);
+    let france = geo.lookup(ip("203.0.113.7")).expect("known IP");
+    assert_eq!(france.timezone, None);
+}
+
+#[test]
+fn a_coordinate_of_the_wrong_type_is_refused_by_name() {
+    let err = serde_json::from_str::<Coordinate>("\"north\"").expect_err("not a number");
+    assert!(
+        err.to_string().contains("a float or double coordinate"),
+        "{err}"
+    );
+}
+
+#[test]
+fn only_a_loaded_db_ip_database_asks_for_the_attribution() {
+    let (_dir, _path, dbip) = open_bytes(&dbip_db("DBIP-City-Lite"));
+    assert!(dbip.is_dbip());
+    let (_dir, _path, maxmind) = open_bytes(&maxmind_city(&LONDON));
+    assert!(!maxmind.is_dbip());
+    assert!(!GeoIp::open(None).is_dbip());
+}
+
+#[test]
+fn forcing_a_reload_without_a_database_loads_nothing() {
+    let geo = GeoIp::open(None);
+    assert!(!geo.force_reload().expect("nothing to load"));
+    assert_eq!(geo.lookup(ip("81.2.69.142")), None);
+}
+
+#[test]
 fn mislabelled_database_falls_back_to_the_other_schema() {
     let (_dir, _path, geo) = open_bytes(&dbip_db("Custom-Geo-DB"));
     let location = geo
