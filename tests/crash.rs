@@ -31,6 +31,9 @@ async fn restart_and_drain(database_url: &str, store: &Arc<dyn Store>) -> Server
     server
 }
 
+/// What the pipeline logs once every worker has finished the batch in hand.
+const WORKERS_STOPPED: &str = "click workers stopped";
+
 /// Acknowledged clicks to wait for before the signal, so the process dies mid-load however
 /// slow the machine is.
 const LOAD_BEFORE_SIGNAL: usize = 300;
@@ -85,8 +88,18 @@ async fn kill_9_in_immediate_mode_loses_at_most_the_buffer(backend: Backend) {
 
 async fn sigterm_under_load_flushes_everything_and_burns_no_attempt(backend: Backend) {
     let (url, _dir, store) = prepare(backend).await;
-    let mut server = Server::start(&url, &["--workers", "1", "--lease", "2s"]).await;
+    let mut server = Server::start_with_env(
+        &url,
+        &["--workers", "1", "--lease", "2s"],
+        &[("RUST_LOG", "warn,linkpulse::pipeline=info")],
+    )
+    .await;
     let acked = load_then(&mut server, "-TERM").await;
+    assert!(
+        server.log().contains(WORKERS_STOPPED),
+        "the workers were stopped before the process ended: {}",
+        server.log()
+    );
     let stats = store.outbox_stats().await.unwrap();
     assert_eq!(stats.dead_letters, 0);
     let claimable = store

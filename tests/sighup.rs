@@ -1,6 +1,7 @@
 //! SIGHUP through the real binary, on both backends: it reloads the geo-IP file at once (even
-//! one the 30-second poll cannot tell apart from the old), and without a geo-IP database it
-//! neither stops `serve` nor `linkpulse worker` nor loses a click.
+//! one the 30-second poll cannot tell apart from the old; a broken one leaves the old in use and
+//! is logged once), and without a geo-IP database it neither stops `serve` nor
+//! `linkpulse worker` nor loses a click.
 
 mod common;
 #[path = "sighup/processes.rs"]
@@ -28,6 +29,8 @@ const LOG_FILTER: &str = "warn,linkpulse::pipeline=info";
 const NOTHING_TO_RELOAD: &str = "nothing to reload";
 /// What the reloader logs for every file it loads (at start and on each reload).
 const LOADED: &str = "GeoIP database loaded";
+/// What the reloader logs, once per distinct error, when a file cannot be loaded.
+const RELOAD_FAILED: &str = "GeoIP reload failed";
 /// The short code every test visits.
 const CODE: &str = "hup";
 /// How long any one wait may take before the test fails.
@@ -160,6 +163,26 @@ async fn sighup_reloads_a_replaced_geo_database_at_once(backend: Backend) {
         city_of_next_click(&server, &url, 2).await,
         Some(KASSEL.city.to_owned()),
         "SIGHUP loaded the new file"
+    );
+
+    std::fs::write(&path, b"not a geo-IP database").expect("break the file");
+    server.signal("-HUP");
+    wait_for_log(&mut server, RELOAD_FAILED, 1).await;
+    server.signal("-HUP");
+    assert_eq!(
+        city_of_next_click(&server, &url, 3).await,
+        Some(KASSEL.city.to_owned()),
+        "a failed reload keeps the previous database"
+    );
+    std::fs::write(&path, located_in(&BERLIN)).expect("repair the file");
+    server.signal("-HUP");
+    wait_for_log(&mut server, LOADED, 3).await;
+    let failures = server.log().matches(RELOAD_FAILED).count();
+    assert_eq!(
+        failures,
+        1,
+        "the same failure is logged once: {}",
+        server.log()
     );
     assert!(server.is_running());
 }

@@ -167,6 +167,25 @@ mod tests {
     }
 
     #[test]
+    fn queue_gauges_show_the_last_reading_with_the_age_in_seconds() {
+        let metrics = PipelineMetrics::new();
+        let now = chrono::Utc::now();
+        let stats = OutboxStats {
+            backlog: 7,
+            oldest_enqueued_at: Some(now - chrono::TimeDelta::milliseconds(1_500)),
+            dead_letters: 2,
+        };
+        metrics.observe_outbox(&stats, now);
+        let text = metrics.render();
+        assert!(text.contains("linkpulse_outbox_backlog 7\n"), "{text}");
+        assert!(text.contains("linkpulse_dead_letters 2\n"), "{text}");
+        assert!(
+            text.contains("linkpulse_outbox_oldest_age_seconds 1.5\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn instances_do_not_share_figures() {
         let (a, b) = (PipelineMetrics::new(), PipelineMetrics::new());
         a.processed.increment(5);
