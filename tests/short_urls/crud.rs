@@ -180,7 +180,7 @@ async fn edit_changes_only_what_is_sent(backend: Backend) {
     )
     .await;
     assert_eq!(response.status(), 200);
-    let edited: serde_json::Value = response.json().await.unwrap();
+    let edited: Value = response.json().await.unwrap();
     assert_eq!(edited["longUrl"], "https://example.com/new");
     assert_eq!(edited["title"], "New");
     assert_eq!(edited["crawlable"], true);

@@ -47,7 +47,7 @@ impl Enricher {
     /// Enriches one visit; never fails (unknown parts are simply absent).
     pub fn enrich(&self, ip: Option<IpAddr>, user_agent: Option<&str>) -> Enrichment {
         let ip = ip.map(|ip| ip.to_canonical());
-        let parsed = user_agent::parse_user_agent(user_agent);
+        let parsed = parse_user_agent(user_agent);
         Enrichment {
             location: ip.and_then(|ip| self.geo.lookup(ip)),
             potential_bot: bots::is_bot_parsed(user_agent, &parsed),

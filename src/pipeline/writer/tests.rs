@@ -20,30 +20,22 @@ fn orphan_event() -> ClickEvent {
     }
 }
 
-/// Starts a writer in `mode` over a fresh SQLite file; returns its store and metrics too.
-async fn writer(
-    mode: AckMode,
-) -> (
+/// A running test writer: its temporary folder, store, recorder, task and metrics.
+type TestWriter = (
     tempfile::TempDir,
     Arc<dyn Store>,
     ClickRecorder,
     JoinHandle<()>,
     PipelineMetrics,
-) {
+);
+
+/// Starts a writer in `mode` over a fresh SQLite file; returns its store and metrics too.
+async fn writer(mode: AckMode) -> TestWriter {
     writer_with_capacity(mode, 1024).await
 }
 
 /// Like [`writer`], with a buffer of `capacity` events.
-async fn writer_with_capacity(
-    mode: AckMode,
-    capacity: usize,
-) -> (
-    tempfile::TempDir,
-    Arc<dyn Store>,
-    ClickRecorder,
-    JoinHandle<()>,
-    PipelineMetrics,
-) {
+async fn writer_with_capacity(mode: AckMode, capacity: usize) -> TestWriter {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/writer.db", dir.path().display());
     let store = crate::store::connect(&url).await.unwrap();

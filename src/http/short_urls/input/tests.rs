@@ -13,11 +13,11 @@ fn settings() -> HttpSettings {
     }
 }
 
-fn create(body: serde_json::Value) -> Result<(LinkDraft, bool), ApiError> {
+fn create(body: Value) -> Result<(LinkDraft, bool), ApiError> {
     create_draft(serde_json::from_value(body).unwrap(), &settings())
 }
 
-fn edit(body: serde_json::Value) -> Result<ShortUrlPatch, ApiError> {
+fn edit(body: Value) -> Result<ShortUrlPatch, ApiError> {
     edit_patch(serde_json::from_value(body).unwrap(), &settings())
 }
 
