@@ -290,7 +290,7 @@ async fn exports_match_raw_rows(backend: Backend) {
     visit(&app, "exp", crawler).await;
     app.drain().await;
     // The fixture knows no place west of Greenwich; a negative coordinate must stay a number.
-    app.execute_sql("UPDATE clicks SET longitude = -0.0931 WHERE longitude IS NOT NULL")
+    app.execute_sql("UPDATE click_rows SET longitude = -0.0931 WHERE longitude IS NOT NULL")
         .await;
     let raw = raw_clicks(&app, "exp").await;
     assert_eq!(raw.len(), 5);

@@ -145,7 +145,7 @@ async fn click_for_deleted_link_is_dead_lettered(backend: Backend) {
 }
 
 async fn inject_insert_failure(app: &TestApp, backend: Backend) {
-    let sql = common::faults::refuse_inserts(backend, "clicks", "injected failure");
+    let sql = common::faults::refuse_inserts(backend, "click_rows", "injected failure");
     app.execute_sql(&sql).await;
 }
 

@@ -116,7 +116,8 @@ impl FreshDb {
 }
 
 /// After a bulk load: total size on disk (SQLite checkpointed first) and, where the engine can
-/// tell, the size of the `clicks` table with its indexes alone.
+/// tell, the size of the clicks alone: `click_rows` and the `click_texts` dictionary, with
+/// their indexes.
 pub async fn sizes_after_load(db: &FreshDb) -> anyhow::Result<(u64, Option<u64>)> {
     let clicks_only = match db.engine {
         Engine::Sqlite => {
@@ -126,13 +127,19 @@ pub async fn sizes_after_load(db: &FreshDb) -> anyhow::Result<(u64, Option<u64>)
                 .await?;
             sqlx::query_scalar::<_, i64>(
                 "SELECT SUM(d.pgsize) FROM dbstat d JOIN sqlite_schema s ON s.name = d.name
-                 WHERE s.tbl_name = 'clicks'",
+                 WHERE s.tbl_name IN ('click_rows', 'click_texts')",
             )
             .fetch_one(&mut conn)
             .await
             .ok()
         }
-        Engine::Postgres => Some(scalar(&db.url, "SELECT pg_total_relation_size('clicks')").await?),
+        Engine::Postgres => Some(
+            scalar(
+                &db.url,
+                "SELECT pg_total_relation_size('click_rows') + pg_total_relation_size('click_texts')",
+            )
+            .await?,
+        ),
     };
     let size = db.size_bytes().await?;
     Ok((size, clicks_only.and_then(|b| u64::try_from(b).ok())))

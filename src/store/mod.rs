@@ -5,6 +5,7 @@
 
 mod analytics_models;
 mod click_models;
+mod click_texts;
 mod models;
 pub mod postgres;
 mod rollup;
@@ -21,6 +22,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 pub use analytics_models::*;
 pub use click_models::*;
+pub use click_texts::TextIds;
 pub use models::*;
 pub use session_models::*;
 pub use visit_models::*;
@@ -48,6 +50,9 @@ pub enum StoreError {
     /// Applying migrations failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The text dictionary returned no id for a click's text (on Postgres: a digest collision).
+    #[error("click text {0:?} has no id in click_texts")]
+    UnresolvedText(String),
     /// Any other database failure (connection, I/O, constraint we did not expect).
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -60,6 +65,7 @@ impl StoreError {
         matches!(
             self,
             Self::Database(sqlx::Error::Database(_) | sqlx::Error::Encode(_))
+                | Self::UnresolvedText(_)
         )
     }
 }

@@ -186,6 +186,11 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// Starts the server with extra `serve` flags (e.g. `["--redirect-status", "301"]`).
 pub async fn spawn_app_with(backend: Backend, extra: &[&str]) -> TestApp {
     let (database_url, database) = fresh_database(backend).await;
+    spawn_app_on(database_url, database, extra).await
+}
+
+/// Starts the server with extra `serve` flags on a database the test prepared (it migrates it).
+pub async fn spawn_app_on(database_url: String, database: TestDatabase, extra: &[&str]) -> TestApp {
     let mut argv = vec![
         "linkpulse",
         "--database-url",

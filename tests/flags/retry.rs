@@ -1,4 +1,4 @@
-//! `--retry-attempts`, `--retry-base` and `--retry-cap`: with every insert into `clicks` failing,
+//! `--retry-attempts`, `--retry-base` and `--retry-cap`: with every insert into `click_rows` failing,
 //! a click is tried exactly `--retry-attempts` times on the schedule the flags set, then
 //! dead-lettered, and each retry is counted in `linkpulse_events_retried_total`.
 //!
@@ -18,7 +18,7 @@ use crate::common::binary::Server;
 /// The attempts both scenarios allow (the default is 5).
 const ATTEMPTS: u32 = 3;
 
-/// Starts a one-worker server with `retry_flags` while every insert into `clicks` fails, queues
+/// Starts a one-worker server with `retry_flags` while every insert into `click_rows` fails, queues
 /// one click, and waits up to `within` for its dead letter; returns the server and how long that
 /// took from the enqueue.
 async fn time_until_dead_lettered(
@@ -26,7 +26,7 @@ async fn time_until_dead_lettered(
     retry_flags: &[&str],
     within: Duration,
 ) -> (Server, Duration) {
-    fixture.fail_inserts_into("clicks").await;
+    fixture.fail_inserts_into("click_rows").await;
     let attempts = ATTEMPTS.to_string();
     let mut args = vec!["--workers", "1", "--retry-attempts", &attempts];
     args.extend_from_slice(retry_flags);

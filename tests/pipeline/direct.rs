@@ -60,14 +60,16 @@ async fn a_click_the_writer_cannot_store_goes_through_the_outbox(backend: Backen
     .await;
     app.create_link(json!({"longUrl": "https://example.com/", "customSlug": "fallback"}))
         .await;
-    refuse_inserts(&app, backend, "clicks").await;
+    refuse_inserts(&app, backend, "click_rows").await;
     assert_eq!(app.get("/fallback").await.status(), 302);
     // The writer could not store it, so it was queued; the worker retried it and gave up.
     wait_for_count(&app, "SELECT COUNT(*) FROM dead_letters", 1).await;
     let letters = app.store.list_dead_letters(10, 0).await.unwrap();
     assert_eq!(letters[0].reason, "gave up after 2 attempts");
     assert!(
-        letters[0].last_error.contains("injected: clicks refused"),
+        letters[0]
+            .last_error
+            .contains("injected: click_rows refused"),
         "{}",
         letters[0].last_error
     );

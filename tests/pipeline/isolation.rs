@@ -18,8 +18,9 @@ pub(super) async fn refuse_bad_agent(app: &TestApp, backend: Backend) {
     match backend {
         Backend::Sqlite => {
             app.execute_sql(
-                "CREATE TRIGGER refuse_one BEFORE INSERT ON clicks
-                 WHEN NEW.user_agent = 'refused-by-trigger'
+                "CREATE TRIGGER refuse_one BEFORE INSERT ON click_rows
+                 WHEN NEW.user_agent_id =
+                     (SELECT id FROM click_texts WHERE value = 'refused-by-trigger')
                  BEGIN SELECT RAISE(ABORT, 'injected failure for one row'); END;",
             )
             .await;
@@ -28,12 +29,13 @@ pub(super) async fn refuse_bad_agent(app: &TestApp, backend: Backend) {
             app.execute_sql(
                 "CREATE FUNCTION refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$
                  BEGIN
-                     IF NEW.user_agent = 'refused-by-trigger' THEN
+                     IF NEW.user_agent_id =
+                         (SELECT id FROM click_texts WHERE value = 'refused-by-trigger') THEN
                          RAISE EXCEPTION 'injected failure for one row';
                      END IF;
                      RETURN NEW;
                  END $$;
-                 CREATE TRIGGER refuse_one BEFORE INSERT ON clicks
+                 CREATE TRIGGER refuse_one BEFORE INSERT ON click_rows
                  FOR EACH ROW EXECUTE FUNCTION refuse_one();",
             )
             .await;

@@ -53,7 +53,7 @@ async fn engine_section(ctx: &Ctx, engine: Engine) -> Section {
         "{} outbox events over {LINKS} links, 30 user agents (9 automated), public IPv4/IPv6 \
          addresses looked up in {}; `linkpulse worker --workers N` (unpinned, all {cores} cores) \
          drains them and the time to an empty outbox is measured. The reference inserts the same \
-         rows, enriched beforehand, straight into `clicks` (multi-row INSERTs of 512, {} \
+         rows, enriched beforehand, straight into `click_rows`, their texts already in the dictionary (multi-row INSERTs of 512, {} \
          concurrent writers).",
         count(events as f64),
         ctx.geoip

@@ -160,7 +160,7 @@ fn load_table(l: &Loaded) -> Table {
         "loaded clicks/s",
         "DB size",
         "per million clicks",
-        "clicks table + indexes",
+        "clicks (rows, texts, indexes)",
     ]);
     table.row(vec![
         l.clicks_only

@@ -1,6 +1,7 @@
 //! P3's reference: the raw insert rate of the same click rows, enriched beforehand (untimed),
-//! written straight into `clicks` with multi-row INSERTs and no outbox, claim or rollups.
+//! written straight into `click_rows` (their texts already in the dictionary) with multi-row INSERTs and no outbox, claim or rollups.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,29 +23,37 @@ pub const WRITERS: usize = 2;
 /// Rows per INSERT statement and transaction (linkpulse's default worker batch).
 const ROWS: usize = 512;
 
-/// One enriched click as stored.
+/// One enriched click as linkpulse stores it: its texts by id in `click_texts`.
 struct Row {
     message_id: Uuid,
     link: i64,
     occurred_at: DateTime<Utc>,
     ip: Option<String>,
-    user_agent: Option<String>,
-    referer: Option<String>,
-    visited_url: String,
-    redirect_url: Option<String>,
     bot: bool,
-    browser: Option<String>,
-    browser_version: Option<String>,
-    os: Option<String>,
-    device: &'static str,
     country_code: Option<String>,
-    country_name: Option<String>,
-    city_name: Option<String>,
+    texts: [Option<i64>; TEXTS],
 }
 
-const COLUMNS: &str = "INSERT INTO clicks (message_id, short_url_id, kind, occurred_at, enriched_at, \
-     ip, user_agent, referer, visited_url, redirect_url, potential_bot, browser, browser_version, \
-     os, device, country_code, country_name, city_name) ";
+/// The texts of a row, in the order of `COLUMNS`' id columns.
+const TEXTS: usize = 10;
+
+const COLUMNS: &str = "INSERT INTO click_rows (message_id, short_url_id, kind, occurred_at, \
+     enriched_at, ip, potential_bot, country_code, user_agent_id, referer_id, visited_url_id, \
+     redirect_url_id, browser_id, browser_version_id, os_id, device_id, country_name_id, \
+     city_name_id) ";
+
+/// The texts of the run and the ids they get, as linkpulse's dictionary would give them.
+#[derive(Default)]
+struct Dictionary {
+    ids: HashMap<String, i64>,
+}
+
+impl Dictionary {
+    fn id(&mut self, text: Option<String>) -> Option<i64> {
+        let next = i64::try_from(self.ids.len()).unwrap_or(i64::MAX) + 1;
+        text.map(|text| *self.ids.entry(text).or_insert(next))
+    }
+}
 
 /// Inserts `events` rows into a fresh database; returns how many were stored and the time.
 pub async fn measure(
@@ -57,7 +66,8 @@ pub async fn measure(
     let store = db.store().await?;
     let created = db::create_links(store.as_ref(), links).await?;
     drop(store);
-    let rows = enriched_rows(ctx, created, events);
+    let (rows, dictionary) = enriched_rows(ctx, created, events);
+    insert_texts(engine, &db.url, dictionary).await?;
     let chunks: Vec<Vec<Row>> = chunked(rows);
     let queue = Arc::new(Mutex::new(chunks));
     let started = Instant::now();
@@ -66,40 +76,80 @@ pub async fn measure(
         Engine::Postgres => insert_postgres(&db.url, queue).await?,
     }
     let elapsed = started.elapsed();
-    let stored = db::scalar(&db.url, "SELECT COUNT(*) FROM clicks").await?;
+    let stored = db::scalar(&db.url, "SELECT COUNT(*) FROM click_rows").await?;
     db.drop_now().await?;
     Ok((stored, elapsed))
 }
 
-fn enriched_rows(ctx: &Ctx, links: Vec<db::BenchLink>, events: usize) -> Vec<Row> {
+fn enriched_rows(ctx: &Ctx, links: Vec<db::BenchLink>, events: usize) -> (Vec<Row>, Dictionary) {
     let enricher = loader::enricher(ctx.geoip.as_deref());
     let mut mix = EventMix::new(links, 3);
+    let mut dictionary = Dictionary::default();
     let now = Utc::now();
-    (0..events)
+    let rows = (0..events)
         .map(|_| {
             let event = mix.event(now);
             let e = enricher.enrich(event.client_ip, event.user_agent.as_deref());
             let location = e.location.unwrap_or_default();
+            let texts = [
+                event.user_agent,
+                event.referrer,
+                Some(event.visited_url),
+                event.redirect_url,
+                e.user_agent.browser,
+                e.user_agent.browser_version,
+                e.user_agent.os,
+                Some(e.user_agent.device.as_str().to_owned()),
+                location.country_name,
+                location.city_name,
+            ]
+            .map(|text| dictionary.id(text));
             Row {
                 message_id: event.message_id,
                 link: event.link_id.unwrap_or_default(),
                 occurred_at: event.occurred_at,
                 ip: e.stored_ip.map(|ip| ip.to_string()),
-                user_agent: event.user_agent,
-                referer: event.referrer,
-                visited_url: event.visited_url,
-                redirect_url: event.redirect_url,
                 bot: e.potential_bot,
-                browser: e.user_agent.browser,
-                browser_version: e.user_agent.browser_version,
-                os: e.user_agent.os,
-                device: e.user_agent.device.as_str(),
                 country_code: location.country_code,
-                country_name: location.country_name,
-                city_name: location.city_name,
+                texts,
             }
         })
-        .collect()
+        .collect();
+    (rows, dictionary)
+}
+
+/// Writes the run's texts beforehand (untimed), as the dictionary holds them at steady state.
+async fn insert_texts(engine: Engine, url: &str, dictionary: Dictionary) -> anyhow::Result<()> {
+    let texts: Vec<(String, i64)> = dictionary.ids.into_iter().collect();
+    match engine {
+        Engine::Sqlite => {
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect(url)
+                .await?;
+            for chunk in texts.chunks(ROWS) {
+                let mut insert =
+                    QueryBuilder::<Sqlite>::new("INSERT INTO click_texts (id, value) ");
+                insert.push_values(chunk, |mut b, (text, id)| {
+                    b.push_bind(*id).push_bind(text);
+                });
+                insert.build().execute(&pool).await?;
+            }
+        }
+        Engine::Postgres => {
+            let pool = PgPoolOptions::new().max_connections(1).connect(url).await?;
+            for chunk in texts.chunks(ROWS) {
+                let mut insert = QueryBuilder::<Postgres>::new(
+                    "INSERT INTO click_texts (id, value) OVERRIDING SYSTEM VALUE ",
+                );
+                insert.push_values(chunk, |mut b, (text, id)| {
+                    b.push_bind(*id).push_bind(text);
+                });
+                insert.build().execute(&pool).await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn chunked(rows: Vec<Row>) -> Vec<Vec<Row>> {
@@ -143,18 +193,11 @@ async fn insert_sqlite(url: &str, queue: Queue) -> anyhow::Result<()> {
                         .push_bind(r.occurred_at.timestamp_millis())
                         .push_bind(Utc::now().timestamp_millis())
                         .push_bind(&r.ip)
-                        .push_bind(&r.user_agent)
-                        .push_bind(&r.referer)
-                        .push_bind(&r.visited_url)
-                        .push_bind(&r.redirect_url)
                         .push_bind(r.bot)
-                        .push_bind(&r.browser)
-                        .push_bind(&r.browser_version)
-                        .push_bind(&r.os)
-                        .push_bind(r.device)
-                        .push_bind(&r.country_code)
-                        .push_bind(&r.country_name)
-                        .push_bind(&r.city_name);
+                        .push_bind(&r.country_code);
+                    for id in r.texts {
+                        b.push_bind(id);
+                    }
                 });
                 let mut tx = pool.begin().await?;
                 insert.build().execute(&mut *tx).await?;
@@ -187,18 +230,11 @@ async fn insert_postgres(url: &str, queue: Queue) -> anyhow::Result<()> {
                         .push_bind(r.occurred_at)
                         .push_bind(Utc::now())
                         .push_bind(&r.ip)
-                        .push_bind(&r.user_agent)
-                        .push_bind(&r.referer)
-                        .push_bind(&r.visited_url)
-                        .push_bind(&r.redirect_url)
                         .push_bind(r.bot)
-                        .push_bind(&r.browser)
-                        .push_bind(&r.browser_version)
-                        .push_bind(&r.os)
-                        .push_bind(r.device)
-                        .push_bind(&r.country_code)
-                        .push_bind(&r.country_name)
-                        .push_bind(&r.city_name);
+                        .push_bind(&r.country_code);
+                    for id in r.texts {
+                        b.push_bind(id);
+                    }
                 });
                 let mut tx = pool.begin().await?;
                 insert.build().execute(&mut *tx).await?;

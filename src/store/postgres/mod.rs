@@ -21,7 +21,7 @@ use async_trait::async_trait;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
-use super::{Store, StoreResult};
+use super::{Store, StoreResult, TextIds};
 
 /// Connections per instance; the group-committing writer and the workers need only a few.
 const MAX_CONNECTIONS: u32 = 16;
@@ -30,6 +30,7 @@ const MAX_CONNECTIONS: u32 = 16;
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    texts: TextIds,
 }
 
 impl PgStore {
@@ -40,7 +41,10 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(5))
             .connect(url)
             .await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            texts: TextIds::default(),
+        })
     }
 }
 

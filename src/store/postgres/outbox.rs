@@ -70,7 +70,7 @@ impl ClickStore for PgStore {
             return Ok(Vec::new());
         }
         let mut tx = self.pool.begin().await?;
-        let outcomes = complete_batch(&mut tx, done).await?;
+        let (outcomes, texts) = complete_batch(&mut tx, &self.texts, done).await?;
         let mut counters: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
         for (completion, outcome) in done.iter().zip(&outcomes) {
             if *outcome == CompletionOutcome::Inserted
@@ -112,6 +112,7 @@ impl ClickStore for PgStore {
             record_rollups(&mut tx, &inserted).await?;
         }
         tx.commit().await?;
+        self.texts.remember(&texts);
         Ok(outcomes)
     }
 

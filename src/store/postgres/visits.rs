@@ -134,7 +134,7 @@ impl VisitStore for PgStore {
         // Locking the link row orders this against a worker completing a click for it: the
         // worker's counter update waits for us, or we wait for its commit and delete its click.
         let link = id_of(&mut tx, LINK_ID_FOR_UPDATE, code.as_str()).await?;
-        let deleted = sqlx::query("DELETE FROM clicks WHERE short_url_id = $1")
+        let deleted = sqlx::query("DELETE FROM click_rows WHERE short_url_id = $1")
             .bind(link)
             .execute(&mut *tx)
             .await?
@@ -149,7 +149,7 @@ impl VisitStore for PgStore {
     }
 
     async fn delete_orphan_visits(&self) -> StoreResult<u64> {
-        let done = sqlx::query("DELETE FROM clicks WHERE short_url_id IS NULL")
+        let done = sqlx::query("DELETE FROM click_rows WHERE short_url_id IS NULL")
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected())
@@ -177,7 +177,7 @@ async fn id_of(conn: &mut PgConnection, sql: &'static str, key: &str) -> StoreRe
     id.ok_or(StoreError::NotFound)
 }
 
-/// Appends the scope's condition (chosen to use `clicks_link_time` or `clicks_kind_time`) and
+/// Appends the scope's condition (chosen to use `click_rows_link_time` or `click_rows_kind_time`) and
 /// the filter's date and bot conditions.
 fn push_where(qb: &mut QueryBuilder<Postgres>, scope: &Resolved, filter: &VisitFilter) {
     match scope {

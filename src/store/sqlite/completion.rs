@@ -10,16 +10,18 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use uuid::Uuid;
 
 use super::{rows_per_statement, to_millis};
-use crate::store::{ClaimRef, Completion, CompletionOutcome, StoreResult};
+use crate::store::click_texts::{BatchTexts, TEXT_COLUMNS, TEXT_ID_COLUMNS};
+use crate::store::{ClaimRef, Completion, CompletionOutcome, StoreResult, TextIds};
 
 /// For every completion: skip it if its link is gone, delete its outbox row only if the claim
 /// still holds (attempt fencing; unclaimed completions have no row), and insert the click once
-/// per message id. Counters and
-/// rollups are the caller's job (it knows which rows were inserted).
-pub(super) async fn complete_batch(
+/// per message id, its texts through the dictionary. Counters and rollups are the caller's job
+/// (it knows which rows were inserted), and so is remembering the texts' ids once it commits.
+pub(super) async fn complete_batch<'a>(
     tx: &mut SqliteConnection,
-    done: &[Completion],
-) -> StoreResult<Vec<CompletionOutcome>> {
+    cache: &TextIds,
+    done: &'a [Completion],
+) -> StoreResult<(Vec<CompletionOutcome>, BatchTexts<'a>)> {
     let links = existing_links(tx, done).await?;
     let live: Vec<&Completion> = done
         .iter()
@@ -32,8 +34,10 @@ pub(super) async fn complete_batch(
     let deleted = delete_claimed(tx, &live).await?;
     let holds = |c: &Completion| c.claim.is_none_or(|claim| deleted.contains(&claim.id));
     let owned: Vec<&Completion> = live.into_iter().filter(|c| holds(c)).collect();
-    let inserted = insert_clicks(tx, &owned).await?;
-    Ok(done
+    let mut texts = cache.for_batch(owned.iter().map(|c| &c.click));
+    resolve_texts(tx, &mut texts).await?;
+    let inserted = insert_clicks(tx, &owned, &texts).await?;
+    let outcomes = done
         .iter()
         .map(|c| {
             if c.click
@@ -49,7 +53,8 @@ pub(super) async fn complete_batch(
                 CompletionOutcome::Duplicate
             }
         })
-        .collect())
+        .collect();
+    Ok((outcomes, texts))
 }
 
 /// Adds each link's new visits to its `short_urls` counters in one statement per chunk.
@@ -127,47 +132,63 @@ async fn delete_claimed(
     Ok(deleted)
 }
 
+/// Inserts the batch's texts the cache does not know (or finds them, if another batch wrote
+/// them) and learns their ids.
+async fn resolve_texts(tx: &mut SqliteConnection, texts: &mut BatchTexts<'_>) -> StoreResult<()> {
+    let unknown = texts.unknown().to_vec();
+    for chunk in unknown.chunks(rows_per_statement(1)) {
+        let mut insert = QueryBuilder::<Sqlite>::new("INSERT INTO click_texts (value) ");
+        insert.push_values(chunk, |mut row, text| {
+            row.push_bind(*text);
+        });
+        insert.push(" ON CONFLICT (value) DO UPDATE SET value = value RETURNING id, value");
+        let rows: Vec<(i64, String)> = insert
+            .build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *tx)
+            .await?;
+        texts.learn(rows);
+    }
+    Ok(())
+}
+
 /// Inserts the clicks, skipping message ids already stored; returns the ids written.
 async fn insert_clicks(
     tx: &mut SqliteConnection,
     owned: &[&Completion],
+    texts: &BatchTexts<'_>,
 ) -> StoreResult<HashSet<Uuid>> {
-    let mut inserted = HashSet::with_capacity(owned.len());
-    for chunk in owned.chunks(rows_per_statement(25)) {
+    let rows = owned
+        .iter()
+        .map(|completion| Ok((&completion.click, texts.ids_of(&completion.click)?)))
+        .collect::<StoreResult<Vec<_>>>()?;
+    let mut inserted = HashSet::with_capacity(rows.len());
+    for chunk in rows.chunks(rows_per_statement(12 + TEXT_COLUMNS)) {
         let mut insert = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO clicks (message_id, short_url_id, kind, occurred_at, enriched_at, ip, \
-             user_agent, referer, visited_url, redirect_url, potential_bot, browser, \
-             browser_version, os, device, country_code, country_name, region_name, city_name, \
-             latitude, longitude, timezone, traceparent, visitor_hash, referrer_domain) ",
+            "INSERT INTO click_rows (message_id, short_url_id, kind, occurred_at, enriched_at, \
+             ip, potential_bot, country_code, latitude, longitude, traceparent, visitor_hash",
         );
-        insert.push_values(chunk, |mut row, completion| {
-            let click = &completion.click;
-            let loc = &click.location;
+        for column in TEXT_ID_COLUMNS {
+            insert.push(", ").push(column);
+        }
+        insert.push(") ");
+        insert.push_values(chunk, |mut row, (click, ids)| {
+            let place = &click.location;
             row.push_bind(click.message_id)
                 .push_bind(click.short_url_id)
                 .push_bind(click.kind.as_str())
                 .push_bind(to_millis(click.occurred_at))
                 .push_bind(to_millis(click.enriched_at))
                 .push_bind(&click.ip)
-                .push_bind(&click.user_agent)
-                .push_bind(&click.referer)
-                .push_bind(&click.visited_url)
-                .push_bind(&click.redirect_url)
                 .push_bind(click.potential_bot)
-                .push_bind(&click.browser)
-                .push_bind(&click.browser_version)
-                .push_bind(&click.os)
-                .push_bind(&click.device)
-                .push_bind(&loc.country_code)
-                .push_bind(&loc.country_name)
-                .push_bind(&loc.region_name)
-                .push_bind(&loc.city_name)
-                .push_bind(loc.latitude)
-                .push_bind(loc.longitude)
-                .push_bind(&loc.timezone)
+                .push_bind(&place.country_code)
+                .push_bind(place.latitude)
+                .push_bind(place.longitude)
                 .push_bind(&click.traceparent)
-                .push_bind(&click.visitor_hash)
-                .push_bind(&click.referrer_domain);
+                .push_bind(&click.visitor_hash);
+            for id in ids {
+                row.push_bind(*id);
+            }
         });
         insert.push(" ON CONFLICT (message_id) DO NOTHING RETURNING message_id");
         let rows: Vec<(Uuid,)> = insert

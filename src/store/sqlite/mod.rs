@@ -24,7 +24,7 @@ use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use super::{Store, StoreResult};
+use super::{Store, StoreResult, TextIds};
 
 /// How long a statement waits for a lock before failing with SQLITE_BUSY.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -50,6 +50,7 @@ const WAL_CHECKPOINT_PAGES: u32 = 10_000;
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    texts: TextIds,
 }
 
 impl SqliteStore {
@@ -80,7 +81,11 @@ impl SqliteStore {
             .max_connections(READERS)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Self { writer, reader })
+        Ok(Self {
+            writer,
+            reader,
+            texts: TextIds::default(),
+        })
     }
 }
 

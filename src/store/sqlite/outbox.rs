@@ -79,7 +79,7 @@ impl ClickStore for SqliteStore {
             return Ok(Vec::new());
         }
         let mut tx = self.begin_write().await?;
-        let outcomes = complete_batch(&mut tx, done).await?;
+        let (outcomes, texts) = complete_batch(&mut tx, &self.texts, done).await?;
         let inserted: Vec<&NewClick> = done
             .iter()
             .zip(&outcomes)
@@ -97,6 +97,7 @@ impl ClickStore for SqliteStore {
         add_to_counters(&mut tx, &counters).await?;
         super::rollups::record(&mut tx, &inserted).await?;
         tx.commit().await?;
+        self.texts.remember(&texts);
         Ok(outcomes)
     }
 

@@ -122,7 +122,7 @@ impl VisitStore for SqliteStore {
     async fn delete_link_visits(&self, code: &ShortCode) -> StoreResult<u64> {
         let mut tx = self.begin_write().await?;
         let link = id_of(&mut tx, LINK_ID, code.as_str()).await?;
-        let deleted = sqlx::query("DELETE FROM clicks WHERE short_url_id = ?")
+        let deleted = sqlx::query("DELETE FROM click_rows WHERE short_url_id = ?")
             .bind(link)
             .execute(&mut *tx)
             .await?
@@ -137,7 +137,7 @@ impl VisitStore for SqliteStore {
     }
 
     async fn delete_orphan_visits(&self) -> StoreResult<u64> {
-        let done = sqlx::query("DELETE FROM clicks WHERE short_url_id IS NULL")
+        let done = sqlx::query("DELETE FROM click_rows WHERE short_url_id IS NULL")
             .execute(&self.writer)
             .await?;
         Ok(done.rows_affected())
@@ -165,7 +165,7 @@ async fn id_of(conn: &mut SqliteConnection, sql: &'static str, key: &str) -> Sto
     id.ok_or(StoreError::NotFound)
 }
 
-/// Appends the scope's condition (chosen to use `clicks_link_time` or `clicks_kind_time`) and
+/// Appends the scope's condition (chosen to use `click_rows_link_time` or `click_rows_kind_time`) and
 /// the filter's date and bot conditions.
 fn push_where(qb: &mut QueryBuilder<Sqlite>, scope: &Resolved, filter: &VisitFilter) {
     match scope {

@@ -1,0 +1,160 @@
+//! The dictionary of click texts, shared by both engines: user agents, referrers, URLs, browser
+//! and place names are stored once in `click_texts`, and a click row (`click_rows`) refers to
+//! each by id. Most clicks repeat texts seen before, so a click row stays small and a batch
+//! writes only the texts it is the first to see. The `clicks` view joins them back.
+//!
+//! A text's id never changes once committed and dictionary rows are never deleted, so ids can be
+//! cached per process (and per instance on Postgres) without invalidation. Ids learnt inside a
+//! transaction are only remembered after it commits.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use moka::sync::Cache;
+
+use super::{NewClick, StoreError, StoreResult};
+
+/// The texts of a click kept in the dictionary, in the order of [`TEXT_ID_COLUMNS`].
+pub(super) fn texts(click: &NewClick) -> [Option<&str>; TEXT_COLUMNS] {
+    let place = &click.location;
+    [
+        click.user_agent.as_deref(),
+        click.referer.as_deref(),
+        click.visited_url.as_deref(),
+        click.redirect_url.as_deref(),
+        click.browser.as_deref(),
+        click.browser_version.as_deref(),
+        click.os.as_deref(),
+        Some(click.device.as_str()),
+        place.country_name.as_deref(),
+        place.region_name.as_deref(),
+        place.city_name.as_deref(),
+        place.timezone.as_deref(),
+        click.referrer_domain.as_deref(),
+    ]
+}
+
+/// How many texts of a click the dictionary holds.
+pub(super) const TEXT_COLUMNS: usize = 13;
+
+/// The `click_rows` columns holding the ids of [`texts`], in the same order.
+pub(super) const TEXT_ID_COLUMNS: [&str; TEXT_COLUMNS] = [
+    "user_agent_id",
+    "referer_id",
+    "visited_url_id",
+    "redirect_url_id",
+    "browser_id",
+    "browser_version_id",
+    "os_id",
+    "device_id",
+    "country_name_id",
+    "region_name_id",
+    "city_name_id",
+    "timezone_id",
+    "referrer_domain_id",
+];
+
+/// Bytes of text the process keeps ids for: the texts of a busy day's traffic (user agents
+/// and URLs repeat), without letting a flood of unique referrers grow memory without bound.
+const CACHE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Ids of texts known to be committed, so a batch of repeated texts writes nothing new.
+#[derive(Clone)]
+pub struct TextIds {
+    cache: Cache<Arc<str>, i64>,
+}
+
+impl Default for TextIds {
+    fn default() -> Self {
+        let cache = Cache::builder()
+            .weigher(|text: &Arc<str>, _: &i64| weight(text))
+            .max_capacity(CACHE_BYTES)
+            .build();
+        Self { cache }
+    }
+}
+
+/// What a cached text costs: its bytes plus the entry's id and pointer.
+fn weight(text: &str) -> u32 {
+    u32::try_from(text.len() + 16).unwrap_or(u32::MAX)
+}
+
+impl TextIds {
+    /// The ids the cache knows for the batch's texts, and the texts it does not (sorted, so
+    /// concurrent transactions insert them in one order and cannot deadlock).
+    pub(super) fn for_batch<'a>(
+        &self,
+        clicks: impl Iterator<Item = &'a NewClick>,
+    ) -> BatchTexts<'a> {
+        let mut ids = HashMap::new();
+        let mut unknown = Vec::new();
+        let mut seen = HashSet::new();
+        for text in clicks.flat_map(|click| texts(click).into_iter().flatten()) {
+            if !seen.insert(text) {
+                continue;
+            }
+            match self.cache.get(text) {
+                Some(id) => {
+                    ids.insert(text, id);
+                }
+                None => unknown.push(text),
+            }
+        }
+        unknown.sort_unstable();
+        BatchTexts {
+            ids,
+            unknown,
+            learnt: Vec::new(),
+        }
+    }
+
+    /// Remembers the ids a committed batch wrote or found.
+    pub(super) fn remember(&self, batch: &BatchTexts<'_>) {
+        for (text, id) in &batch.learnt {
+            self.cache.insert(Arc::from(*text), *id);
+        }
+    }
+}
+
+/// The dictionary ids one batch needs: those cached, plus those its transaction resolves.
+pub(super) struct BatchTexts<'a> {
+    ids: HashMap<&'a str, i64>,
+    unknown: Vec<&'a str>,
+    learnt: Vec<(&'a str, i64)>,
+}
+
+impl<'a> BatchTexts<'a> {
+    /// The texts the transaction must insert or look up, sorted.
+    pub(super) fn unknown(&self) -> &[&'a str] {
+        &self.unknown
+    }
+
+    /// Takes the `(id, text)` rows the dictionary returned for [`Self::unknown`].
+    pub(super) fn learn(&mut self, rows: impl IntoIterator<Item = (i64, String)>) {
+        let found: HashMap<String, i64> = rows.into_iter().map(|(id, text)| (text, id)).collect();
+        for text in &self.unknown {
+            if let Some(&id) = found.get(*text) {
+                self.ids.insert(text, id);
+                self.learnt.push((text, id));
+            }
+        }
+    }
+
+    /// The ids of a click's texts, in the order of [`TEXT_ID_COLUMNS`].
+    pub(super) fn ids_of(&self, click: &NewClick) -> StoreResult<[Option<i64>; TEXT_COLUMNS]> {
+        let mut ids = [None; TEXT_COLUMNS];
+        for (slot, text) in ids.iter_mut().zip(texts(click)) {
+            if let Some(text) = text {
+                let id = self
+                    .ids
+                    .get(text)
+                    .ok_or_else(|| StoreError::UnresolvedText(text.chars().take(80).collect()))?;
+                *slot = Some(*id);
+            }
+        }
+        Ok(ids)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,82 @@
+use chrono::Utc;
+
+use super::*;
+use crate::store::VisitKind;
+
+/// A click from `agent` on `url`, with the other texts left empty.
+fn click(agent: &str, url: &str) -> NewClick {
+    NewClick {
+        message_id: uuid::Uuid::now_v7(),
+        short_url_id: Some(1),
+        kind: VisitKind::ValidShortUrl,
+        occurred_at: Utc::now(),
+        enriched_at: Utc::now(),
+        ip: Some("192.0.2.0".into()),
+        user_agent: Some(agent.into()),
+        referer: None,
+        visited_url: Some(url.into()),
+        redirect_url: None,
+        potential_bot: false,
+        browser: None,
+        browser_version: None,
+        os: None,
+        device: "desktop".into(),
+        location: Default::default(),
+        traceparent: None,
+        visitor_hash: None,
+        referrer_domain: None,
+    }
+}
+
+#[test]
+fn a_batch_asks_for_each_distinct_text_once_sorted() {
+    let clicks = [click("zeta", "https://a/"), click("alpha", "https://a/")];
+    let batch = TextIds::default().for_batch(clicks.iter());
+    assert_eq!(batch.unknown(), ["alpha", "desktop", "https://a/", "zeta"]);
+}
+
+#[test]
+fn ids_learnt_in_a_batch_fill_every_slot_in_column_order() {
+    let one = click("agent", "https://a/");
+    let mut batch = TextIds::default().for_batch([&one].into_iter());
+    batch.learn([
+        (7, "agent".into()),
+        (8, "desktop".into()),
+        (9, "https://a/".into()),
+    ]);
+    let ids = batch.ids_of(&one).expect("every text resolved");
+    assert_eq!(ids[0], Some(7), "user_agent_id");
+    assert_eq!(ids[2], Some(9), "visited_url_id");
+    assert_eq!(ids[7], Some(8), "device_id");
+    assert_eq!(ids.iter().flatten().count(), 3, "empty texts have no id");
+}
+
+#[test]
+fn a_text_without_an_id_is_a_data_error_naming_it() {
+    let one = click("agent", "https://a/");
+    let mut batch = TextIds::default().for_batch([&one].into_iter());
+    batch.learn([(7, "agent".into()), (8, "desktop".into())]);
+    let err = batch.ids_of(&one).expect_err("the URL has no id");
+    assert!(err.concerns_the_data(), "a smaller batch can get through");
+    assert!(err.to_string().contains("https://a/"), "{err}");
+}
+
+#[test]
+fn only_remembered_batches_spare_the_next_one_its_lookups() {
+    let ids = TextIds::default();
+    let one = click("agent", "https://a/");
+    let mut rolled_back = ids.for_batch([&one].into_iter());
+    rolled_back.learn([(1, "agent".into())]);
+    assert_eq!(
+        ids.for_batch([&one].into_iter()).unknown().len(),
+        3,
+        "nothing remembered"
+    );
+
+    let mut committed = ids.for_batch([&one].into_iter());
+    committed.learn([(1, "agent".into()), (2, "desktop".into())]);
+    ids.remember(&committed);
+    let next = ids.for_batch([&one].into_iter());
+    assert_eq!(next.unknown(), ["https://a/"]);
+    assert!(next.ids_of(&one).is_err(), "the URL still needs its id");
+}
