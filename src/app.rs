@@ -11,9 +11,9 @@ use url::Url;
 use crate::auth::ApiKeyVerifier;
 use crate::cli;
 use crate::config::{Cli, Command, ServeArgs, redacted};
+use crate::http::client_ip::ClientIpResolver;
 use crate::http::{self, AppParts, AppState, HttpSettings};
 use crate::links::RedirectCache;
-use crate::pipeline::client_ip::ClientIpResolver;
 use crate::pipeline::metrics::PipelineMetrics;
 use crate::pipeline::runtime::Workers;
 use crate::pipeline::writer::{ClickRecorder, WriterSettings};
@@ -25,6 +25,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let app = Application::build(&cli.database_url, args).await?;
+            // On stdout, for people and scripts (a `--listen` port of 0 picks a free one).
+            println!("listening on http://{}", app.local_addr()?);
             let stop = app.shutdown_token();
             tokio::spawn(async move {
                 shutdown_signal().await;
@@ -41,7 +43,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Worker(args) => {
             let store = store::connect(&cli.database_url).await?;
             store.migrate().await?;
-            let workers = Workers::spawn(&store, &args, &PipelineMetrics::new());
+            let workers = Workers::spawn(&store, &args.settings(), &PipelineMetrics::new());
             shutdown_signal().await;
             workers.stop().await;
             Ok(())
@@ -84,7 +86,7 @@ impl Application {
             None => Url::parse(&format!("http://{local}"))?,
         };
         let metrics = PipelineMetrics::new();
-        let workers = Workers::spawn(&store, &args.pipeline, &metrics);
+        let workers = Workers::spawn(&store, &args.pipeline.settings(), &metrics);
         let writer_settings = WriterSettings {
             capacity: args.click_buffer,
             mode: args.click_ack,
@@ -130,7 +132,12 @@ impl Application {
 
     /// The port actually bound.
     pub fn port(&self) -> u16 {
-        self.listener.local_addr().map_or(0, |addr| addr.port())
+        self.local_addr().map_or(0, |addr| addr.port())
+    }
+
+    /// The address the listener is bound to.
+    pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.listener.local_addr()
     }
 
     /// Cancelling this token stops the server gracefully.

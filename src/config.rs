@@ -12,7 +12,9 @@ use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 use url::Url;
 
-use crate::pipeline::client_ip::parse_trusted_proxy;
+use crate::http::client_ip::parse_trusted_proxy;
+use crate::pipeline::retry::Backoff;
+use crate::pipeline::runtime::PipelineSettings;
 use crate::pipeline::writer::AckMode;
 
 /// linkpulse: a self-hosted URL shortener with click analytics and a Shlink-compatible REST API.
@@ -138,6 +140,24 @@ pub struct PipelineArgs {
     /// Zero the last IPv4 octet / last 80 IPv6 bits before storing (`--anonymize-ip false` keeps them).
     #[arg(long, env = "LINKPULSE_ANONYMIZE_IP", default_value_t = true, action = clap::ArgAction::Set)]
     pub anonymize_ip: bool,
+}
+
+impl PipelineArgs {
+    /// The settings the pipeline's tasks start with.
+    pub fn settings(&self) -> PipelineSettings {
+        PipelineSettings {
+            workers: self.workers,
+            batch_size: self.worker_batch,
+            lease: self.lease,
+            backoff: Backoff {
+                base: self.retry_base,
+                cap: self.retry_cap,
+                max_attempts: self.retry_attempts.max(1),
+            },
+            geoip_db: self.geoip_db.clone(),
+            anonymize_ip: self.anonymize_ip,
+        }
+    }
 }
 
 /// `linkpulse dlq …`.

@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,7 +11,7 @@ use chrono::Utc;
 use common::{Backend, TestDatabase, fresh_database, test_worker, test_worker_settings};
 use linkpulse::auth::hash_key;
 use linkpulse::store::{self, OutboxEntry, Store};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 use uuid::Uuid;
 
 /// A payload no worker can decode: dead-lettered on its first attempt.
@@ -73,46 +72,18 @@ async fn database(backend: Backend) -> (String, TestDatabase, Arc<dyn Store>) {
     (url, dir, store)
 }
 
-/// `linkpulse serve` on a free port of the same database, killed when dropped.
-struct Server {
-    _child: Child,
-    address: String,
-}
+/// `linkpulse serve --workers 0` on the same database, killed when dropped.
+struct Server(common::binary::Server);
 
 impl Server {
     async fn start(database_url: &str) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("free port")
-            .port();
-        let listen = format!("127.0.0.1:{port}");
-        let child = binary()
-            .args(["--database-url", database_url, "serve", "--listen", &listen])
-            .args(["--workers", "0"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("server starts");
-        let address = format!("http://{listen}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while reqwest::get(format!("{address}/rest/health"))
-            .await
-            .is_err()
-        {
-            assert!(Instant::now() < deadline, "server did not come up");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        Self {
-            _child: child,
-            address,
-        }
+        Self(common::binary::Server::start(database_url, &["--workers", "0"]).await)
     }
 
     /// The status of an API call made with `key`.
     async fn api_status(&self, key: &str) -> u16 {
         reqwest::Client::new()
-            .get(format!("{}/rest/v3/short-urls", self.address))
+            .get(format!("{}/rest/v3/short-urls", self.0.address))
             .header("X-Api-Key", key)
             .send()
             .await

@@ -1,6 +1,7 @@
 //! The HTTP surface: Shlink's REST API, the redirect, and (later) the pages.
 
 mod admin;
+pub mod client_ip;
 mod domains;
 pub mod error;
 pub mod extract;
@@ -11,6 +12,7 @@ mod redirect;
 mod router;
 mod short_urls;
 mod tags;
+pub mod trace;
 mod visit;
 mod visits;
 
@@ -23,11 +25,11 @@ use url::Url;
 use crate::auth::ApiKeyVerifier;
 use crate::config::RedirectStatus;
 use crate::links::RedirectCache;
-use crate::pipeline::client_ip::ClientIpResolver;
 use crate::pipeline::enrich::GeoIp;
 use crate::pipeline::metrics::PipelineMetrics;
 use crate::pipeline::writer::ClickRecorder;
 use crate::store::Store;
+use client_ip::ClientIpResolver;
 
 /// Everything a handler needs; one `Arc`, so the clone axum makes per request is one atomic
 /// increment however many parts the state has.

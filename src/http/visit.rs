@@ -7,8 +7,8 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::AppState;
+use super::trace::child_traceparent;
 use crate::pipeline::event::ClickEvent;
-use crate::pipeline::trace::child_traceparent;
 use crate::store::VisitKind;
 
 /// What the request was about, from the handler's point of view.

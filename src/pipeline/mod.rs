@@ -1,7 +1,7 @@
 //! The click pipeline: everything between "a redirect happened" and "a visit row is stored"
-//! (client-IP resolution, enrichment, queueing with retries, writing).
+//! (enrichment, queueing with retries, writing). Resolving the client IP and the trace header
+//! from a request is the HTTP layer's job (`http/client_ip.rs`, `http/trace.rs`).
 
-pub mod client_ip;
 pub mod complete;
 pub mod direct;
 pub mod enrich;
@@ -10,7 +10,6 @@ pub mod metrics;
 pub mod prepare;
 pub mod retry;
 pub mod runtime;
-pub mod trace;
 pub mod visitor;
 pub mod worker;
 pub mod writer;

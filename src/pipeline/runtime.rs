@@ -1,5 +1,6 @@
 //! Starting and stopping the pipeline's tasks: the outbox writer, the workers, the geo reloader.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,13 +13,29 @@ use super::metrics::PipelineMetrics;
 use super::prepare::ClickPreparer;
 use super::retry::Backoff;
 use super::worker::{Worker, WorkerSettings};
-use crate::config::PipelineArgs;
 use crate::store::Store;
 
 /// Pause of an idle worker before it looks at the outbox again.
 const IDLE_PAUSE: Duration = Duration::from_millis(50);
 /// How often the geo-IP file is checked for changes.
 const GEO_RELOAD_EVERY: Duration = Duration::from_secs(30);
+
+/// What the pipeline's tasks start with; `config` builds it from the command line.
+#[derive(Debug, Clone)]
+pub struct PipelineSettings {
+    /// Worker tasks in this process (`None`: one per core; 0: redirect-only).
+    pub workers: Option<usize>,
+    /// Outbox rows a worker claims at once.
+    pub batch_size: u32,
+    /// How long a claim holds before another worker may take the rows over.
+    pub lease: Duration,
+    /// Retry delays and the attempts before dead-lettering.
+    pub backoff: Backoff,
+    /// The geo-IP database file, if any.
+    pub geoip_db: Option<PathBuf>,
+    /// Whether client IPs are anonymised before they are stored.
+    pub anonymize_ip: bool,
+}
 
 /// Running workers (and the geo reloader), stopped together.
 pub struct Workers {
@@ -29,40 +46,40 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Builds the enricher and spawns `--workers` workers over `store`.
-    pub fn spawn(store: &Arc<dyn Store>, args: &PipelineArgs, metrics: &PipelineMetrics) -> Self {
+    /// Builds the enricher and spawns the configured workers over `store`.
+    pub fn spawn(
+        store: &Arc<dyn Store>,
+        settings: &PipelineSettings,
+        metrics: &PipelineMetrics,
+    ) -> Self {
         let stop = CancellationToken::new();
-        let count = args.workers.unwrap_or_else(|| {
+        let count = settings.workers.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
         });
         let mut tasks = Vec::with_capacity(count + 1);
         let mut direct = None;
         // Opened even without workers: the analytics pages show the database's attribution.
-        let geo = Arc::new(GeoIp::open(args.geoip_db.clone()));
+        let geo = Arc::new(GeoIp::open(settings.geoip_db.clone()));
         tasks.push(Arc::clone(&geo).spawn_reloader(GEO_RELOAD_EVERY, stop.clone()));
         if count > 0 {
-            let enricher = Arc::new(Enricher::new(Arc::clone(&geo), args.anonymize_ip));
+            let enricher = Arc::new(Enricher::new(Arc::clone(&geo), settings.anonymize_ip));
             let preparer = Arc::new(ClickPreparer::new(Arc::clone(store), Arc::clone(&enricher)));
             direct = Some(DirectStore::new(
                 Arc::clone(store),
                 preparer,
                 metrics.clone(),
             ));
-            let settings = WorkerSettings {
-                batch_size: args.worker_batch.max(1),
-                lease: args.lease,
+            let worker_settings = WorkerSettings {
+                batch_size: settings.batch_size.max(1),
+                lease: settings.lease,
                 idle_pause: IDLE_PAUSE,
-                backoff: Backoff {
-                    base: args.retry_base,
-                    cap: args.retry_cap,
-                    max_attempts: args.retry_attempts.max(1),
-                },
+                backoff: settings.backoff,
             };
             for _ in 0..count {
                 let worker = Worker::new(
                     Arc::clone(store),
                     Arc::clone(&enricher),
-                    settings.clone(),
+                    worker_settings.clone(),
                     metrics.clone(),
                 );
                 tasks.push(tokio::spawn(worker.run(stop.clone())));

@@ -1,7 +1,9 @@
-//! The real `linkpulse` binary as a child process: started on a free port with a clean
-//! environment, its stderr captured for assertions, killed when dropped.
+//! The real `linkpulse` binary as a child process: started on port 0 with a clean environment
+//! (it binds a free port itself and reports it on stdout), its stderr captured for assertions,
+//! killed when dropped.
 
-use std::process::{Child, Command, Stdio};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// `linkpulse` with none of the caller's `LINKPULSE_*` or `DATABASE_URL` variables, so a test
@@ -17,12 +19,11 @@ pub fn command() -> Command {
     command
 }
 
-/// A free port on 127.0.0.1 (bound, then released for the child to take).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("free port")
-        .port()
+/// The address `linkpulse serve` reports on its first line of stdout (`listening on URL`).
+fn reported_address(stdout: ChildStdout) -> Option<String> {
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).ok()?;
+    line.trim().strip_prefix("listening on ").map(str::to_owned)
 }
 
 /// `linkpulse serve` running as its own process.
@@ -42,18 +43,36 @@ impl Server {
     /// Like [`Server::start`], with extra environment variables (e.g. `RUST_LOG`).
     pub async fn start_with_env(database_url: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
         let log = tempfile::NamedTempFile::new().expect("log file");
-        let listen = format!("127.0.0.1:{}", free_port());
-        let child = command()
-            .args(["--database-url", database_url, "serve", "--listen", &listen])
+        let mut child = command()
+            .args([
+                "--database-url",
+                database_url,
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+            ])
             .args(args)
             .envs(env.iter().copied())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(log.reopen().expect("log file"))
             .spawn()
             .expect("binary starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let reading = tokio::task::spawn_blocking(move || reported_address(stdout));
+        let address = tokio::time::timeout(Duration::from_secs(20), reading)
+            .await
+            .expect("server reported no address within 20 s")
+            .expect("reading stdout");
+        let Some(address) = address else {
+            let _ = child.kill();
+            panic!(
+                "server exited before listening: {}",
+                std::fs::read_to_string(log.path()).unwrap_or_default()
+            );
+        };
         let mut server = Self {
             child,
-            address: format!("http://{listen}"),
+            address,
             log,
         };
         let deadline = Instant::now() + Duration::from_secs(20);

@@ -87,7 +87,7 @@ impl VisitStore for PgStore {
     ) -> StoreResult<Page<Visit>> {
         let mut tx = self.pool.begin().await?;
         let scope = resolve(&mut tx, scope).await?;
-        let mut count = QueryBuilder::<Postgres>::new("SELECT COUNT(*) FROM clicks");
+        let mut count = QueryBuilder::<Postgres>::new("SELECT COUNT(*) FROM click_rows");
         push_where(&mut count, &scope, filter);
         let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
         let mut select = QueryBuilder::<Postgres>::new(SELECT_VISITS);
@@ -117,8 +117,8 @@ impl VisitStore for PgStore {
             sqlx::query_as(
                 "SELECT (SELECT COALESCE(SUM(visits_total), 0)::BIGINT FROM short_urls),
                         (SELECT COALESCE(SUM(visits_bots), 0)::BIGINT FROM short_urls),
-                        (SELECT COUNT(*) FROM clicks WHERE short_url_id IS NULL),
-                        (SELECT COUNT(*) FILTER (WHERE potential_bot) FROM clicks
+                        (SELECT COUNT(*) FROM click_rows WHERE short_url_id IS NULL),
+                        (SELECT COUNT(*) FILTER (WHERE potential_bot) FROM click_rows
                          WHERE short_url_id IS NULL)",
             )
             .fetch_one(&self.pool)

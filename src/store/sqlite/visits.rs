@@ -83,7 +83,7 @@ impl VisitStore for SqliteStore {
     ) -> StoreResult<Page<Visit>> {
         let mut tx = self.reader.begin().await?;
         let scope = resolve(&mut tx, scope).await?;
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM clicks");
+        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM click_rows");
         push_where(&mut count, &scope, filter);
         let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
         let mut select = QueryBuilder::<Sqlite>::new(SELECT_VISITS);
@@ -107,8 +107,8 @@ impl VisitStore for SqliteStore {
             sqlx::query_as(
                 "SELECT (SELECT COALESCE(SUM(visits_total), 0) FROM short_urls),
                         (SELECT COALESCE(SUM(visits_bots), 0) FROM short_urls),
-                        (SELECT COUNT(*) FROM clicks WHERE short_url_id IS NULL),
-                        (SELECT COALESCE(SUM(potential_bot), 0) FROM clicks
+                        (SELECT COUNT(*) FROM click_rows WHERE short_url_id IS NULL),
+                        (SELECT COALESCE(SUM(potential_bot), 0) FROM click_rows
                          WHERE short_url_id IS NULL)",
             )
             .fetch_one(&self.reader)
