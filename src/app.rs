@@ -24,7 +24,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     init_logging();
     match cli.command {
         Command::Serve(args) => {
-            let app = Application::build(&cli.database_url, args).await?;
+            let app = Application::build(&cli.database_url, *args).await?;
             // On stdout, for people and scripts (a `--listen` port of 0 picks a free one).
             println!("listening on http://{}", app.local_addr()?);
             let stop = app.shutdown_token();
@@ -89,7 +89,7 @@ impl Application {
         let workers = Workers::spawn(&store, &args.pipeline.settings(), &metrics);
         let writer_settings = WriterSettings {
             capacity: args.click_buffer,
-            mode: args.click_ack,
+            mode: args.click_ack.into(),
             ack_timeout: args.click_ack_timeout,
             full_wait: args.click_buffer_wait,
         };
@@ -106,8 +106,8 @@ impl Application {
             clicks,
             client_ip: ClientIpResolver::new(args.trusted_proxies),
             metrics,
-            redirects: RedirectCache::new(Arc::clone(&store)),
-            api_keys: ApiKeyVerifier::new(Arc::clone(&store)),
+            redirects: RedirectCache::new(Arc::clone(&store), args.link_cache_ttl),
+            api_keys: ApiKeyVerifier::new(Arc::clone(&store), args.api_key_cache_ttl),
             settings: HttpSettings {
                 base_url,
                 redirect_status: args.redirect_status,

@@ -9,9 +9,6 @@ use sha2::{Digest, Sha256};
 
 use crate::store::{Store, StoreResult};
 
-/// How long a verdict on a key is reused; a disabled key stops working within this time.
-const VERDICT_TTL: Duration = Duration::from_secs(2);
-
 /// Makes a new random key (128 bits, shown once to the operator).
 pub fn generate_key() -> String {
     let bytes: [u8; 16] = rand::rng().random();
@@ -29,27 +26,33 @@ pub fn hash_key(key: &str) -> String {
 #[derive(Clone)]
 pub struct ApiKeyVerifier {
     store: Arc<dyn Store>,
-    verdicts: Cache<String, bool>,
+    /// `None` when verdicts are not to be reused (a time-to-live of zero).
+    verdicts: Option<Cache<String, bool>>,
 }
 
 impl ApiKeyVerifier {
-    /// A verifier over `store` with an empty verdict cache.
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        let verdicts = Cache::builder()
-            .max_capacity(10_000)
-            .time_to_live(VERDICT_TTL)
-            .build();
+    /// A verifier over `store` that reuses a verdict for `ttl`: a disabled key stops working
+    /// within that time.
+    pub fn new(store: Arc<dyn Store>, ttl: Duration) -> Self {
+        let verdicts = (!ttl.is_zero()).then(|| {
+            Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(ttl)
+                .build()
+        });
         Self { store, verdicts }
     }
 
     /// Whether `key` belongs to an enabled API key.
     pub async fn is_valid(&self, key: &str) -> StoreResult<bool> {
         let hash = hash_key(key);
-        if let Some(verdict) = self.verdicts.get(&hash) {
+        if let Some(verdict) = self.verdicts.as_ref().and_then(|v| v.get(&hash)) {
             return Ok(verdict);
         }
         let verdict = self.store.is_valid_api_key(&hash).await?;
-        self.verdicts.insert(hash, verdict);
+        if let Some(verdicts) = &self.verdicts {
+            verdicts.insert(hash, verdict);
+        }
         Ok(verdict)
     }
 }

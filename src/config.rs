@@ -41,7 +41,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve redirects and the REST API (applies pending migrations first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Run only the click workers (no HTTP), e.g. on extra machines sharing a Postgres database.
@@ -66,6 +66,17 @@ pub struct ServeArgs {
     #[arg(long, env = "LINKPULSE_BASE_URL")]
     pub base_url: Option<Url>,
 
+    /// How long a link looked up for a redirect is reused before the database is asked again:
+    /// the longest another instance serves a link after it was edited or deleted (0 disables
+    /// the cache; edits on this instance apply at once).
+    #[arg(long, env = "LINKPULSE_LINK_CACHE_TTL", default_value = "1500ms", value_parser = humantime::parse_duration)]
+    pub link_cache_ttl: Duration,
+
+    /// How long a verdict on an API key is reused: a disabled key stops working within this
+    /// time (0 checks the database on every request).
+    #[arg(long, env = "LINKPULSE_API_KEY_CACHE_TTL", default_value = "2s", value_parser = humantime::parse_duration)]
+    pub api_key_cache_ttl: Duration,
+
     /// HTTP status of redirects: 302 (default, every visit reaches us), 301, 307 or 308.
     #[arg(long, env = "LINKPULSE_REDIRECT_STATUS", default_value = "302")]
     pub redirect_status: RedirectStatus,
@@ -78,7 +89,7 @@ pub struct ServeArgs {
         value_enum,
         default_value = "immediate"
     )]
-    pub click_ack: AckMode,
+    pub click_ack: ClickAck,
 
     /// In `commit` mode, answer anyway after this long (e.g. database down); the click stays
     /// buffered and is retried.
@@ -102,6 +113,24 @@ pub struct ServeArgs {
     /// Click workers and enrichment.
     #[command(flatten)]
     pub pipeline: PipelineArgs,
+}
+
+/// `--click-ack`: the command line's name for the writer's [`AckMode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClickAck {
+    /// Answer at once; the click is committed within milliseconds.
+    Immediate,
+    /// Answer once the click's batch committed (or the ack timeout passed).
+    Commit,
+}
+
+impl From<ClickAck> for AckMode {
+    fn from(ack: ClickAck) -> Self {
+        match ack {
+            ClickAck::Immediate => Self::Immediate,
+            ClickAck::Commit => Self::Commit,
+        }
+    }
 }
 
 /// Flags shared by `serve` and `worker`: how clicks are claimed, enriched and retried.

@@ -367,14 +367,29 @@ async fn unknown_links_and_missing_keys_are_refused(backend: Backend) {
     }
 }
 
+/// Like [`app`], with the link cache off, so every redirect sees the visits stored so far.
+async fn uncached_app(backend: Backend) -> TestApp {
+    spawn_app_with(
+        backend,
+        &[
+            "--workers",
+            "0",
+            "--click-ack",
+            "commit",
+            "--link-cache-ttl",
+            "0s",
+        ],
+    )
+    .await
+}
+
 async fn max_visits_counts_humans_only(backend: Backend) {
-    let app = app(backend).await;
+    let app = uncached_app(backend).await;
     link(&app, "capped", json!({"maxVisits": 2})).await;
     for _ in 0..3 {
         assert_eq!(visit(&app, "/capped", CURL, None).await, 302);
     }
     app.drain().await;
-    tokio::time::sleep(Duration::from_millis(1600)).await;
     assert_eq!(
         visit(&app, "/capped", CHROME, None).await,
         302,
@@ -386,7 +401,6 @@ async fn max_visits_counts_humans_only(backend: Backend) {
         summary(&app, "capped").await,
         json!({"total": 5, "nonBots": 2, "bots": 3})
     );
-    tokio::time::sleep(Duration::from_millis(1600)).await;
     assert_eq!(
         visit(&app, "/capped", CHROME, None).await,
         404,
@@ -402,6 +416,34 @@ async fn max_visits_counts_humans_only(backend: Backend) {
     );
 }
 
+async fn edits_reach_a_cached_link_at_once(backend: Backend) {
+    let app = app(backend).await;
+    link(&app, "cached", json!({"maxVisits": 5})).await;
+    for _ in 0..2 {
+        assert_eq!(visit(&app, "/cached", CHROME, None).await, 302);
+    }
+    app.drain().await;
+    let lowered = app
+        .api(Method::PATCH, "/short-urls/cached")
+        .json(&json!({"maxVisits": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lowered.status(), 200);
+    assert_eq!(
+        visit(&app, "/cached", CHROME, None).await,
+        404,
+        "the edit replaced the cached link (2 visits stored, cap now 2)"
+    );
+    let (status, _) = call(&app, Method::DELETE, "/short-urls/cached/visits").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        visit(&app, "/cached", CHROME, None).await,
+        302,
+        "deleting its visits replaced the cached link too"
+    );
+}
+
 backend_tests!(
     link_visits_show_what_the_request_carried,
     date_range_and_pagination,
@@ -411,4 +453,5 @@ backend_tests!(
     deleting_visits_resets_counts,
     unknown_links_and_missing_keys_are_refused,
     max_visits_counts_humans_only,
+    edits_reach_a_cached_link_at_once,
 );

@@ -1,12 +1,11 @@
 //! Our own operational routes, outside Shlink's contract: `/metrics` and `/admin/…` (pipeline
 //! status and the dead-letter queue, API-key protected).
 
+use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::{SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -15,16 +14,6 @@ use super::AppState;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiKey, ApiQuery};
 use crate::store::{DeadLetter, DeadLetterSelection};
-
-/// `/admin/…` routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/pipeline", get(pipeline_status))
-        .route("/dlq", get(list_dead_letters))
-        .route("/dlq/{id}", get(show_dead_letter))
-        .route("/dlq/replay", post(replay))
-        .route("/dlq/purge", post(purge))
-}
 
 /// Prometheus text exposition; queue gauges are read from the database at scrape time.
 pub async fn metrics(State(state): State<AppState>) -> Response {
@@ -42,7 +31,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-async fn pipeline_status(
+pub(super) async fn pipeline_status(
     _: ApiKey,
     State(state): State<AppState>,
 ) -> Result<Json<Value>, ApiError> {
@@ -59,7 +48,7 @@ async fn pipeline_status(
 
 /// Page parameters of the dead-letter list.
 #[derive(Debug, Deserialize)]
-struct ListParams {
+pub(super) struct ListParams {
     #[serde(default = "default_limit")]
     limit: u32,
     #[serde(default)]
@@ -73,7 +62,7 @@ fn default_limit() -> u32 {
 /// A dead letter as the admin API shows it.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct DeadLetterView {
+pub(super) struct DeadLetterView {
     id: i64,
     message_id: String,
     reason: String,
@@ -101,7 +90,7 @@ impl From<DeadLetter> for DeadLetterView {
     }
 }
 
-async fn list_dead_letters(
+pub(super) async fn list_dead_letters(
     _: ApiKey,
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<ListParams>,
@@ -114,7 +103,7 @@ async fn list_dead_letters(
     Ok(Json(json!({ "deadLetters": views })))
 }
 
-async fn show_dead_letter(
+pub(super) async fn show_dead_letter(
     _: ApiKey,
     State(state): State<AppState>,
     path: Result<Path<i64>, PathRejection>,
@@ -128,7 +117,7 @@ async fn show_dead_letter(
 
 /// Body of replay and purge: either `{"ids": [...]}` or `{"all": true}`.
 #[derive(Debug, Deserialize)]
-struct SelectionBody {
+pub(super) struct SelectionBody {
     #[serde(default)]
     ids: Vec<i64>,
     #[serde(default)]
@@ -148,7 +137,7 @@ impl SelectionBody {
     }
 }
 
-async fn replay(
+pub(super) async fn replay(
     _: ApiKey,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<SelectionBody>,
@@ -157,7 +146,7 @@ async fn replay(
     Ok(Json(json!({ "replayed": replayed })))
 }
 
-async fn purge(
+pub(super) async fn purge(
     _: ApiKey,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<SelectionBody>,

@@ -2,11 +2,12 @@
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use tower_http::trace::TraceLayer;
 
 use super::error::ApiError;
-use super::{AppState, admin, domains, health, pages, redirect, short_urls, tags, visits};
+use super::pages::{assets, dashboard, export, link, link_forms, live, login, security, throttle};
+use super::{AppState, admin, domains, health, redirect, short_urls, tags, visits};
 
 /// Largest accepted request body; larger ones get 413.
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -14,7 +15,9 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 /// API versions Shlink clients may address; all speak the v3 contract.
 const API_VERSIONS: [&str; 3] = ["/rest/v1", "/rest/v2", "/rest/v3"];
 
-/// The whole application's routes over `state`.
+/// The whole application's routes over `state`. `/{short_code}` also answers `/{code}+`, the
+/// public statistics page of a link that allows it (`redirect::follow` tells them apart: a code
+/// never ends in `+`).
 pub fn router(state: AppState) -> Router {
     let api = rest_api();
     let mut app = Router::new()
@@ -25,14 +28,52 @@ pub fn router(state: AppState) -> Router {
     }
     app.route("/", get(redirect::base_url))
         .route("/metrics", get(admin::metrics))
-        .nest("/admin", admin::router())
-        .merge(pages::routes())
+        .nest("/admin", admin_routes())
+        .merge(pages())
         .route("/{short_code}", get(redirect::follow))
         .route("/{short_code}/track", get(redirect::track))
         .fallback(redirect::regular_404)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Our operational routes under `/admin` (API-key protected by their extractors).
+fn admin_routes() -> Router<AppState> {
+    Router::new()
+        .route("/pipeline", get(admin::pipeline_status))
+        .route("/dlq", get(admin::list_dead_letters))
+        .route("/dlq/{id}", get(admin::show_dead_letter))
+        .route("/dlq/replay", post(admin::replay))
+        .route("/dlq/purge", post(admin::purge))
+}
+
+/// The server-rendered web app under `/app` and its assets, every response with the security
+/// headers.
+fn pages() -> Router<AppState> {
+    Router::new()
+        .route("/app", get(dashboard::show))
+        .route("/app/login", get(login::show).post(login::submit))
+        .route("/app/logout", post(login::logout))
+        .route("/app/links", post(link_forms::create))
+        .route("/app/links/new", get(link_forms::new))
+        .route("/app/links/{code}", get(link::show))
+        .route(
+            "/app/links/{code}/edit",
+            get(link_forms::edit).post(link_forms::update),
+        )
+        .route(
+            "/app/links/{code}/delete",
+            get(link_forms::confirm_delete).post(link_forms::delete),
+        )
+        .route("/app/links/{code}/public", post(link::set_public))
+        .route("/app/links/{code}/export.csv", get(export::csv))
+        .route("/app/links/{code}/export.json", get(export::json))
+        .route("/app/links/{code}/events", get(live::link_events))
+        .route("/app/events", get(live::global_events))
+        .route("/static/{file}", get(assets::serve))
+        .layer(axum::Extension(throttle::LoginThrottle::default()))
+        .layer(axum::middleware::from_fn(security::headers))
 }
 
 /// Shlink's REST API v3, mounted under each `/rest/v{n}`.

@@ -11,9 +11,6 @@ use moka::sync::Cache;
 use super::{RedirectTarget, ShortCode};
 use crate::store::{Store, StoreResult};
 
-/// How long a lookup (hit or miss) is trusted before asking the database again.
-pub const LOOKUP_TTL: Duration = Duration::from_millis(1500);
-
 /// Most links held in memory at once.
 const CAPACITY: u64 = 200_000;
 
@@ -21,31 +18,38 @@ const CAPACITY: u64 = 200_000;
 #[derive(Clone)]
 pub struct RedirectCache {
     store: Arc<dyn Store>,
-    entries: Cache<String, Option<Arc<RedirectTarget>>>,
+    /// `None` when lookups are not to be reused (a time-to-live of zero).
+    entries: Option<Cache<String, Option<Arc<RedirectTarget>>>>,
 }
 
 impl RedirectCache {
-    /// An empty cache in front of `store`.
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        let entries = Cache::builder()
-            .max_capacity(CAPACITY)
-            .time_to_live(LOOKUP_TTL)
-            .build();
+    /// An empty cache in front of `store` whose lookups (hits and misses) are trusted for `ttl`.
+    pub fn new(store: Arc<dyn Store>, ttl: Duration) -> Self {
+        let entries = (!ttl.is_zero()).then(|| {
+            Cache::builder()
+                .max_capacity(CAPACITY)
+                .time_to_live(ttl)
+                .build()
+        });
         Self { store, entries }
     }
 
     /// The target for `code`, from memory when possible.
     pub async fn lookup(&self, code: &ShortCode) -> StoreResult<Option<Arc<RedirectTarget>>> {
-        if let Some(hit) = self.entries.get(code.as_str()) {
+        if let Some(hit) = self.entries.as_ref().and_then(|e| e.get(code.as_str())) {
             return Ok(hit);
         }
         let found = self.store.find_redirect_target(code).await?.map(Arc::new);
-        self.entries.insert(code.as_str().to_owned(), found.clone());
+        if let Some(entries) = &self.entries {
+            entries.insert(code.as_str().to_owned(), found.clone());
+        }
         Ok(found)
     }
 
     /// Forgets `code` so the next lookup reads the database (after an edit or delete).
     pub fn invalidate(&self, code: &str) {
-        self.entries.invalidate(code);
+        if let Some(entries) = &self.entries {
+            entries.invalidate(code);
+        }
     }
 }

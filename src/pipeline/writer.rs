@@ -29,7 +29,7 @@ const FIRST_RETRY_PAUSE: Duration = Duration::from_millis(10);
 const MAX_RETRY_PAUSE: Duration = Duration::from_secs(1);
 
 /// When the redirect answers relative to the click's commit (`--click-ack`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AckMode {
     /// Answer at once; the click is committed within milliseconds.
     Immediate,

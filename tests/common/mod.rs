@@ -204,7 +204,7 @@ pub async fn spawn_app_on(database_url: String, database: TestDatabase, extra: &
     let Command::Serve(args) = cli.command else {
         unreachable!("argv names serve")
     };
-    let app = Application::build(&cli.database_url, args)
+    let app = Application::build(&cli.database_url, *args)
         .await
         .expect("application builds");
     let port = app.port();

@@ -11,11 +11,9 @@ mod recent;
 pub mod report;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use serde::Deserialize;
 
 use self::recent::RecentVisit;
@@ -24,7 +22,7 @@ use self::report::{Report, ReportQuery, Selection};
 use super::form::{PageForm, PageQuery};
 use super::layout::{Layout, render};
 use super::session::SignedIn;
-use super::{PageError, csrf, export, live, security};
+use super::{PageError, csrf};
 use crate::http::AppState;
 use crate::links::ShortCode;
 use crate::store::ShortUrl;
@@ -58,18 +56,6 @@ struct LinkPage {
 pub struct PublicForm {
     csrf: String,
     public: String,
-}
-
-/// The routes of the analytics pages, exports and live updates, with the security headers.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/app/links/{code}", get(show))
-        .route("/app/links/{code}/public", post(set_public))
-        .route("/app/links/{code}/export.csv", get(export::csv))
-        .route("/app/links/{code}/export.json", get(export::json))
-        .route("/app/links/{code}/events", get(live::link_events))
-        .route("/app/events", get(live::global_events))
-        .layer(axum::middleware::from_fn(security::headers))
 }
 
 /// The link behind a path's code, or the friendly 404.
