@@ -1,12 +1,15 @@
 //! Upgrading a database made by the previous release (migrations through 0030) to the lean click
-//! layout (0040): every stored click comes back unchanged through the `clicks` view, each text
-//! is stored once, and the upgraded server stores new clicks beside the moved ones.
+//! layout (0040) and short visitor hashes (0041): every stored click comes back unchanged
+//! through the `clicks` view, each text is stored once, the upgraded server stores new clicks
+//! beside the moved ones, and a visitor seen before the upgrade is not counted unique again.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
+use chrono::{NaiveTime, Utc};
 use common::{Backend, fresh_database, spawn_app_on, sql_rows};
+use linkpulse::pipeline::visitor::visitor_hash;
 use sqlx::migrate::Migrator;
 use uuid::Uuid;
 
@@ -123,6 +126,44 @@ async fn previous_release(backend: Backend, url: &str) {
     }
 }
 
+/// Records today's visitor of `GET /moved` from this test (127.0.0.1, no user agent) in
+/// `visitor_days` as the previous release did, with the whole 64-character digest (its first 16
+/// characters are today's short hash); returns that long hash.
+async fn visitor_seen_today(backend: Backend, url: &str) -> String {
+    let store = linkpulse::store::connect(url).await.expect("store");
+    let now = Utc::now();
+    let salt = store.visitor_salt(now.date_naive()).await.expect("salt");
+    let short = visitor_hash(&salt, 1, "127.0.0.1".parse().expect("ip"), None);
+    let long = format!("{short}{}", "0".repeat(64 - short.len()));
+    let day = now.date_naive().and_time(NaiveTime::MIN).and_utc();
+    let sql = match backend {
+        Backend::Sqlite => format!(
+            "INSERT INTO visitor_days (short_url_id, day, visitor_hash) VALUES (1, {}, '{long}')",
+            day.timestamp_millis()
+        ),
+        Backend::Postgres => format!(
+            "INSERT INTO visitor_days (short_url_id, day, visitor_hash) VALUES (1, '{}', '{long}')",
+            day.to_rfc3339()
+        ),
+    };
+    execute(url, sql).await;
+    long
+}
+
+/// Runs statements built by this test on the database at `url`.
+async fn execute(url: &str, sql: String) {
+    let sql = sqlx::AssertSqlSafe(sql);
+    if url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(url).await.expect("sqlite");
+        sqlx::raw_sql(sql).execute(&pool).await.expect("sql");
+        pool.close().await;
+    } else {
+        let pool = sqlx::PgPool::connect(url).await.expect("postgres");
+        sqlx::raw_sql(sql).execute(&pool).await.expect("sql");
+        pool.close().await;
+    }
+}
+
 /// The migrations the previous release shipped.
 fn previous_migrations(migrator: &Migrator) -> Vec<sqlx::migrate::Migration> {
     let previous: Vec<_> = migrator
@@ -140,6 +181,7 @@ fn previous_migrations(migrator: &Migrator) -> Vec<sqlx::migrate::Migration> {
 async fn clicks_survive_the_move_to_the_lean_layout(backend: Backend) {
     let (url, database) = fresh_database(backend).await;
     previous_release(backend, &url).await;
+    let seen_before = visitor_seen_today(backend, &url).await;
     let before: Vec<StoredClick> = sql_rows::fetch(&url, ALL_CLICKS).await;
     assert_eq!(before.len(), 3, "the old rows are in place");
 
@@ -165,6 +207,22 @@ async fn clicks_survive_the_move_to_the_lean_layout(backend: Backend) {
     assert_eq!(now[..3], before[..], "the moved clicks are untouched");
     assert_eq!(now[3].id, 4, "new ids continue after the moved ones");
     assert_eq!(now[3].short_url_id, Some(1));
+    assert_eq!(
+        now[3].visitor_hash.as_deref(),
+        Some(&seen_before[..16]),
+        "the new click carries the short hash"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM visitor_days").await,
+        1,
+        "the visitor seen before the upgrade was recognised"
+    );
+    assert_eq!(
+        app.count("SELECT CAST(SUM(uniques) AS BIGINT) FROM link_daily")
+            .await,
+        0,
+        "and not counted unique a second time"
+    );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM click_texts WHERE value = 'https://example.com/'")
             .await,

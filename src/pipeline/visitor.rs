@@ -67,8 +67,8 @@ impl VisitorSalts {
     }
 }
 
-/// Hex SHA-256 of the salt, link id, canonical full IP and user agent (fields separated so
-/// that no two different inputs run together).
+/// The first [`VISITOR_HASH_BYTES`] of the SHA-256 of the salt, link id, canonical full IP and
+/// user agent (fields separated so that no two different inputs run together), in hex.
 pub fn visitor_hash(salt: &str, link_id: i64, ip: IpAddr, user_agent: Option<&str>) -> String {
     let mut hasher = Sha256::new();
     hasher.update(salt.as_bytes());
@@ -77,8 +77,13 @@ pub fn visitor_hash(salt: &str, link_id: i64, ip: IpAddr, user_agent: Option<&st
     hasher.update(ip.to_canonical().to_string().as_bytes());
     hasher.update([0]);
     hasher.update(user_agent.unwrap_or_default().as_bytes());
-    hex::encode(hasher.finalize())
+    hex::encode(&hasher.finalize()[..VISITOR_HASH_BYTES])
 }
+
+/// Bytes of a visitor hash: 64 bits tell a link's visitors of one day apart (a million of them
+/// share a hash with odds of about 1 in 36 million), at a quarter of the full digest's size in
+/// every click and `visitor_days` row.
+pub const VISITOR_HASH_BYTES: usize = 8;
 
 /// Lowercase host of a Referer URL; `None` (shown as "direct") when absent or unparsable.
 pub fn referrer_domain(referer: Option<&str>) -> Option<String> {
@@ -119,7 +124,7 @@ mod tests {
         let tuesday = visitor_hash("salt-of-tuesday", 7, ip, UA);
         assert_ne!(monday, tuesday);
         assert_eq!(monday, visitor_hash("salt-of-monday", 7, ip, UA));
-        assert_eq!(monday.len(), 64);
+        assert_eq!(monday.len(), 2 * VISITOR_HASH_BYTES);
         for hash in [&monday, &tuesday] {
             assert!(!hash.contains("198.51.100.77"));
             assert!(!hash.contains("c63364")); // the IP's octets in hex
