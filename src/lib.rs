@@ -4,6 +4,7 @@ pub mod analytics;
 pub mod app;
 pub mod auth;
 mod cli;
+pub mod clicks;
 pub mod config;
 pub mod http;
 pub mod links;

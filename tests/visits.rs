@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use common::{Backend, TestApp, assert_problem, spawn_app_with};
+use linkpulse::clicks::VisitKind;
 use linkpulse::links::ShortCode;
 use linkpulse::pipeline::event::ClickEvent;
-use linkpulse::store::VisitKind;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;

@@ -6,12 +6,13 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use chrono::{DateTime, Utc};
 use linkpulse::pipeline::event::ClickEvent;
-use linkpulse::store::{OutboxEntry, VisitKind};
+use linkpulse::store::OutboxEntry;
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 use uuid::Uuid;
 
 use crate::db::BenchLink;
+use linkpulse::clicks::VisitKind;
 
 /// Browsers, apps, bots and tools, weighted equally; 9 of the 30 are automated.
 pub const USER_AGENTS: [&str; 30] = [

@@ -11,8 +11,8 @@ use chrono::Utc;
 
 use super::visit::{VisitFacts, record};
 use super::{AppState, pages};
+use crate::clicks::VisitKind;
 use crate::links::{RedirectTarget, ShortCode};
-use crate::store::VisitKind;
 
 /// Browsers must not cache a redirect we need to count.
 const NO_STORE: HeaderValue = HeaderValue::from_static("private, max-age=0");

@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::trace::child_traceparent;
+use crate::clicks::VisitKind;
 use crate::pipeline::event::ClickEvent;
-use crate::store::VisitKind;
 
 /// What the request was about, from the handler's point of view.
 pub struct VisitFacts<'a> {

@@ -17,8 +17,9 @@ use super::AppState;
 use super::error::ApiError;
 use super::extract::{ApiKey, ApiQuery};
 use super::pagination::{PageRequest, Paginated};
+use crate::clicks::VisitKind;
 use crate::links::{ShortCode, Tag};
-use crate::store::{Page, StoreError, Visit, VisitFilter, VisitKind, VisitScope};
+use crate::store::{Page, StoreError, Visit, VisitFilter, VisitScope};
 
 /// Query of the visit listings; `type` applies to orphan visits only.
 #[derive(Debug, Default, Deserialize)]

@@ -95,11 +95,7 @@ impl PipelineMetrics {
     }
 
     /// Counts a click stored (or found already stored) and its latency from the request.
-    pub fn record_stored(
-        &self,
-        click: &crate::store::NewClick,
-        now: chrono::DateTime<chrono::Utc>,
-    ) {
+    pub fn record_stored(&self, click: &crate::clicks::Click, now: chrono::DateTime<chrono::Utc>) {
         self.processed.increment(1);
         let latency = (now - click.occurred_at).num_microseconds().unwrap_or(0);
         self.click_latency.record(latency.max(0) as f64 / 1e6);

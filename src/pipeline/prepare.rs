@@ -10,7 +10,8 @@ use super::enrich::Enricher;
 use super::event::ClickEvent;
 use super::retry::Failure;
 use super::visitor::{VisitorSalts, referrer_domain};
-use crate::store::{NewClick, Store};
+use crate::clicks::Click;
+use crate::store::Store;
 
 /// Enriches click events; one per process, shared by the writer and every worker.
 pub struct ClickPreparer {
@@ -29,7 +30,7 @@ impl ClickPreparer {
 
     /// The click row for `click`. The visitor hash uses the full IP, before enrichment
     /// anonymizes it; failing to read the day's salt is retryable.
-    pub async fn prepare(&self, click: &ClickEvent) -> Result<NewClick, Failure> {
+    pub async fn prepare(&self, click: &ClickEvent) -> Result<Click, Failure> {
         let visitor_hash = self
             .visitors
             .visitor_hash(click)
@@ -45,7 +46,7 @@ impl ClickPreparer {
             .enricher
             .enrich(click.client_ip, click.user_agent.as_deref());
         let agent = enriched.user_agent;
-        Ok(NewClick {
+        Ok(Click {
             message_id: click.message_id,
             short_url_id: click.link_id,
             kind: click.kind,

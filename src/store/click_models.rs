@@ -1,46 +1,10 @@
-//! Data exchanged with the store by the click pipeline: outbox entries, claims, clicks, dead letters.
+//! Data exchanged with the store by the click pipeline: outbox entries, claims, completions,
+//! dead letters.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// What a recorded visit was: a redirect through a link, or one of Shlink's orphan kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VisitKind {
-    /// A visit to an existing link (redirect or tracking pixel).
-    ValidShortUrl,
-    /// A visit to a short code that does not exist or no longer redirects.
-    InvalidShortUrl,
-    /// A visit to the bare base URL.
-    BaseUrl,
-    /// Any other path that ended in a 404.
-    Regular404,
-}
-
-impl VisitKind {
-    /// The stored (and Shlink API) name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ValidShortUrl => "valid_short_url",
-            Self::InvalidShortUrl => "invalid_short_url",
-            Self::BaseUrl => "base_url",
-            Self::Regular404 => "regular_404",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(raw: &str) -> Option<Self> {
-        [
-            Self::ValidShortUrl,
-            Self::InvalidShortUrl,
-            Self::BaseUrl,
-            Self::Regular404,
-        ]
-        .into_iter()
-        .find(|kind| kind.as_str() == raw)
-    }
-}
+use crate::clicks::Click;
 
 /// An event accepted from the redirect path, ready to be written to the outbox.
 #[derive(Debug, Clone)]
@@ -75,68 +39,6 @@ pub struct ClaimedEvent {
     pub enqueued_at: DateTime<Utc>,
 }
 
-/// Where a visit came from, as resolved from the geo-IP database.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VisitLocation {
-    /// ISO 3166-1 alpha-2 code.
-    pub country_code: Option<String>,
-    /// Country name in English.
-    pub country_name: Option<String>,
-    /// First-level subdivision.
-    pub region_name: Option<String>,
-    /// City name in English.
-    pub city_name: Option<String>,
-    /// Latitude in degrees.
-    pub latitude: Option<f64>,
-    /// Longitude in degrees.
-    pub longitude: Option<f64>,
-    /// IANA time zone.
-    pub timezone: Option<String>,
-}
-
-/// An enriched click, ready to insert.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewClick {
-    /// The idempotency key; a second insert with it changes nothing.
-    pub message_id: Uuid,
-    /// The link visited, if any (orphan visits have none).
-    pub short_url_id: Option<i64>,
-    /// What kind of visit it was.
-    pub kind: VisitKind,
-    /// When the request arrived.
-    pub occurred_at: DateTime<Utc>,
-    /// When the worker enriched it.
-    pub enriched_at: DateTime<Utc>,
-    /// Client IP as stored (anonymized unless configured otherwise).
-    pub ip: Option<String>,
-    /// Raw user agent.
-    pub user_agent: Option<String>,
-    /// Raw referrer.
-    pub referer: Option<String>,
-    /// The URL the client asked for.
-    pub visited_url: Option<String>,
-    /// Where it was sent, if anywhere.
-    pub redirect_url: Option<String>,
-    /// Flagged as a bot or crawler.
-    pub potential_bot: bool,
-    /// Browser family.
-    pub browser: Option<String>,
-    /// Browser version.
-    pub browser_version: Option<String>,
-    /// Operating system.
-    pub os: Option<String>,
-    /// Device category (desktop, mobile, tablet, bot, other).
-    pub device: String,
-    /// Geo-IP result.
-    pub location: VisitLocation,
-    /// W3C traceparent of the request that produced it.
-    pub traceparent: Option<String>,
-    /// Salted daily hash identifying the visitor for unique counts (none for orphan visits).
-    pub visitor_hash: Option<String>,
-    /// Lowercase host of the referrer, for the referrer breakdown (`None` means direct).
-    pub referrer_domain: Option<String>,
-}
-
 /// An event together with the click it became: a claimed outbox row, or an event the writer
 /// stores straight away (no outbox row, so nothing to fence or delete).
 #[derive(Debug, Clone)]
@@ -144,7 +46,7 @@ pub struct Completion {
     /// The claim being completed; `None` for an event that never entered the outbox.
     pub claim: Option<ClaimRef>,
     /// The click to insert.
-    pub click: NewClick,
+    pub click: Click,
 }
 
 /// What completing one event did.

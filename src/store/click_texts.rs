@@ -12,10 +12,11 @@ use std::sync::Arc;
 
 use moka::sync::Cache;
 
-use super::{NewClick, StoreError, StoreResult};
+use super::{StoreError, StoreResult};
+use crate::clicks::Click;
 
 /// The texts of a click kept in the dictionary, in the order of [`TEXT_ID_COLUMNS`].
-pub(super) fn texts(click: &NewClick) -> [Option<&str>; TEXT_COLUMNS] {
+pub(super) fn texts(click: &Click) -> [Option<&str>; TEXT_COLUMNS] {
     let place = &click.location;
     [
         click.user_agent.as_deref(),
@@ -82,10 +83,7 @@ fn weight(text: &str) -> u32 {
 impl TextIds {
     /// The ids the cache knows for the batch's texts, and the texts it does not (sorted, so
     /// concurrent transactions insert them in one order and cannot deadlock).
-    pub(super) fn for_batch<'a>(
-        &self,
-        clicks: impl Iterator<Item = &'a NewClick>,
-    ) -> BatchTexts<'a> {
+    pub(super) fn for_batch<'a>(&self, clicks: impl Iterator<Item = &'a Click>) -> BatchTexts<'a> {
         let mut ids = HashMap::new();
         let mut unknown = Vec::new();
         let mut seen = HashSet::new();
@@ -141,7 +139,7 @@ impl<'a> BatchTexts<'a> {
     }
 
     /// The ids of a click's texts, in the order of [`TEXT_ID_COLUMNS`].
-    pub(super) fn ids_of(&self, click: &NewClick) -> StoreResult<[Option<i64>; TEXT_COLUMNS]> {
+    pub(super) fn ids_of(&self, click: &Click) -> StoreResult<[Option<i64>; TEXT_COLUMNS]> {
         let mut ids = [None; TEXT_COLUMNS];
         for (slot, text) in ids.iter_mut().zip(texts(click)) {
             if let Some(text) = text {

@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use rand::RngExt;
 
-use super::{Dimension, NewClick};
+use super::Dimension;
+use crate::clicks::Click;
 
 pub(super) use ranges::{DaySplit, fill_sparklines, sparkline_days, split_days};
 
@@ -119,7 +120,7 @@ pub(super) struct RollupBatch {
 
 impl RollupBatch {
     /// Aggregates the given inserted clicks; clicks without a link (orphans) are left out.
-    pub fn new<'a>(inserted: impl IntoIterator<Item = &'a NewClick>) -> Self {
+    pub fn new<'a>(inserted: impl IntoIterator<Item = &'a Click>) -> Self {
         let mut batch = Self::default();
         for click in inserted {
             let Some(link) = click.short_url_id else {
@@ -180,7 +181,7 @@ impl RollupBatch {
 }
 
 /// The value a click is counted under in `dimension`'s breakdown.
-fn dimension_value(click: &NewClick, dimension: Dimension) -> &str {
+fn dimension_value(click: &Click, dimension: Dimension) -> &str {
     let value = match dimension {
         Dimension::Country => click.location.country_code.as_deref(),
         Dimension::City => click.location.city_name.as_deref(),
@@ -205,11 +206,11 @@ mod tests {
             .expect("valid time")
     }
 
-    fn click(link: Option<i64>, when: DateTime<Utc>, bot: bool, hash: Option<&str>) -> NewClick {
-        NewClick {
+    fn click(link: Option<i64>, when: DateTime<Utc>, bot: bool, hash: Option<&str>) -> Click {
+        Click {
             message_id: uuid::Uuid::now_v7(),
             short_url_id: link,
-            kind: crate::store::VisitKind::ValidShortUrl,
+            kind: crate::clicks::VisitKind::ValidShortUrl,
             occurred_at: when,
             enriched_at: when,
             ip: None,

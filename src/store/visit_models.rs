@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{VisitKind, VisitLocation, VisitsSummary};
+use super::VisitsSummary;
+use crate::clicks::{Location, VisitKind};
 use crate::links::ShortCode;
 
 /// Which stored visits a listing addresses.
@@ -63,7 +64,7 @@ pub struct Visit {
     /// Flagged as a bot or crawler.
     pub potential_bot: bool,
     /// Geo-IP result; `None` when nothing was resolved.
-    pub location: Option<VisitLocation>,
+    pub location: Option<Location>,
 }
 
 /// The `/visits` totals.
@@ -75,7 +76,7 @@ pub struct VisitsOverview {
     pub orphan: VisitsSummary,
 }
 
-impl VisitLocation {
+impl Location {
     /// `None` when no field was resolved, so the API can answer `null`.
     pub fn non_empty(self) -> Option<Self> {
         (self != Self::default()).then_some(self)

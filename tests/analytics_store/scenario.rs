@@ -5,12 +5,13 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use linkpulse::pipeline::event::ClickEvent;
-use linkpulse::store::{OutboxEntry, VisitKind};
+use linkpulse::store::OutboxEntry;
 use rand::RngExt;
 use rand::rngs::StdRng;
 use uuid::Uuid;
 
 use crate::common::TestApp;
+use linkpulse::clicks::VisitKind;
 
 const AGENTS: [Option<&str>; 7] = [
     Some(

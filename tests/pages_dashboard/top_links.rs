@@ -5,12 +5,13 @@
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use linkpulse::links::ShortCode;
 use linkpulse::pipeline::event::ClickEvent;
-use linkpulse::store::{OutboxEntry, VisitKind};
+use linkpulse::store::OutboxEntry;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::common::{Backend, TestApp, spawn_app_with};
 use crate::pages_support::{get_with, sign_in};
+use linkpulse::clicks::VisitKind;
 
 /// Days the dashboard covers, today included.
 const WINDOW_DAYS: i32 = 30;

@@ -5,18 +5,19 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use linkpulse::pipeline::event::ClickEvent;
-use linkpulse::store::{ClaimedEvent, Completion, CompletionOutcome, NewClick};
+use linkpulse::store::{ClaimedEvent, Completion, CompletionOutcome};
 use serde_json::json;
 
 use super::{app, entry, event, link_id, visits_total};
 use crate::common::{Backend, TestApp};
+use linkpulse::clicks::Click;
 
 /// The completion a worker would make for `claimed`, without enrichment.
 fn completion(claimed: &ClaimedEvent) -> Completion {
     let click = ClickEvent::from_payload(&claimed.payload).expect("payload decodes");
     Completion {
         claim: Some(claimed.claim),
-        click: NewClick {
+        click: Click {
             message_id: click.message_id,
             short_url_id: click.link_id,
             kind: click.kind,

@@ -4,8 +4,9 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
+use crate::clicks::Location;
 use crate::http::pagination::Paginated;
-use crate::store::{Visit, VisitLocation, VisitsOverview, VisitsSummary};
+use crate::store::{Visit, VisitsOverview, VisitsSummary};
 
 /// Body of every visit listing: `{"visits": {"data": [...], "pagination": {...}}}`.
 #[derive(Debug, Serialize)]
@@ -29,7 +30,7 @@ pub struct VisitJson {
     kind: Option<&'static str>,
 }
 
-/// Shlink's `VisitLocation`; fields the geo-IP lookup left unknown are empty, as in Shlink.
+/// Shlink's `Location`; fields the geo-IP lookup left unknown are empty, as in Shlink.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct LocationJson {
@@ -67,8 +68,8 @@ impl VisitJson {
     }
 }
 
-impl From<VisitLocation> for LocationJson {
-    fn from(loc: VisitLocation) -> Self {
+impl From<Location> for LocationJson {
+    fn from(loc: Location) -> Self {
         Self {
             country_code: loc.country_code.unwrap_or_default(),
             country_name: loc.country_name.unwrap_or_default(),
@@ -145,11 +146,12 @@ fn iso(instant: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::VisitKind;
+
+    use crate::clicks::VisitKind;
     use chrono::TimeZone;
     use serde_json::{Value, json};
 
-    fn visit(location: Option<VisitLocation>) -> Visit {
+    fn visit(location: Option<Location>) -> Visit {
         Visit {
             kind: VisitKind::BaseUrl,
             occurred_at: Utc.with_ymd_and_hms(2026, 3, 4, 5, 6, 7).unwrap(),
@@ -181,10 +183,10 @@ mod tests {
 
     #[test]
     fn orphan_visit_carries_type_and_location() {
-        let location = VisitLocation {
+        let location = Location {
             country_code: Some("DE".into()),
             latitude: Some(52.5),
-            ..VisitLocation::default()
+            ..Location::default()
         };
         let json = serde_json::to_value(VisitJson::orphan(visit(Some(location)))).unwrap();
         assert_eq!(json["type"], "base_url");

@@ -21,9 +21,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::country_names::country_name;
-
-/// Where a visit came from: the store's location record, filled straight from the database.
-pub use crate::store::VisitLocation as Location;
+use crate::clicks::Location;
 
 /// Whether nothing at all was resolved.
 fn is_empty(location: &Location) -> bool {

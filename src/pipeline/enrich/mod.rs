@@ -13,8 +13,10 @@ use std::sync::Arc;
 pub use anonymize::anonymize_ip;
 pub use bots::is_bot;
 pub(crate) use country_names::country_name;
-pub use geo::{GeoError, GeoIp, Location};
+pub use geo::{GeoError, GeoIp};
 pub use user_agent::{DeviceKind, UserAgentInfo, parse_user_agent};
+
+use crate::clicks::Location;
 
 /// Enriches visits; cheap to clone and share between workers.
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use super::*;
-use crate::store::VisitKind;
+use crate::clicks::VisitKind;
 
 fn orphan_event() -> ClickEvent {
     ClickEvent {

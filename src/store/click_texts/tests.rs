@@ -1,11 +1,11 @@
 use chrono::Utc;
 
 use super::*;
-use crate::store::VisitKind;
+use crate::clicks::VisitKind;
 
 /// A click from `agent` on `url`, with the other texts left empty.
-fn click(agent: &str, url: &str) -> NewClick {
-    NewClick {
+fn click(agent: &str, url: &str) -> Click {
+    Click {
         message_id: uuid::Uuid::now_v7(),
         short_url_id: Some(1),
         kind: VisitKind::ValidShortUrl,

@@ -10,9 +10,10 @@ use uuid::Uuid;
 
 use super::rollups::record as record_rollups;
 use super::{PgStore, completion::complete_batch};
+use crate::clicks::Click;
 use crate::store::{
     ClaimRef, ClaimedEvent, ClickStore, Completion, CompletionOutcome, DeadLetter,
-    DeadLetterSelection, NewClick, OutboxEntry, OutboxStats, StoreResult,
+    DeadLetterSelection, OutboxEntry, OutboxStats, StoreResult,
 };
 
 #[async_trait]
@@ -103,7 +104,7 @@ impl ClickStore for PgStore {
             .bind(&bots)
             .execute(&mut *tx)
             .await?;
-            let inserted: Vec<&NewClick> = done
+            let inserted: Vec<&Click> = done
                 .iter()
                 .zip(&outcomes)
                 .filter(|(_, outcome)| **outcome == CompletionOutcome::Inserted)

@@ -12,15 +12,16 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool};
 
+use crate::clicks::Click;
+use crate::store::StoreResult;
 use crate::store::rollup::{
     HourDelta, RollupBatch, VisitorKey, day_start, fresh_salt, prune_before,
 };
-use crate::store::{NewClick, StoreResult};
 
 /// Adds the inserted clicks to `visitor_days`, `link_hourly`, `link_daily`, `link_hourly_dims`
 /// and `hourly_totals`; a visitor counts as unique only if its (link, day) row is new. The caller
 /// holds the links' row locks.
-pub(super) async fn record(tx: &mut PgConnection, inserted: &[&NewClick]) -> StoreResult<()> {
+pub(super) async fn record(tx: &mut PgConnection, inserted: &[&Click]) -> StoreResult<()> {
     let mut batch = RollupBatch::new(inserted.iter().copied());
     if batch.is_empty() {
         return Ok(());

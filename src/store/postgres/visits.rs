@@ -6,10 +6,11 @@ use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use super::PgStore;
 use super::link_rows::limit_offset;
+use crate::clicks::{Location, VisitKind};
 use crate::links::ShortCode;
 use crate::store::{
-    Page, StoreError, StoreResult, Visit, VisitFilter, VisitKind, VisitLocation, VisitScope,
-    VisitStore, VisitsOverview, VisitsSummary,
+    Page, StoreError, StoreResult, Visit, VisitFilter, VisitScope, VisitStore, VisitsOverview,
+    VisitsSummary,
 };
 
 /// The columns a listing reads, in `VisitRow` field order.
@@ -48,7 +49,7 @@ impl VisitRow {
         let kind = VisitKind::parse(&self.kind).ok_or_else(|| {
             sqlx::Error::Decode(format!("unknown visit kind {:?}", self.kind).into())
         })?;
-        let location = VisitLocation {
+        let location = Location {
             country_code: self.country_code,
             country_name: self.country_name,
             region_name: self.region_name,

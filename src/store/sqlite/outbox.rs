@@ -10,9 +10,10 @@ use uuid::Uuid;
 
 use super::completion::{add_to_counters, complete_batch};
 use super::{SqliteStore, from_millis, to_millis};
+use crate::clicks::Click;
 use crate::store::{
     ClaimRef, ClaimedEvent, ClickStore, Completion, CompletionOutcome, DeadLetter,
-    DeadLetterSelection, NewClick, OutboxEntry, OutboxStats, StoreResult,
+    DeadLetterSelection, OutboxEntry, OutboxStats, StoreResult,
 };
 
 /// Rows per multi-row INSERT: 4 parameters each stays below SQLite's limit of 32,766 bound
@@ -80,7 +81,7 @@ impl ClickStore for SqliteStore {
         }
         let mut tx = self.begin_write().await?;
         let (outcomes, texts) = complete_batch(&mut tx, &self.texts, done).await?;
-        let inserted: Vec<&NewClick> = done
+        let inserted: Vec<&Click> = done
             .iter()
             .zip(&outcomes)
             .filter(|(_, outcome)| **outcome == CompletionOutcome::Inserted)

@@ -7,14 +7,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 use super::{from_millis, rows_per_statement, to_millis};
+use crate::clicks::Click;
+use crate::store::StoreResult;
 use crate::store::rollup::{
     HourDelta, RollupBatch, VisitorKey, day_start, fresh_salt, prune_before,
 };
-use crate::store::{NewClick, StoreResult};
 
 /// Adds the inserted clicks to `link_hourly`, `link_daily`, `link_hourly_dims`, `hourly_totals`
 /// and `visitor_days`; a visitor counts as unique only if its (link, day) row is new.
-pub(super) async fn record(tx: &mut SqliteConnection, inserted: &[&NewClick]) -> StoreResult<()> {
+pub(super) async fn record(tx: &mut SqliteConnection, inserted: &[&Click]) -> StoreResult<()> {
     let mut batch = RollupBatch::new(inserted.iter().copied());
     if batch.is_empty() {
         return Ok(());
