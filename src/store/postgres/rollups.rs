@@ -156,7 +156,9 @@ pub(super) async fn forget_link(tx: &mut PgConnection, link: i64) -> StoreResult
         "DELETE FROM link_hourly WHERE short_url_id = $1",
         "DELETE FROM link_daily WHERE short_url_id = $1",
         "DELETE FROM link_hourly_dims WHERE short_url_id = $1",
-        "DELETE FROM visitor_days WHERE short_url_id = $1",
+        // Keyed by day first: seek each day kept (every one has its salt) rather than scan.
+        "DELETE FROM visitor_days WHERE day IN (SELECT day FROM visitor_salts) \
+         AND short_url_id = $1",
     ] {
         sqlx::query(sql).bind(link).execute(&mut *tx).await?;
     }

@@ -166,7 +166,9 @@ pub(super) async fn forget_link(tx: &mut SqliteConnection, link: i64) -> StoreRe
         "DELETE FROM link_hourly WHERE short_url_id = ?",
         "DELETE FROM link_daily WHERE short_url_id = ?",
         "DELETE FROM link_hourly_dims WHERE short_url_id = ?",
-        "DELETE FROM visitor_days WHERE short_url_id = ?",
+        // Keyed by day first: seek each day kept (every one has its salt) rather than scan.
+        "DELETE FROM visitor_days WHERE day IN (SELECT day FROM visitor_salts) \
+         AND short_url_id = ?",
     ] {
         sqlx::query(sql).bind(link).execute(&mut *tx).await?;
     }
