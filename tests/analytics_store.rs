@@ -244,7 +244,7 @@ async fn deleting_visits_or_links_keeps_totals_equal_to_clicks(backend: Backend)
     let unknown = ShortCode::parse("nope").expect("code");
     assert!(matches!(
         app.store.delete_link_visits(&unknown).await,
-        Err(StoreError::NotFound)
+        Err(StoreError::LinkNotFound(_))
     ));
 }
 
@@ -268,11 +268,11 @@ async fn public_stats_can_be_toggled(backend: Backend) {
     let unknown = ShortCode::parse("nope").expect("code");
     assert!(matches!(
         app.store.set_public_stats(&unknown, true).await,
-        Err(StoreError::NotFound)
+        Err(StoreError::LinkNotFound(_))
     ));
     assert!(matches!(
         app.store.is_public_stats(&unknown).await,
-        Err(StoreError::NotFound)
+        Err(StoreError::LinkNotFound(_))
     ));
 }
 

@@ -37,7 +37,7 @@ pub async fn run(store: &dyn Store, command: ApiKeyCommand) -> anyhow::Result<()
         }
         ApiKeyCommand::Disable { name } => match store.disable_api_key(&name).await {
             Ok(()) => println!("API key {name:?} disabled."),
-            Err(StoreError::NotFound) => anyhow::bail!("no API key named {name:?}"),
+            Err(err @ StoreError::ApiKeyNotFound(_)) => anyhow::bail!("{err}"),
             Err(err) => return Err(err.into()),
         },
     }

@@ -157,6 +157,11 @@ impl From<StoreError> for ApiError {
         match err {
             StoreError::DuplicateShortCode(code) => Self::NonUniqueSlug(code),
             StoreError::DuplicateTag(tag) => Self::TagConflict(tag),
+            StoreError::LinkNotFound(code) => Self::ShortUrlNotFound(code),
+            StoreError::TagNotFound(tag) => Self::TagNotFound(tag),
+            StoreError::ApiKeyNotFound(name) => {
+                Self::NotFound(format!("no API key named {name:?}"))
+            }
             other => Self::Internal(other.into()),
         }
     }

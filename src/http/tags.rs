@@ -123,7 +123,6 @@ pub async fn rename(
     }
     match state.store.rename_tag(old.as_str(), new.as_str()).await {
         Ok(()) => Ok(StatusCode::NO_CONTENT),
-        Err(StoreError::NotFound) => Err(ApiError::TagNotFound(old.as_str().to_owned())),
         Err(StoreError::DuplicateTag(_)) => Err(ApiError::TagConflict(new.as_str().to_owned())),
         Err(other) => Err(other.into()),
     }

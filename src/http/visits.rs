@@ -54,8 +54,7 @@ pub async fn link_visits(
     let page = state
         .store
         .list_visits(&VisitScope::Link(code.clone()), &filter)
-        .await
-        .map_err(|err| link_not_found(err, &code))?;
+        .await?;
     Ok(respond(page, request, VisitJson::visit))
 }
 
@@ -67,11 +66,7 @@ pub async fn delete_link_visits(
     ApiQuery(query): ApiQuery<DomainQuery>,
 ) -> Result<Json<DeletedJson>, ApiError> {
     let code = addressed_code(path, query.domain.as_deref(), &state.settings.base_url)?;
-    let deleted = state
-        .store
-        .delete_link_visits(&code)
-        .await
-        .map_err(|err| link_not_found(err, &code))?;
+    let deleted = state.store.delete_link_visits(&code).await?;
     // A link whose visit cap was reached may redirect again.
     state.redirects.invalidate(code.as_str());
     Ok(Json(DeletedJson {
@@ -90,12 +85,7 @@ pub async fn tag_visits(
     let tag = Tag::parse(&raw).map_err(|_| ApiError::TagNotFound(raw.clone()))?;
     let (filter, request) = filter_from(&query)?;
     let scope = VisitScope::Tag(tag.as_str().to_owned());
-    let page = list_on_domain(&state, &query, &scope, &filter)
-        .await
-        .map_err(|err| match err {
-            StoreError::NotFound => ApiError::TagNotFound(raw),
-            other => other.into(),
-        })?;
+    let page = list_on_domain(&state, &query, &scope, &filter).await?;
     Ok(respond(page, request, VisitJson::visit))
 }
 
@@ -263,13 +253,6 @@ fn is_own_domain(domain: Option<&str>, base: &Url) -> bool {
     domain == "DEFAULT"
         || domain.eq_ignore_ascii_case(host)
         || authority.is_some_and(|a| domain.eq_ignore_ascii_case(&a))
-}
-
-fn link_not_found(err: StoreError, code: &ShortCode) -> ApiError {
-    match err {
-        StoreError::NotFound => ApiError::ShortUrlNotFound(code.as_str().to_owned()),
-        other => other.into(),
-    }
 }
 
 #[cfg(test)]

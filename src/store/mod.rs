@@ -41,9 +41,15 @@ pub enum StoreError {
     /// A tag rename would collide with an existing tag.
     #[error("tag {0} already exists")]
     DuplicateTag(String),
-    /// The addressed row does not exist.
-    #[error("not found")]
-    NotFound,
+    /// No link has this short code.
+    #[error("no short URL with code {0}")]
+    LinkNotFound(String),
+    /// No tag has this name.
+    #[error("tag {0} not found")]
+    TagNotFound(String),
+    /// No API key has this name.
+    #[error("no API key named {0:?}")]
+    ApiKeyNotFound(String),
     /// `DATABASE_URL` names an engine we do not support.
     #[error("unsupported database URL {0:?}: use sqlite://… or postgres://…")]
     UnsupportedUrl(String),

@@ -46,10 +46,19 @@ pub enum PageError {
     BadRequest(String),
     /// The store failed; logged, shown as a generic failure.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
     /// Anything else (e.g. a template failed); logged, shown as a generic failure.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for PageError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::LinkNotFound(code) => Self::LinkNotFound(code),
+            other => Self::Store(other),
+        }
+    }
 }
 
 impl IntoResponse for PageError {

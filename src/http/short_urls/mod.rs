@@ -21,7 +21,7 @@ use super::extract::{ApiJson, ApiKey, ApiQuery};
 use super::pagination::Paginated;
 use crate::links::ShortCode;
 use crate::links::service::{self, CreateLinkError};
-use crate::store::{Page, StoreError};
+use crate::store::Page;
 
 /// `GET /short-urls` body.
 #[derive(Debug, Serialize)]
@@ -106,11 +106,7 @@ pub async fn edit(
     if input::is_empty(&patch) {
         return Ok(Json(ShortUrlJson::new(stored, &state.settings)));
     }
-    let updated = state
-        .store
-        .update_short_url(&code, &patch)
-        .await
-        .map_err(|err| missing_as_not_found(err, &code))?;
+    let updated = state.store.update_short_url(&code, &patch).await?;
     state.redirects.invalidate(code.as_str());
     Ok(Json(ShortUrlJson::new(updated, &state.settings)))
 }
@@ -123,11 +119,7 @@ pub async fn delete(
     ApiQuery(query): ApiQuery<DomainQuery>,
 ) -> Result<StatusCode, ApiError> {
     let code = addressed_code(path, &query, &state)?;
-    state
-        .store
-        .delete_short_url(&code)
-        .await
-        .map_err(|err| missing_as_not_found(err, &code))?;
+    state.store.delete_short_url(&code).await?;
     state.redirects.invalidate(code.as_str());
     Ok(StatusCode::NO_CONTENT)
 }
@@ -148,13 +140,6 @@ fn addressed_code(
 
 fn not_found(code: &ShortCode) -> ApiError {
     ApiError::ShortUrlNotFound(code.as_str().to_owned())
-}
-
-fn missing_as_not_found(err: StoreError, code: &ShortCode) -> ApiError {
-    match err {
-        StoreError::NotFound => not_found(code),
-        other => other.into(),
-    }
 }
 
 impl From<CreateLinkError> for ApiError {

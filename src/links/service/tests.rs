@@ -98,17 +98,17 @@ impl LinkStore for FakeStore {
         Ok(None)
     }
     async fn list_short_urls(&self, _filter: &ShortUrlFilter) -> StoreResult<Page<ShortUrl>> {
-        Err(StoreError::NotFound)
+        Err(StoreError::LinkNotFound("any".into()))
     }
     async fn update_short_url(
         &self,
-        _code: &ShortCode,
+        code: &ShortCode,
         _patch: &ShortUrlPatch,
     ) -> StoreResult<ShortUrl> {
-        Err(StoreError::NotFound)
+        Err(StoreError::LinkNotFound(code.to_string()))
     }
-    async fn delete_short_url(&self, _code: &ShortCode) -> StoreResult<()> {
-        Err(StoreError::NotFound)
+    async fn delete_short_url(&self, code: &ShortCode) -> StoreResult<()> {
+        Err(StoreError::LinkNotFound(code.to_string()))
     }
 }
 

@@ -191,7 +191,7 @@ impl AnalyticsStore for PgStore {
             .execute(&self.pool)
             .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
+            return Err(StoreError::LinkNotFound(code.to_string()));
         }
         Ok(())
     }
@@ -202,6 +202,6 @@ impl AnalyticsStore for PgStore {
                 .bind(code.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
-        public.ok_or(StoreError::NotFound)
+        public.ok_or_else(|| StoreError::LinkNotFound(code.to_string()))
     }
 }

@@ -48,7 +48,7 @@ impl ApiKeyStore for PgStore {
             .execute(&self.pool)
             .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
+            return Err(StoreError::ApiKeyNotFound(name.to_owned()));
         }
         Ok(())
     }

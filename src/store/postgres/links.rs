@@ -128,7 +128,7 @@ impl LinkStore for PgStore {
                 .bind(code.as_str())
                 .fetch_optional(&mut *tx)
                 .await?
-                .ok_or(StoreError::NotFound)?;
+                .ok_or_else(|| StoreError::LinkNotFound(code.to_string()))?;
         if let Some(mut update) = update_statement(id, patch) {
             update.build().execute(&mut *tx).await?;
         }
@@ -150,7 +150,7 @@ impl LinkStore for PgStore {
             .execute(&self.pool)
             .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
+            return Err(StoreError::LinkNotFound(code.to_string()));
         }
         Ok(())
     }

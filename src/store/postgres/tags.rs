@@ -100,7 +100,7 @@ impl TagStore for PgStore {
                 }
             })?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
+            return Err(StoreError::TagNotFound(old.to_owned()));
         }
         Ok(())
     }

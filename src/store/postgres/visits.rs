@@ -134,7 +134,13 @@ impl VisitStore for PgStore {
         let mut tx = self.pool.begin().await?;
         // Locking the link row orders this against a worker completing a click for it: the
         // worker's counter update waits for us, or we wait for its commit and delete its click.
-        let link = id_of(&mut tx, LINK_ID_FOR_UPDATE, code.as_str()).await?;
+        let link = id_of(
+            &mut tx,
+            LINK_ID_FOR_UPDATE,
+            code.as_str(),
+            StoreError::LinkNotFound,
+        )
+        .await?;
         let deleted = sqlx::query("DELETE FROM click_rows WHERE short_url_id = $1")
             .bind(link)
             .execute(&mut *tx)
@@ -157,25 +163,38 @@ impl VisitStore for PgStore {
     }
 }
 
-/// Looks up the scope's link or tag; `NotFound` when it does not exist.
+/// Looks up the scope's link or tag; `LinkNotFound` or `TagNotFound` when it does not exist.
 async fn resolve(conn: &mut PgConnection, scope: &VisitScope) -> StoreResult<Resolved> {
     Ok(match scope {
-        VisitScope::Link(code) => Resolved::Link(id_of(conn, LINK_ID, code.as_str()).await?),
-        VisitScope::Tag(name) => {
-            Resolved::Tag(id_of(conn, "SELECT id FROM tags WHERE name = $1", name).await?)
+        VisitScope::Link(code) => {
+            Resolved::Link(id_of(conn, LINK_ID, code.as_str(), StoreError::LinkNotFound).await?)
         }
+        VisitScope::Tag(name) => Resolved::Tag(
+            id_of(
+                conn,
+                "SELECT id FROM tags WHERE name = $1",
+                name,
+                StoreError::TagNotFound,
+            )
+            .await?,
+        ),
         VisitScope::NonOrphan => Resolved::NonOrphan,
         VisitScope::Orphan(kind) => Resolved::Orphan(*kind),
     })
 }
 
-/// The id `sql` finds for `key`, or `NotFound`.
-async fn id_of(conn: &mut PgConnection, sql: &'static str, key: &str) -> StoreResult<i64> {
+/// The id `sql` finds for `key`, or the error `missing` makes of it.
+async fn id_of(
+    conn: &mut PgConnection,
+    sql: &'static str,
+    key: &str,
+    missing: fn(String) -> StoreError,
+) -> StoreResult<i64> {
     let id: Option<i64> = sqlx::query_scalar(sql)
         .bind(key)
         .fetch_optional(&mut *conn)
         .await?;
-    id.ok_or(StoreError::NotFound)
+    id.ok_or_else(|| missing(key.to_owned()))
 }
 
 /// Appends the scope's condition (chosen to use `click_rows_link_time` or `click_rows_kind_time`) and

@@ -192,7 +192,7 @@ impl AnalyticsStore for SqliteStore {
             .execute(&self.writer)
             .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
+            return Err(StoreError::LinkNotFound(code.to_string()));
         }
         Ok(())
     }
@@ -203,6 +203,6 @@ impl AnalyticsStore for SqliteStore {
                 .bind(code.as_str())
                 .fetch_optional(&self.reader)
                 .await?;
-        public.ok_or(StoreError::NotFound)
+        public.ok_or_else(|| StoreError::LinkNotFound(code.to_string()))
     }
 }

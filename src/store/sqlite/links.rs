@@ -62,7 +62,7 @@ impl LinkStore for SqliteStore {
         attach_tags(&mut tx, id, &new.tags).await?;
         let created = find_by_code(&mut tx, code)
             .await?
-            .ok_or(StoreError::NotFound)?;
+            .ok_or_else(|| StoreError::LinkNotFound(code.to_owned()))?;
         tx.commit().await?;
         Ok(created)
     }
@@ -136,7 +136,7 @@ impl LinkStore for SqliteStore {
             .bind(code.as_str())
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or(StoreError::NotFound)?;
+            .ok_or_else(|| StoreError::LinkNotFound(code.to_string()))?;
         if let Some(mut update) = update_statement(patch) {
             update.push(" WHERE id = ").push_bind(id);
             update.build().execute(&mut *tx).await?;
@@ -150,7 +150,7 @@ impl LinkStore for SqliteStore {
         }
         let updated = find_by_code(&mut tx, code.as_str())
             .await?
-            .ok_or(StoreError::NotFound)?;
+            .ok_or_else(|| StoreError::LinkNotFound(code.to_string()))?;
         tx.commit().await?;
         Ok(updated)
     }
@@ -161,7 +161,7 @@ impl LinkStore for SqliteStore {
             .execute(&self.writer)
             .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
+            return Err(StoreError::LinkNotFound(code.to_string()));
         }
         Ok(())
     }

@@ -114,7 +114,7 @@ impl TagStore for SqliteStore {
                 }
             })?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
+            return Err(StoreError::TagNotFound(old.to_owned()));
         }
         Ok(())
     }
@@ -245,11 +245,11 @@ mod tests {
         ));
         assert!(matches!(
             store.rename_tag("missing", "x").await,
-            Err(StoreError::NotFound)
+            Err(StoreError::TagNotFound(_))
         ));
         assert!(matches!(
             store.rename_tag("missing", "b").await,
-            Err(StoreError::NotFound)
+            Err(StoreError::TagNotFound(_))
         ));
         store.rename_tag("b", "b").await.unwrap();
     }

@@ -122,7 +122,7 @@ impl VisitStore for SqliteStore {
 
     async fn delete_link_visits(&self, code: &ShortCode) -> StoreResult<u64> {
         let mut tx = self.begin_write().await?;
-        let link = id_of(&mut tx, LINK_ID, code.as_str()).await?;
+        let link = id_of(&mut tx, LINK_ID, code.as_str(), StoreError::LinkNotFound).await?;
         let deleted = sqlx::query("DELETE FROM click_rows WHERE short_url_id = ?")
             .bind(link)
             .execute(&mut *tx)
@@ -145,25 +145,38 @@ impl VisitStore for SqliteStore {
     }
 }
 
-/// Looks up the scope's link or tag; `NotFound` when it does not exist.
+/// Looks up the scope's link or tag; `LinkNotFound` or `TagNotFound` when it does not exist.
 async fn resolve(conn: &mut SqliteConnection, scope: &VisitScope) -> StoreResult<Resolved> {
     Ok(match scope {
-        VisitScope::Link(code) => Resolved::Link(id_of(conn, LINK_ID, code.as_str()).await?),
-        VisitScope::Tag(name) => {
-            Resolved::Tag(id_of(conn, "SELECT id FROM tags WHERE name = ?", name).await?)
+        VisitScope::Link(code) => {
+            Resolved::Link(id_of(conn, LINK_ID, code.as_str(), StoreError::LinkNotFound).await?)
         }
+        VisitScope::Tag(name) => Resolved::Tag(
+            id_of(
+                conn,
+                "SELECT id FROM tags WHERE name = ?",
+                name,
+                StoreError::TagNotFound,
+            )
+            .await?,
+        ),
         VisitScope::NonOrphan => Resolved::NonOrphan,
         VisitScope::Orphan(kind) => Resolved::Orphan(*kind),
     })
 }
 
-/// The id `sql` finds for `key`, or `NotFound`.
-async fn id_of(conn: &mut SqliteConnection, sql: &'static str, key: &str) -> StoreResult<i64> {
+/// The id `sql` finds for `key`, or the error `missing` makes of it.
+async fn id_of(
+    conn: &mut SqliteConnection,
+    sql: &'static str,
+    key: &str,
+    missing: fn(String) -> StoreError,
+) -> StoreResult<i64> {
     let id: Option<i64> = sqlx::query_scalar(sql)
         .bind(key)
         .fetch_optional(&mut *conn)
         .await?;
-    id.ok_or(StoreError::NotFound)
+    id.ok_or_else(|| missing(key.to_owned()))
 }
 
 /// Appends the scope's condition (chosen to use `click_rows_link_time` or `click_rows_kind_time`) and

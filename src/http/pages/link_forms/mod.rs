@@ -24,7 +24,7 @@ use crate::http::short_urls::dto::{CreateBody, EditBody};
 use crate::http::short_urls::input;
 use crate::links::ShortCode;
 use crate::links::service::{self, CreateLinkError};
-use crate::store::{ShortUrl, StoreError};
+use crate::store::ShortUrl;
 
 /// The create or edit page.
 #[derive(Template)]
@@ -127,11 +127,7 @@ pub async fn update(
                 return refused_edit(&signed_in, code.as_str(), &form, errors);
             }
             if !input::is_empty(&patch) {
-                state
-                    .store
-                    .update_short_url(&code, &patch)
-                    .await
-                    .map_err(|err| missing_as_not_found(err, &code))?;
+                state.store.update_short_url(&code, &patch).await?;
                 state.redirects.invalidate(code.as_str());
             }
             Ok(Redirect::to(&format!("/app/links/{}", code.as_str())).into_response())
@@ -168,11 +164,7 @@ pub async fn delete(
 ) -> Result<Response, PageError> {
     csrf::verify(&signed_in, form.token())?;
     let code = link_code(path)?;
-    state
-        .store
-        .delete_short_url(&code)
-        .await
-        .map_err(|err| missing_as_not_found(err, &code))?;
+    state.store.delete_short_url(&code).await?;
     state.redirects.invalidate(code.as_str());
     Ok(Redirect::to("/app").into_response())
 }
@@ -189,13 +181,6 @@ async fn load(state: &AppState, code: &ShortCode) -> Result<ShortUrl, PageError>
         .find_short_url(code)
         .await?
         .ok_or_else(|| PageError::LinkNotFound(code.as_str().to_owned()))
-}
-
-fn missing_as_not_found(err: StoreError, code: &ShortCode) -> PageError {
-    match err {
-        StoreError::NotFound => PageError::LinkNotFound(code.as_str().to_owned()),
-        other => other.into(),
-    }
 }
 
 fn refused_create(

@@ -177,7 +177,7 @@ async fn update_applies_only_present_fields() {
         .update_short_url(&code("missing"), &patch)
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::NotFound), "{err:?}");
+    assert!(matches!(err, StoreError::LinkNotFound(_)), "{err:?}");
 }
 
 #[tokio::test]
@@ -194,7 +194,7 @@ async fn delete_removes_link_and_its_tag_links() {
     store.delete_short_url(&code("gone")).await.unwrap();
     assert_eq!(store.find_short_url(&code("gone")).await.unwrap(), None);
     let err = store.delete_short_url(&code("gone")).await.unwrap_err();
-    assert!(matches!(err, StoreError::NotFound), "{err:?}");
+    assert!(matches!(err, StoreError::LinkNotFound(_)), "{err:?}");
     let stats = store.tag_stats(&Default::default()).await.unwrap();
     assert_eq!(stats.items.len(), 1);
     assert_eq!(stats.items[0].short_urls_count, 0);

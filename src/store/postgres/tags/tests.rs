@@ -147,10 +147,10 @@ async fn rename_tag_checks_source_and_target() {
         "{err:?}"
     );
     let err = store.rename_tag("alpha", "other").await.unwrap_err();
-    assert!(matches!(err, StoreError::NotFound), "{err:?}");
+    assert!(matches!(err, StoreError::TagNotFound(_)), "{err:?}");
     store.rename_tag("beta", "beta").await.unwrap();
     let err = store.rename_tag("missing", "missing").await.unwrap_err();
-    assert!(matches!(err, StoreError::NotFound), "{err:?}");
+    assert!(matches!(err, StoreError::TagNotFound(_)), "{err:?}");
     let names = store.list_tags(&TagFilter::default()).await.unwrap().items;
     assert_eq!(names, ["beta", "first", "gamma", "unused"]);
 }

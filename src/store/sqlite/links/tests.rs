@@ -358,7 +358,7 @@ async fn update_applies_only_present_fields_and_clears() {
     assert_eq!(reread.tags, vec!["keep", "new"]);
 
     let missing = store.update_short_url(&code("missing"), &crawl).await;
-    assert!(matches!(missing, Err(StoreError::NotFound)));
+    assert!(matches!(missing, Err(StoreError::LinkNotFound(_))));
 }
 
 #[tokio::test]
@@ -376,5 +376,5 @@ async fn delete_removes_link_and_its_tag_links() {
         .unwrap();
     assert_eq!(links, 0);
     let again = store.delete_short_url(&code("gone")).await;
-    assert!(matches!(again, Err(StoreError::NotFound)));
+    assert!(matches!(again, Err(StoreError::LinkNotFound(_))));
 }
