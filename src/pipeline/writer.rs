@@ -22,10 +22,10 @@ use crate::store::{OutboxEntry, Store};
 const GATHER_FOR: Duration = Duration::from_millis(5);
 /// Most events committed in one transaction (never more than the buffer holds, so a `kill -9`
 /// loses at most twice the buffer: what waits in it plus the batch being committed). Under
-/// sustained load a batch this large turns most rollup rows of a batch into one upsert for many
-/// clicks: P7 measured 1.10× the redirects of 4,096 on SQLite and a redirect p99 of 2.2 ms
-/// instead of 59 ms (BENCHMARKS.md).
-const MAX_BATCH: usize = 16_384;
+/// sustained load a larger batch turns more of its rollup rows into one upsert for many clicks:
+/// against 4,096, P7 measured 1.13× the redirects on SQLite and a redirect p99 of 5.6 ms instead
+/// of 59 ms; 16,384 gained little more and raised peak memory past 150 MB (BENCHMARKS.md).
+const MAX_BATCH: usize = 8192;
 /// First pause after a failed commit; doubles up to `MAX_RETRY_PAUSE`.
 const FIRST_RETRY_PAUSE: Duration = Duration::from_millis(10);
 /// Longest pause between commit attempts while the database is down.
