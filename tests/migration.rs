@@ -106,7 +106,6 @@ async fn previous_release(backend: Backend, url: &str) {
         ),
     };
     migrator.migrations = previous_migrations(&migrator).into();
-    let rows = sqlx::AssertSqlSafe(rows);
     match backend {
         Backend::Sqlite => {
             let options: sqlx::sqlite::SqliteConnectOptions = url.parse().expect("sqlite url");
@@ -114,16 +113,15 @@ async fn previous_release(backend: Backend, url: &str) {
                 .await
                 .expect("sqlite");
             migrator.run(&pool).await.expect("previous migrations");
-            sqlx::raw_sql(rows).execute(&pool).await.expect("old rows");
             pool.close().await;
         }
         Backend::Postgres => {
             let pool = sqlx::PgPool::connect(url).await.expect("postgres");
             migrator.run(&pool).await.expect("previous migrations");
-            sqlx::raw_sql(rows).execute(&pool).await.expect("old rows");
             pool.close().await;
         }
     }
+    sql_rows::execute(url, rows).await;
 }
 
 /// Records today's visitor of `GET /moved` from this test (127.0.0.1, no user agent) in
@@ -146,22 +144,8 @@ async fn visitor_seen_today(backend: Backend, url: &str) -> String {
             day.to_rfc3339()
         ),
     };
-    execute(url, sql).await;
+    sql_rows::execute(url, sql).await;
     long
-}
-
-/// Runs statements built by this test on the database at `url`.
-async fn execute(url: &str, sql: String) {
-    let sql = sqlx::AssertSqlSafe(sql);
-    if url.starts_with("sqlite:") {
-        let pool = sqlx::SqlitePool::connect(url).await.expect("sqlite");
-        sqlx::raw_sql(sql).execute(&pool).await.expect("sql");
-        pool.close().await;
-    } else {
-        let pool = sqlx::PgPool::connect(url).await.expect("postgres");
-        sqlx::raw_sql(sql).execute(&pool).await.expect("sql");
-        pool.close().await;
-    }
 }
 
 /// The migrations the previous release shipped.

@@ -85,19 +85,21 @@ impl TextIds {
     /// concurrent transactions insert them in one order and cannot deadlock).
     pub(super) fn for_batch<'a>(&self, clicks: impl Iterator<Item = &'a Click>) -> BatchTexts<'a> {
         let mut ids = HashMap::new();
-        let mut unknown = Vec::new();
-        let mut seen = HashSet::new();
+        let mut unknown = HashSet::new();
         for text in clicks.flat_map(|click| texts(click).into_iter().flatten()) {
-            if !seen.insert(text) {
+            if ids.contains_key(text) || unknown.contains(text) {
                 continue;
             }
             match self.cache.get(text) {
                 Some(id) => {
                     ids.insert(text, id);
                 }
-                None => unknown.push(text),
+                None => {
+                    unknown.insert(text);
+                }
             }
         }
+        let mut unknown: Vec<&str> = unknown.into_iter().collect();
         unknown.sort_unstable();
         BatchTexts {
             ids,
@@ -127,11 +129,12 @@ impl<'a> BatchTexts<'a> {
         &self.unknown
     }
 
-    /// Takes the `(id, text)` rows the dictionary returned for [`Self::unknown`].
+    /// Takes the `(id, text)` rows the dictionary returned for [`Self::unknown`] (a row for a
+    /// text not asked for is ignored).
     pub(super) fn learn(&mut self, rows: impl IntoIterator<Item = (i64, String)>) {
-        let found: HashMap<String, i64> = rows.into_iter().map(|(id, text)| (text, id)).collect();
-        for text in &self.unknown {
-            if let Some(&id) = found.get(*text) {
+        for (id, text) in rows {
+            if let Ok(at) = self.unknown.binary_search(&text.as_str()) {
+                let text = self.unknown[at];
                 self.ids.insert(text, id);
                 self.learnt.push((text, id));
             }

@@ -1,5 +1,5 @@
-//! Rows read straight from a test database, on either engine, for assertions about what was
-//! stored (`clicks.ip`, `clicks.city_name`, …) that no API shows.
+//! Rows read straight from a test database (and statements run on it), on either engine, for
+//! assertions about what was stored (`clicks.ip`, `clicks.city_name`, …) that no API shows.
 
 use sqlx::FromRow;
 use sqlx::postgres::PgRow;
@@ -23,5 +23,22 @@ where
         let rows = sqlx::query_as(sql).fetch_all(&pool).await.expect("sql");
         pool.close().await;
         rows
+    }
+}
+
+/// Runs statements a test built (table names and values are its own, never input) on the
+/// database at `database_url`.
+pub async fn execute(database_url: &str, sql: String) {
+    let sql = sqlx::AssertSqlSafe(sql);
+    if database_url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(database_url)
+            .await
+            .expect("sqlite");
+        sqlx::raw_sql(sql).execute(&pool).await.expect("sql");
+        pool.close().await;
+    } else {
+        let pool = sqlx::PgPool::connect(database_url).await.expect("postgres");
+        sqlx::raw_sql(sql).execute(&pool).await.expect("sql");
+        pool.close().await;
     }
 }
