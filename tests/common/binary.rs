@@ -19,10 +19,13 @@ pub fn command() -> Command {
     command
 }
 
-/// The address `linkpulse serve` reports on its first line of stdout (`listening on URL`).
+/// The address `linkpulse serve` reports on its first line of stdout (`listening on URL`). The
+/// rest of stdout is drained until the child exits, so a later line never meets a closed pipe.
 fn reported_address(stdout: ChildStdout) -> Option<String> {
+    let mut reader = BufReader::new(stdout);
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).ok()?;
+    reader.read_line(&mut line).ok()?;
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     line.trim().strip_prefix("listening on ").map(str::to_owned)
 }
 
