@@ -6,10 +6,12 @@
 mod analytics_models;
 mod click_models;
 mod click_texts;
+mod engine;
 mod models;
 pub mod postgres;
 mod rollup;
 mod session_models;
+mod shared;
 mod sql;
 pub mod sqlite;
 mod visit_models;
@@ -65,6 +67,11 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether a UNIQUE constraint refused the statement.
+    fn is_unique_violation(&self) -> bool {
+        matches!(self, Self::Database(err) if engine::is_unique_violation(err))
+    }
+
     /// Whether the database refused what a statement carried (a constraint, a trigger, a value it
     /// cannot take) rather than failing as a whole: only then can a smaller batch get through.
     pub fn concerns_the_data(&self) -> bool {
@@ -128,7 +135,7 @@ pub trait ApiKeyStore: Send + Sync {
     async fn is_valid_api_key(&self, key_hash: &str) -> StoreResult<bool>;
 }
 
-/// The click pipeline's queue: outbox writes, leased claims, fenced completion, dead letters.
+/// The click pipeline's queue: outbox writes, leased claims, fenced completion.
 #[async_trait]
 pub trait ClickStore: Send + Sync {
     /// Appends events to the outbox in one transaction; a message id already there is skipped.
@@ -156,6 +163,14 @@ pub trait ClickStore: Send + Sync {
     async fn release_clicks(&self, claims: &[ClaimRef]) -> StoreResult<()>;
     /// Backlog, oldest age and dead-letter count.
     async fn outbox_stats(&self) -> StoreResult<OutboxStats>;
+    /// The random secret that `day`'s visitor hashes are salted with, created on first use;
+    /// salts and visitor-dedup rows of days before yesterday are deleted on the way.
+    async fn visitor_salt(&self, day: NaiveDate) -> StoreResult<String>;
+}
+
+/// The clicks that failed for good: listed and inspected by operators, replayed after a fix.
+#[async_trait]
+pub trait DeadLetterStore: Send + Sync {
     /// Dead letters, newest first.
     async fn list_dead_letters(&self, limit: u32, offset: u32) -> StoreResult<Vec<DeadLetter>>;
     /// One dead letter.
@@ -164,9 +179,6 @@ pub trait ClickStore: Send + Sync {
     async fn replay_dead_letters(&self, which: &DeadLetterSelection) -> StoreResult<u64>;
     /// Deletes dead letters; returns how many.
     async fn purge_dead_letters(&self, which: &DeadLetterSelection) -> StoreResult<u64>;
-    /// The random secret that `day`'s visitor hashes are salted with, created on first use;
-    /// salts and visitor-dedup rows of days before yesterday are deleted on the way.
-    async fn visitor_salt(&self, day: NaiveDate) -> StoreResult<String>;
 }
 
 /// Stored visits for the Shlink visits API: listings, totals, deletion.
@@ -245,7 +257,14 @@ pub trait SessionStore: Send + Sync {
 /// The whole persistence surface the application depends on.
 #[async_trait]
 pub trait Store:
-    LinkStore + TagStore + ApiKeyStore + ClickStore + VisitStore + AnalyticsStore + SessionStore
+    LinkStore
+    + TagStore
+    + ApiKeyStore
+    + ClickStore
+    + DeadLetterStore
+    + VisitStore
+    + AnalyticsStore
+    + SessionStore
 {
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;

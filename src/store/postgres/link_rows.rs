@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
 use crate::links::Tag;
-pub(super) use crate::store::sql::{direction_sql, like_pattern};
+pub(super) use crate::store::sql::{direction_sql, like_pattern, limit_offset};
 use crate::store::{ShortUrl, VisitsSummary};
 
 /// Starts the read-only snapshot in which a count and its page are read, so the two agree.
@@ -134,31 +134,4 @@ pub(super) async fn attach_tags(
     .execute(&mut *conn)
     .await?;
     Ok(names)
-}
-
-/// `LIMIT`/`OFFSET` values for a 1-based page, or `None` when every row is wanted.
-pub(super) fn limit_offset(page: u32, items_per_page: Option<u32>) -> Option<(i64, i64)> {
-    items_per_page.map(|size| {
-        let size = i64::from(size);
-        (size, i64::from(page.max(1) - 1) * size)
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn like_pattern_escapes_metacharacters() {
-        assert_eq!(like_pattern("a%b_c\\d"), "%a\\%b\\_c\\\\d%");
-        assert_eq!(like_pattern(""), "%%");
-    }
-
-    #[test]
-    fn pages_are_one_based() {
-        assert_eq!(limit_offset(1, Some(10)), Some((10, 0)));
-        assert_eq!(limit_offset(3, Some(5)), Some((5, 10)));
-        assert_eq!(limit_offset(0, Some(5)), Some((5, 0)));
-        assert_eq!(limit_offset(4, None), None);
-    }
 }

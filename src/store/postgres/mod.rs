@@ -1,19 +1,16 @@
 //! Postgres: the scale-out engine, shared by several app instances.
 
 mod analytics;
-mod api_keys;
 mod completion;
-mod dead_letters;
+mod engine;
 mod link_list;
 mod link_rows;
 mod links;
 mod outbox;
 mod rollups;
-mod sessions;
 mod tags;
 #[cfg(test)]
 mod test_support;
-mod visits;
 
 use std::time::Duration;
 
@@ -22,6 +19,7 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
 use super::{Store, StoreResult, TextIds};
+use crate::store::engine::is_unique_violation;
 
 /// Connections per instance; the group-committing writer and the workers need only a few.
 const MAX_CONNECTIONS: u32 = 16;
@@ -65,10 +63,4 @@ impl Store for PgStore {
     fn engine(&self) -> &'static str {
         "postgres"
     }
-}
-
-/// Whether an error is a UNIQUE constraint violation.
-fn is_unique_violation(err: &sqlx::Error) -> bool {
-    err.as_database_error()
-        .is_some_and(|db| db.is_unique_violation())
 }

@@ -12,8 +12,8 @@ use super::rollups::record as record_rollups;
 use super::{PgStore, completion::complete_batch};
 use crate::clicks::Click;
 use crate::store::{
-    ClaimRef, ClaimedEvent, ClickStore, Completion, CompletionOutcome, DeadLetter,
-    DeadLetterSelection, OutboxEntry, OutboxStats, StoreResult,
+    ClaimRef, ClaimedEvent, ClickStore, Completion, CompletionOutcome, OutboxEntry, OutboxStats,
+    StoreResult,
 };
 
 #[async_trait]
@@ -192,22 +192,6 @@ impl ClickStore for PgStore {
             oldest_enqueued_at: oldest,
             dead_letters,
         })
-    }
-
-    async fn list_dead_letters(&self, limit: u32, offset: u32) -> StoreResult<Vec<DeadLetter>> {
-        super::dead_letters::list(&self.pool, limit, offset).await
-    }
-
-    async fn find_dead_letter(&self, id: i64) -> StoreResult<Option<DeadLetter>> {
-        super::dead_letters::find(&self.pool, id).await
-    }
-
-    async fn replay_dead_letters(&self, which: &DeadLetterSelection) -> StoreResult<u64> {
-        super::dead_letters::replay(&self.pool, which).await
-    }
-
-    async fn purge_dead_letters(&self, which: &DeadLetterSelection) -> StoreResult<u64> {
-        super::dead_letters::purge(&self.pool, which).await
     }
 
     async fn visitor_salt(&self, day: NaiveDate) -> StoreResult<String> {

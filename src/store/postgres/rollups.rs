@@ -132,39 +132,6 @@ async fn insert_visitors(
         .collect())
 }
 
-/// Removes a link's rollups and takes its figures out of `hourly_totals` (caller's transaction,
-/// which holds the link's row lock); the totals rows are locked in hour order like the workers do.
-pub(super) async fn forget_link(tx: &mut PgConnection, link: i64) -> StoreResult<()> {
-    sqlx::query(
-        "SELECT hour FROM hourly_totals
-         WHERE hour IN (SELECT hour FROM link_hourly WHERE short_url_id = $1)
-         ORDER BY hour FOR UPDATE",
-    )
-    .bind(link)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "UPDATE hourly_totals h
-         SET total = h.total - l.total, bots = h.bots - l.bots, uniques = h.uniques - l.uniques
-         FROM link_hourly l
-         WHERE l.short_url_id = $1 AND h.hour = l.hour",
-    )
-    .bind(link)
-    .execute(&mut *tx)
-    .await?;
-    for sql in [
-        "DELETE FROM link_hourly WHERE short_url_id = $1",
-        "DELETE FROM link_daily WHERE short_url_id = $1",
-        "DELETE FROM link_hourly_dims WHERE short_url_id = $1",
-        // Keyed by day first: seek each day kept (every one has its salt) rather than scan.
-        "DELETE FROM visitor_days WHERE day IN (SELECT day FROM visitor_salts) \
-         AND short_url_id = $1",
-    ] {
-        sqlx::query(sql).bind(link).execute(&mut *tx).await?;
-    }
-    Ok(())
-}
-
 /// See `ClickStore::visitor_salt`. The insert and the read are separate statements so the read
 /// sees a salt another instance committed meanwhile.
 pub(super) async fn visitor_salt(pool: &PgPool, day: NaiveDate) -> StoreResult<String> {

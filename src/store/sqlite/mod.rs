@@ -4,16 +4,13 @@
 //! lock contention (SQLITE_BUSY) into orderly queueing, while readers proceed in parallel.
 
 mod analytics;
-mod api_keys;
 mod completion;
-mod dead_letters;
+mod engine;
 mod fragments;
 mod links;
 mod outbox;
 mod rollups;
-mod sessions;
 mod tags;
-mod visits;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -25,6 +22,7 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use super::{Store, StoreResult, TextIds};
+use crate::store::engine::is_unique_violation;
 
 /// How long a statement waits for a lock before failing with SQLITE_BUSY.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -138,10 +136,4 @@ fn to_millis(at: DateTime<Utc>) -> i64 {
 /// The inverse of `to_millis`; out-of-range values (never written by us) clamp to the epoch.
 fn from_millis(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
-}
-
-/// Whether an error is a UNIQUE constraint violation.
-fn is_unique_violation(err: &sqlx::Error) -> bool {
-    err.as_database_error()
-        .is_some_and(|db| db.is_unique_violation())
 }

@@ -12,8 +12,8 @@ use super::completion::{add_to_counters, complete_batch};
 use super::{SqliteStore, from_millis, to_millis};
 use crate::clicks::Click;
 use crate::store::{
-    ClaimRef, ClaimedEvent, ClickStore, Completion, CompletionOutcome, DeadLetter,
-    DeadLetterSelection, OutboxEntry, OutboxStats, StoreResult,
+    ClaimRef, ClaimedEvent, ClickStore, Completion, CompletionOutcome, OutboxEntry, OutboxStats,
+    StoreResult,
 };
 
 /// Rows per multi-row INSERT: 4 parameters each stays below SQLite's limit of 32,766 bound
@@ -184,22 +184,6 @@ impl ClickStore for SqliteStore {
             oldest_enqueued_at: oldest.map(from_millis),
             dead_letters,
         })
-    }
-
-    async fn list_dead_letters(&self, limit: u32, offset: u32) -> StoreResult<Vec<DeadLetter>> {
-        super::dead_letters::list(&self.reader, limit, offset).await
-    }
-
-    async fn find_dead_letter(&self, id: i64) -> StoreResult<Option<DeadLetter>> {
-        super::dead_letters::find(&self.reader, id).await
-    }
-
-    async fn replay_dead_letters(&self, which: &DeadLetterSelection) -> StoreResult<u64> {
-        super::dead_letters::replay(&self.writer, which).await
-    }
-
-    async fn purge_dead_letters(&self, which: &DeadLetterSelection) -> StoreResult<u64> {
-        super::dead_letters::purge(&self.writer, which).await
     }
 
     async fn visitor_salt(&self, day: NaiveDate) -> StoreResult<String> {

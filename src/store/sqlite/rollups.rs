@@ -150,31 +150,6 @@ async fn upsert_totals(tx: &mut SqliteConnection, batch: &RollupBatch) -> StoreR
     Ok(())
 }
 
-/// Removes a link's rollups and takes its figures out of `hourly_totals` (caller's transaction).
-pub(super) async fn forget_link(tx: &mut SqliteConnection, link: i64) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE hourly_totals
-         SET total = hourly_totals.total - l.total, bots = hourly_totals.bots - l.bots,
-             uniques = hourly_totals.uniques - l.uniques
-         FROM (SELECT hour, total, bots, uniques FROM link_hourly WHERE short_url_id = ?) AS l
-         WHERE hourly_totals.hour = l.hour",
-    )
-    .bind(link)
-    .execute(&mut *tx)
-    .await?;
-    for sql in [
-        "DELETE FROM link_hourly WHERE short_url_id = ?",
-        "DELETE FROM link_daily WHERE short_url_id = ?",
-        "DELETE FROM link_hourly_dims WHERE short_url_id = ?",
-        // Keyed by day first: seek each day kept (every one has its salt) rather than scan.
-        "DELETE FROM visitor_days WHERE day IN (SELECT day FROM visitor_salts) \
-         AND short_url_id = ?",
-    ] {
-        sqlx::query(sql).bind(link).execute(&mut *tx).await?;
-    }
-    Ok(())
-}
-
 /// See `ClickStore::visitor_salt`.
 pub(super) async fn visitor_salt(writer: &SqlitePool, day: NaiveDate) -> StoreResult<String> {
     let day: DateTime<Utc> = day_start(day);

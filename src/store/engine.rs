@@ -1,0 +1,81 @@
+//! `Engine`: what the store logic written once (`shared/`) needs from SQLite or Postgres — a
+//! way to run an engine-independent `Sql`, transactions, and the few idioms that differ.
+
+use async_trait::async_trait;
+use sqlx::FromRow;
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+
+use super::sql::Sql;
+use super::{StoreError, StoreResult};
+
+/// A row type both engines decode, so a query written once can read it on either.
+pub trait Record:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+impl<T> Record for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+/// An engine as the shared store logic sees it. Reads go to the engine's readers, writes to
+/// its writer (SQLite: one connection; Postgres: the pool).
+#[async_trait]
+pub trait Engine: Send + Sync {
+    /// A transaction on this engine.
+    type Tx: Transaction;
+
+    /// Appended to a `SELECT` whose rows must stay locked until the transaction ends. Postgres
+    /// needs it to order concurrent writers; SQLite's single writer already orders them.
+    const FOR_UPDATE: &'static str;
+
+    /// Every row a read returns.
+    async fn fetch_all<T: Record>(&self, sql: Sql) -> StoreResult<Vec<T>>;
+
+    /// Runs a write; how many rows it changed.
+    async fn execute(&self, sql: Sql) -> StoreResult<u64>;
+
+    /// A transaction on the readers: one snapshot for several reads.
+    async fn begin_read(&self) -> StoreResult<Self::Tx>;
+
+    /// A transaction on the writer.
+    async fn begin_write(&self) -> StoreResult<Self::Tx>;
+
+    /// The first row a read returns, if any.
+    async fn fetch_optional<T: Record>(&self, sql: Sql) -> StoreResult<Option<T>> {
+        Ok(self.fetch_all(sql).await?.into_iter().next())
+    }
+
+    /// The one row a read must return.
+    async fn fetch_one<T: Record>(&self, sql: Sql) -> StoreResult<T> {
+        self.fetch_optional(sql)
+            .await?
+            .ok_or(StoreError::Database(sqlx::Error::RowNotFound))
+    }
+}
+
+/// A transaction as the shared store logic sees it.
+#[async_trait]
+pub trait Transaction: Send {
+    /// Every row a statement returns.
+    async fn fetch_all<T: Record>(&mut self, sql: Sql) -> StoreResult<Vec<T>>;
+
+    /// Runs a statement; how many rows it changed.
+    async fn execute(&mut self, sql: Sql) -> StoreResult<u64>;
+
+    /// Makes the transaction's writes durable and visible.
+    async fn commit(self) -> StoreResult<()>;
+
+    /// The first row a statement returns, if any.
+    async fn fetch_optional<T: Record>(&mut self, sql: Sql) -> StoreResult<Option<T>> {
+        Ok(self.fetch_all(sql).await?.into_iter().next())
+    }
+}
+
+/// Whether an error is a UNIQUE constraint violation.
+pub(super) fn is_unique_violation(err: &sqlx::Error) -> bool {
+    err.as_database_error()
+        .is_some_and(|db| db.is_unique_violation())
+}

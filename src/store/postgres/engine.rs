@@ -1,0 +1,52 @@
+//! Postgres as an `Engine` for the store logic written once: one pool for reads and writes.
+
+use async_trait::async_trait;
+use sqlx::Postgres;
+
+use super::PgStore;
+use crate::store::StoreResult;
+use crate::store::engine::{Engine, Record, Transaction};
+use crate::store::sql::Sql;
+
+#[async_trait]
+impl Engine for PgStore {
+    type Tx = sqlx::Transaction<'static, Postgres>;
+
+    const FOR_UPDATE: &'static str = " FOR UPDATE";
+
+    async fn fetch_all<T: Record>(&self, sql: Sql) -> StoreResult<Vec<T>> {
+        let mut query = sql.into_builder::<Postgres>();
+        Ok(query.build_query_as().fetch_all(&self.pool).await?)
+    }
+
+    async fn execute(&self, sql: Sql) -> StoreResult<u64> {
+        let mut query = sql.into_builder::<Postgres>();
+        Ok(query.build().execute(&self.pool).await?.rows_affected())
+    }
+
+    async fn begin_read(&self) -> StoreResult<Self::Tx> {
+        Ok(self.pool.begin().await?)
+    }
+
+    async fn begin_write(&self) -> StoreResult<Self::Tx> {
+        Ok(self.pool.begin().await?)
+    }
+}
+
+// Written per engine: sqlx has no engine-generic way to read a statement's rows affected.
+#[async_trait]
+impl Transaction for sqlx::Transaction<'static, Postgres> {
+    async fn fetch_all<T: Record>(&mut self, sql: Sql) -> StoreResult<Vec<T>> {
+        let mut query = sql.into_builder::<Postgres>();
+        Ok(query.build_query_as().fetch_all(&mut **self).await?)
+    }
+
+    async fn execute(&mut self, sql: Sql) -> StoreResult<u64> {
+        let mut query = sql.into_builder::<Postgres>();
+        Ok(query.build().execute(&mut **self).await?.rows_affected())
+    }
+
+    async fn commit(self) -> StoreResult<()> {
+        Ok(sqlx::Transaction::commit(self).await?)
+    }
+}

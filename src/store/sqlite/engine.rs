@@ -1,0 +1,53 @@
+//! SQLite as an `Engine` for the store logic written once: reads on the reader pool, writes on
+//! the one writer connection, write transactions taken with `BEGIN IMMEDIATE`.
+
+use async_trait::async_trait;
+use sqlx::Sqlite;
+
+use super::SqliteStore;
+use crate::store::StoreResult;
+use crate::store::engine::{Engine, Record, Transaction};
+use crate::store::sql::Sql;
+
+#[async_trait]
+impl Engine for SqliteStore {
+    type Tx = sqlx::Transaction<'static, Sqlite>;
+
+    const FOR_UPDATE: &'static str = "";
+
+    async fn fetch_all<T: Record>(&self, sql: Sql) -> StoreResult<Vec<T>> {
+        let mut query = sql.into_builder::<Sqlite>();
+        Ok(query.build_query_as().fetch_all(&self.reader).await?)
+    }
+
+    async fn execute(&self, sql: Sql) -> StoreResult<u64> {
+        let mut query = sql.into_builder::<Sqlite>();
+        Ok(query.build().execute(&self.writer).await?.rows_affected())
+    }
+
+    async fn begin_read(&self) -> StoreResult<Self::Tx> {
+        Ok(self.reader.begin().await?)
+    }
+
+    async fn begin_write(&self) -> StoreResult<Self::Tx> {
+        Ok(SqliteStore::begin_write(self).await?)
+    }
+}
+
+// Written per engine: sqlx has no engine-generic way to read a statement's rows affected.
+#[async_trait]
+impl Transaction for sqlx::Transaction<'static, Sqlite> {
+    async fn fetch_all<T: Record>(&mut self, sql: Sql) -> StoreResult<Vec<T>> {
+        let mut query = sql.into_builder::<Sqlite>();
+        Ok(query.build_query_as().fetch_all(&mut **self).await?)
+    }
+
+    async fn execute(&mut self, sql: Sql) -> StoreResult<u64> {
+        let mut query = sql.into_builder::<Sqlite>();
+        Ok(query.build().execute(&mut **self).await?.rows_affected())
+    }
+
+    async fn commit(self) -> StoreResult<()> {
+        Ok(sqlx::Transaction::commit(self).await?)
+    }
+}
