@@ -2,6 +2,7 @@
 //! way to run an engine-independent `Sql`, transactions, and the few idioms that differ.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
@@ -30,6 +31,10 @@ pub trait Engine: Send + Sync {
     /// Appended to a `SELECT` whose rows must stay locked until the transaction ends. Postgres
     /// needs it to order concurrent writers; SQLite's single writer already orders them.
     const FOR_UPDATE: &'static str;
+
+    /// Appends the whole days from `since` to the instant in `column`, as an integer (instants
+    /// are milliseconds in SQLite and `timestamptz` in Postgres).
+    fn push_days_since(sql: &mut Sql, column: &'static str, since: DateTime<Utc>);
 
     /// Every row a read returns.
     async fn fetch_all<T: Record>(&self, sql: Sql) -> StoreResult<Vec<T>>;

@@ -1,6 +1,7 @@
 //! Postgres as an `Engine` for the store logic written once: one pool for reads and writes.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::Postgres;
 
 use super::PgStore;
@@ -13,6 +14,14 @@ impl Engine for PgStore {
     type Tx = sqlx::Transaction<'static, Postgres>;
 
     const FOR_UPDATE: &'static str = " FOR UPDATE";
+
+    fn push_days_since(sql: &mut Sql, column: &'static str, since: DateTime<Utc>) {
+        sql.push("CAST(EXTRACT(EPOCH FROM ")
+            .push(column)
+            .push(" - ")
+            .bind(since);
+        sql.push(") AS BIGINT) / 86400");
+    }
 
     async fn fetch_all<T: Record>(&self, sql: Sql) -> StoreResult<Vec<T>> {
         let mut query = sql.into_builder::<Postgres>();

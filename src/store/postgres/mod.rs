@@ -1,6 +1,5 @@
 //! Postgres: the scale-out engine, shared by several app instances.
 
-mod analytics;
 mod completion;
 mod engine;
 mod link_list;

@@ -2,6 +2,7 @@
 //! of one that does not differ, for every `Engine`. What truly differs stays in `sqlite/` and
 //! `postgres/`.
 
+mod analytics;
 mod api_keys;
 mod dead_letters;
 mod sessions;

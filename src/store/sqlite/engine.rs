@@ -2,11 +2,13 @@
 //! the one writer connection, write transactions taken with `BEGIN IMMEDIATE`.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::Sqlite;
 
 use super::SqliteStore;
 use crate::store::StoreResult;
 use crate::store::engine::{Engine, Record, Transaction};
+use crate::store::rollup::DAY_MS;
 use crate::store::sql::Sql;
 
 #[async_trait]
@@ -14,6 +16,11 @@ impl Engine for SqliteStore {
     type Tx = sqlx::Transaction<'static, Sqlite>;
 
     const FOR_UPDATE: &'static str = "";
+
+    fn push_days_since(sql: &mut Sql, column: &'static str, since: DateTime<Utc>) {
+        sql.push("(").push(column).push(" - ").bind(since);
+        sql.push(") / ").bind(DAY_MS);
+    }
 
     async fn fetch_all<T: Record>(&self, sql: Sql) -> StoreResult<Vec<T>> {
         let mut query = sql.into_builder::<Sqlite>();

@@ -3,7 +3,6 @@
 //! SQLite allows one writer at a time; funnelling every write through a single connection turns
 //! lock contention (SQLITE_BUSY) into orderly queueing, while readers proceed in parallel.
 
-mod analytics;
 mod completion;
 mod engine;
 mod fragments;

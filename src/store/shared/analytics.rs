@@ -1,0 +1,185 @@
+//! Rollup reads for the analytics pages, for both engines. Every query is a range scan of a
+//! rollup primary key (link, [dimension,] hour|day) or of `link_hourly_hour` /
+//! `link_daily_day`, never of raw clicks. Reads over many days take the whole days from
+//! `link_daily` and only the edge hours from `link_hourly` (`split_days`), which gives the same
+//! sums with far fewer rows.
+
+use async_trait::async_trait;
+
+use crate::links::ShortCode;
+use crate::store::engine::Engine;
+use crate::store::rollup::{DaySplit, fill_sparklines, sparkline_days, split_days};
+use crate::store::sql::{At, Sql};
+use crate::store::{
+    AnalyticsStore, BreakdownRow, Dimension, HourFigures, HourRange, LinkFigures, StoreError,
+    StoreResult,
+};
+
+/// Pushes a subquery of `(short_url_id, starts_at, total, bots)` rows that covers `split`
+/// exactly: its whole days from `link_daily`, its edge hours from `link_hourly`, only of
+/// `links` when given. The split must not be empty.
+fn push_pieces(sql: &mut Sql, split: &DaySplit, links: Option<&[i64]>) {
+    let hours = split.hours().map(|range| ("link_hourly", "hour", range));
+    let days = split.days.map(|range| ("link_daily", "day", range));
+    sql.push("(");
+    for (index, (table, column, range)) in hours.chain(days).enumerate() {
+        if index > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push(format!(
+            "SELECT short_url_id, {column} AS starts_at, total, bots FROM {table} \
+             WHERE {column} >= "
+        ))
+        .bind(range.from)
+        .push(format!(" AND {column} < "))
+        .bind(range.to);
+        if let Some(links) = links {
+            sql.push(" AND short_url_id IN ")
+                .bind_list(links.iter().copied());
+        }
+    }
+    sql.push(") AS p");
+}
+
+/// The summed visits, with or without bots.
+fn visits_sum(include_bots: bool) -> &'static str {
+    if include_bots {
+        "CAST(SUM(total) AS BIGINT)"
+    } else {
+        "CAST(SUM(total - bots) AS BIGINT)"
+    }
+}
+
+#[async_trait]
+impl<E: Engine> AnalyticsStore for E {
+    async fn hourly_figures(
+        &self,
+        link_id: Option<i64>,
+        range: HourRange,
+    ) -> StoreResult<Vec<HourFigures>> {
+        let mut select = match link_id {
+            Some(link) => {
+                let mut select = Sql::new(
+                    "SELECT hour, total, bots, uniques FROM link_hourly WHERE short_url_id = ",
+                );
+                select.bind(link).push(" AND hour >= ");
+                select
+            }
+            None => Sql::new("SELECT hour, total, bots, uniques FROM hourly_totals WHERE hour >= "),
+        };
+        select.bind(range.from).push(" AND hour < ").bind(range.to);
+        select.push(" AND total > 0 ORDER BY hour");
+        let rows: Vec<(At, i64, i64, i64)> = self.fetch_all(select).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(hour, total, bots, uniques)| HourFigures {
+                hour: hour.into(),
+                total,
+                bots,
+                uniques,
+            })
+            .collect())
+    }
+
+    async fn breakdown(
+        &self,
+        link_id: i64,
+        dimension: Dimension,
+        range: HourRange,
+        include_bots: bool,
+        limit: u32,
+    ) -> StoreResult<Vec<BreakdownRow>> {
+        let visits = visits_sum(include_bots);
+        let mut select = Sql::new(format!(
+            "SELECT value, {visits} AS visits FROM link_hourly_dims WHERE short_url_id = "
+        ));
+        select
+            .bind(link_id)
+            .push(" AND dim = ")
+            .bind(dimension.as_str());
+        select.push(" AND hour >= ").bind(range.from);
+        select.push(" AND hour < ").bind(range.to);
+        select.push(format!(
+            " GROUP BY value HAVING {visits} > 0 ORDER BY visits DESC, value ASC LIMIT "
+        ));
+        select.bind(i64::from(limit));
+        let rows: Vec<(String, i64)> = self.fetch_all(select).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(value, visits)| BreakdownRow { value, visits })
+            .collect())
+    }
+
+    async fn top_links(
+        &self,
+        range: HourRange,
+        include_bots: bool,
+        limit: u32,
+    ) -> StoreResult<Vec<LinkFigures>> {
+        let split = split_days(range);
+        if split.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut select = Sql::new(format!(
+            "SELECT s.id, s.short_code, s.title, t.visits FROM (SELECT short_url_id, {} AS visits \
+             FROM ",
+            visits_sum(include_bots)
+        ));
+        push_pieces(&mut select, &split, None);
+        select.push(
+            " GROUP BY short_url_id) AS t JOIN short_urls s ON s.id = t.short_url_id \
+             WHERE t.visits > 0 ORDER BY t.visits DESC, s.short_code ASC LIMIT ",
+        );
+        select.bind(i64::from(limit));
+        let rows: Vec<(i64, String, Option<String>, i64)> = self.fetch_all(select).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(link_id, short_code, title, visits)| LinkFigures {
+                link_id,
+                short_code,
+                title,
+                visits,
+            })
+            .collect())
+    }
+
+    async fn daily_sparklines(
+        &self,
+        link_ids: &[i64],
+        range: HourRange,
+        include_bots: bool,
+    ) -> StoreResult<Vec<(i64, Vec<i64>)>> {
+        let (first_day, days) = sparkline_days(range);
+        if link_ids.is_empty() || days == 0 {
+            return Ok(fill_sparklines(link_ids, days, []));
+        }
+        let mut select = Sql::new("SELECT short_url_id, ");
+        E::push_days_since(&mut select, "starts_at", first_day);
+        select.push(format!(" AS day, {} FROM ", visits_sum(include_bots)));
+        push_pieces(&mut select, &split_days(range), Some(link_ids));
+        select.push(" GROUP BY short_url_id, day");
+        let rows: Vec<(i64, i64, i64)> = self.fetch_all(select).await?;
+        Ok(fill_sparklines(link_ids, days, rows))
+    }
+
+    async fn set_public_stats(&self, code: &ShortCode, public: bool) -> StoreResult<()> {
+        let mut update = Sql::new("UPDATE short_urls SET public_stats = ");
+        update
+            .bind(public)
+            .push(" WHERE short_code = ")
+            .bind(code.as_str());
+        if self.execute(update).await? == 0 {
+            return Err(StoreError::LinkNotFound(code.to_string()));
+        }
+        Ok(())
+    }
+
+    async fn is_public_stats(&self, code: &ShortCode) -> StoreResult<bool> {
+        let mut select = Sql::new("SELECT public_stats FROM short_urls WHERE short_code = ");
+        select.bind(code.as_str());
+        let public: Option<(bool,)> = self.fetch_optional(select).await?;
+        public
+            .map(|(public,)| public)
+            .ok_or_else(|| StoreError::LinkNotFound(code.to_string()))
+    }
+}
