@@ -32,6 +32,12 @@ pub trait Engine: Send + Sync {
     /// needs it to order concurrent writers; SQLite's single writer already orders them.
     const FOR_UPDATE: &'static str;
 
+    /// The operator of a case-insensitive `LIKE` (SQLite's own `LIKE` is, for ASCII).
+    const ILIKE: &'static str;
+
+    /// Appended to an `ORDER BY` text column so both engines sort by bytes, as SQLite does.
+    const BYTE_ORDER: &'static str;
+
     /// Appends the whole days from `since` to the instant in `column`, as an integer (instants
     /// are milliseconds in SQLite and `timestamptz` in Postgres).
     fn push_days_since(sql: &mut Sql, column: &'static str, since: DateTime<Utc>);

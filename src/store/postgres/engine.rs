@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Postgres;
 
 use super::PgStore;
+use super::link_rows::BEGIN_SNAPSHOT;
 use crate::store::StoreResult;
 use crate::store::engine::{Engine, Record, Transaction};
 use crate::store::sql::Sql;
@@ -14,6 +15,10 @@ impl Engine for PgStore {
     type Tx = sqlx::Transaction<'static, Postgres>;
 
     const FOR_UPDATE: &'static str = " FOR UPDATE";
+
+    const ILIKE: &'static str = "ILIKE";
+
+    const BYTE_ORDER: &'static str = " COLLATE \"C\"";
 
     fn push_days_since(sql: &mut Sql, column: &'static str, since: DateTime<Utc>) {
         sql.push("CAST(EXTRACT(EPOCH FROM ")
@@ -34,7 +39,7 @@ impl Engine for PgStore {
     }
 
     async fn begin_read(&self) -> StoreResult<Self::Tx> {
-        Ok(self.pool.begin().await?)
+        Ok(self.pool.begin_with(BEGIN_SNAPSHOT).await?)
     }
 
     async fn begin_write(&self) -> StoreResult<Self::Tx> {

@@ -7,7 +7,8 @@ mod link_rows;
 mod links;
 mod outbox;
 mod rollups;
-mod tags;
+#[cfg(test)]
+mod tags_tests;
 #[cfg(test)]
 mod test_support;
 

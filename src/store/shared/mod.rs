@@ -6,4 +6,5 @@ mod analytics;
 mod api_keys;
 mod dead_letters;
 mod sessions;
+mod tags;
 mod visits;

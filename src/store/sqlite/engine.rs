@@ -17,6 +17,10 @@ impl Engine for SqliteStore {
 
     const FOR_UPDATE: &'static str = "";
 
+    const ILIKE: &'static str = "LIKE";
+
+    const BYTE_ORDER: &'static str = "";
+
     fn push_days_since(sql: &mut Sql, column: &'static str, since: DateTime<Utc>) {
         sql.push("(").push(column).push(" - ").bind(since);
         sql.push(") / ").bind(DAY_MS);

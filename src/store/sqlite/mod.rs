@@ -9,7 +9,8 @@ mod fragments;
 mod links;
 mod outbox;
 mod rollups;
-mod tags;
+#[cfg(test)]
+mod tags_tests;
 
 use std::path::Path;
 use std::str::FromStr;
