@@ -38,6 +38,10 @@ pub trait Engine: Send + Sync {
     /// Appended to an `ORDER BY` text column so both engines sort by bytes, as SQLite does.
     const BYTE_ORDER: &'static str;
 
+    /// Appends a condition that the preceding column is one of `ids`, as one bound argument
+    /// (a JSON array in SQLite, an array in Postgres) so no list hits a bind-parameter limit.
+    fn push_any_id(sql: &mut Sql, ids: &[i64]);
+
     /// Appends the whole days from `since` to the instant in `column`, as an integer (instants
     /// are milliseconds in SQLite and `timestamptz` in Postgres).
     fn push_days_since(sql: &mut Sql, column: &'static str, since: DateTime<Utc>);

@@ -5,10 +5,12 @@ use chrono::{DateTime, Utc};
 use sqlx::Postgres;
 
 use super::PgStore;
-use super::link_rows::BEGIN_SNAPSHOT;
 use crate::store::StoreResult;
 use crate::store::engine::{Engine, Record, Transaction};
 use crate::store::sql::Sql;
+
+/// Starts the read-only snapshot in which a count and its page are read, so the two agree.
+const BEGIN_SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 
 #[async_trait]
 impl Engine for PgStore {
@@ -19,6 +21,13 @@ impl Engine for PgStore {
     const ILIKE: &'static str = "ILIKE";
 
     const BYTE_ORDER: &'static str = " COLLATE \"C\"";
+
+    fn push_any_id(sql: &mut Sql, ids: &[i64]) {
+        let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+        sql.push(" = ANY(CAST(")
+            .bind(format!("{{{}}}", ids.join(",")).as_str())
+            .push(" AS BIGINT[]))");
+    }
 
     fn push_days_since(sql: &mut Sql, column: &'static str, since: DateTime<Utc>) {
         sql.push("CAST(EXTRACT(EPOCH FROM ")

@@ -2,9 +2,10 @@
 
 mod completion;
 mod engine;
-mod link_list;
-mod link_rows;
-mod links;
+#[cfg(test)]
+mod link_list_tests;
+#[cfg(test)]
+mod links_tests;
 mod outbox;
 mod rollups;
 #[cfg(test)]
@@ -19,7 +20,6 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
 use super::{Store, StoreResult, TextIds};
-use crate::store::engine::is_unique_violation;
 
 /// Connections per instance; the group-committing writer and the workers need only a few.
 const MAX_CONNECTIONS: u32 = 16;

@@ -5,6 +5,7 @@
 mod analytics;
 mod api_keys;
 mod dead_letters;
+mod links;
 mod sessions;
 mod tags;
 mod visits;

@@ -40,6 +40,12 @@ pub enum Arg {
     Uuid(Uuid),
     /// Instants (milliseconds in SQLite, `timestamptz` in Postgres).
     At(DateTime<Utc>),
+    /// Optional text (a typed NULL when absent).
+    OptText(Option<String>),
+    /// Optional integer.
+    OptInt(Option<i64>),
+    /// Optional instant.
+    OptAt(Option<DateTime<Utc>>),
 }
 
 impl From<i64> for Arg {
@@ -75,6 +81,24 @@ impl From<Uuid> for Arg {
 impl From<DateTime<Utc>> for Arg {
     fn from(value: DateTime<Utc>) -> Self {
         Self::At(value)
+    }
+}
+
+impl From<Option<&str>> for Arg {
+    fn from(value: Option<&str>) -> Self {
+        Self::OptText(value.map(str::to_owned))
+    }
+}
+
+impl From<Option<i64>> for Arg {
+    fn from(value: Option<i64>) -> Self {
+        Self::OptInt(value)
+    }
+}
+
+impl From<Option<DateTime<Utc>>> for Arg {
+    fn from(value: Option<DateTime<Utc>>) -> Self {
+        Self::OptAt(value)
     }
 }
 
@@ -131,6 +155,9 @@ impl Sql {
         for<'q> bool: Encode<'q, DB> + Type<DB>,
         for<'q> Uuid: Encode<'q, DB> + Type<DB>,
         for<'q> At: Encode<'q, DB> + Type<DB>,
+        for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
+        for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+        for<'q> Option<At>: Encode<'q, DB> + Type<DB>,
     {
         let mut builder = QueryBuilder::new("");
         for piece in self.pieces {
@@ -141,6 +168,9 @@ impl Sql {
                 Piece::Arg(Arg::Bool(value)) => builder.push_bind(value),
                 Piece::Arg(Arg::Uuid(value)) => builder.push_bind(value),
                 Piece::Arg(Arg::At(value)) => builder.push_bind(At(value)),
+                Piece::Arg(Arg::OptText(value)) => builder.push_bind(value),
+                Piece::Arg(Arg::OptInt(value)) => builder.push_bind(value),
+                Piece::Arg(Arg::OptAt(value)) => builder.push_bind(value.map(At)),
             };
         }
         builder

@@ -21,6 +21,13 @@ impl Engine for SqliteStore {
 
     const BYTE_ORDER: &'static str = "";
 
+    fn push_any_id(sql: &mut Sql, ids: &[i64]) {
+        let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+        sql.push(" IN (SELECT value FROM json_each(")
+            .bind(format!("[{}]", ids.join(",")).as_str())
+            .push("))");
+    }
+
     fn push_days_since(sql: &mut Sql, column: &'static str, since: DateTime<Utc>) {
         sql.push("(").push(column).push(" - ").bind(since);
         sql.push(") / ").bind(DAY_MS);

@@ -5,12 +5,14 @@
 
 mod completion;
 mod engine;
-mod fragments;
-mod links;
+#[cfg(test)]
+mod links_tests;
 mod outbox;
 mod rollups;
 #[cfg(test)]
 mod tags_tests;
+#[cfg(test)]
+mod test_support;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -22,7 +24,6 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use super::{Store, StoreResult, TextIds};
-use crate::store::engine::is_unique_violation;
 
 /// How long a statement waits for a lock before failing with SQLITE_BUSY.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

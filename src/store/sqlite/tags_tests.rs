@@ -1,8 +1,8 @@
 //! SQLite `TagStore` tests, each against a fresh database file.
 
 use super::SqliteStore;
+use super::test_support::{code, new_link, set_visits, store};
 use crate::store::LinkStore;
-use crate::store::sqlite::links::fixtures::{code, new_link, set_visits, store};
 use crate::store::{Direction, StoreError, TagFilter, TagOrder, TagStats, TagStore, VisitsSummary};
 
 /// Links: l1 [a, b] 10 visits (4 bots), l2 [b] 3 visits; tag `c_x` exists with no links.

@@ -3,7 +3,7 @@
 use chrono::{Duration, TimeZone, Utc};
 use url::Url;
 
-use super::fixtures::{code, new_link, set_created_at, set_visits, store};
+use super::test_support::{code, new_link, set_created_at, set_visits, store};
 use crate::links::{LongUrl, Tag};
 use crate::store::{
     Direction, LinkStore, ShortUrlFilter, ShortUrlOrder, ShortUrlPatch, StoreError, TagsMode,

@@ -1,0 +1,186 @@
+//! Links, for both engines: create, read, list, edit and delete `short_urls` rows with their
+//! tags. Every write is one transaction; a list's count and page share one snapshot.
+
+mod list;
+mod rows;
+
+use async_trait::async_trait;
+use chrono::{SubsecRound, Utc};
+
+use self::rows::{LinkRow, attach_tags, load_by_id, select_links, with_tags};
+use crate::links::{RedirectTarget, ShortCode};
+use crate::store::engine::{Engine, Transaction};
+use crate::store::sql::{At, Sql};
+use crate::store::{
+    LinkStore, NewShortUrl, Page, ShortUrl, ShortUrlFilter, ShortUrlPatch, StoreError, StoreResult,
+};
+
+/// The columns `find_redirect_target` reads, in `RedirectTarget` field order.
+type TargetRow = (i64, String, bool, Option<At>, Option<At>, Option<i64>, i64);
+
+#[async_trait]
+impl<E: Engine> LinkStore for E {
+    async fn create_short_url(&self, new: &NewShortUrl) -> StoreResult<ShortUrl> {
+        let code = new.short_code.as_str();
+        let mut tx = self.begin_write().await?;
+        let mut insert = Sql::new(
+            "INSERT INTO short_urls (short_code, long_url, title, created_at, valid_since, \
+             valid_until, max_visits, crawlable, forward_query) VALUES (",
+        );
+        insert.bind(code).push(", ").bind(new.long_url.as_str());
+        insert.push(", ").bind(new.title.as_deref());
+        // Millisecond precision, what SQLite stores, so both engines report the same instants.
+        insert.push(", ").bind(Utc::now().trunc_subsecs(3));
+        insert.push(", ").bind(new.valid_since);
+        insert.push(", ").bind(new.valid_until);
+        insert.push(", ").bind(new.max_visits);
+        insert.push(", ").bind(new.crawlable);
+        insert
+            .push(", ")
+            .bind(new.forward_query)
+            .push(") RETURNING id");
+        let (id,): (i64,) = match tx.fetch_optional(insert).await {
+            Err(err) if err.is_unique_violation() => {
+                return Err(StoreError::DuplicateShortCode(code.to_owned()));
+            }
+            inserted => inserted?.ok_or(sqlx::Error::RowNotFound)?,
+        };
+        attach_tags(&mut tx, id, &new.tags).await?;
+        let created = load_by_id::<E>(&mut tx, id, code).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn find_short_url(&self, code: &ShortCode) -> StoreResult<Option<ShortUrl>> {
+        let mut tx = self.begin_read().await?;
+        let mut select = select_links();
+        select.push(" WHERE s.short_code = ").bind(code.as_str());
+        let rows: Vec<LinkRow> = tx.fetch_all(select).await?;
+        let found = with_tags::<E>(&mut tx, rows).await?.pop();
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    async fn find_by_long_url(&self, long_url: &str) -> StoreResult<Vec<ShortUrl>> {
+        let mut tx = self.begin_read().await?;
+        let mut select = select_links();
+        select.push(" WHERE s.long_url = ").bind(long_url);
+        select.push(" ORDER BY s.created_at DESC, s.id DESC");
+        let rows: Vec<LinkRow> = tx.fetch_all(select).await?;
+        let found = with_tags::<E>(&mut tx, rows).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    async fn find_redirect_target(&self, code: &ShortCode) -> StoreResult<Option<RedirectTarget>> {
+        let mut select = Sql::new(
+            "SELECT id, long_url, forward_query, valid_since, valid_until, max_visits, \
+             visits_total - visits_bots FROM short_urls WHERE short_code = ",
+        );
+        select.bind(code.as_str());
+        let row: Option<TargetRow> = self.fetch_optional(select).await?;
+        Ok(row.map(
+            |(link_id, long_url, forward_query, since, until, max_visits, non_bot_visits)| {
+                RedirectTarget {
+                    link_id,
+                    long_url,
+                    forward_query,
+                    valid_since: since.map(Into::into),
+                    valid_until: until.map(Into::into),
+                    max_visits,
+                    non_bot_visits,
+                }
+            },
+        ))
+    }
+
+    async fn list_short_urls(&self, filter: &ShortUrlFilter) -> StoreResult<Page<ShortUrl>> {
+        let now = Utc::now();
+        let mut tx = self.begin_read().await?;
+        let mut count = Sql::new("SELECT COUNT(*) FROM short_urls s");
+        list::push_where::<E>(&mut count, filter, now);
+        let total: Option<(i64,)> = tx.fetch_optional(count).await?;
+        let mut select = select_links();
+        list::push_where::<E>(&mut select, filter, now);
+        list::push_order::<E>(&mut select, filter.order_by);
+        select.page(filter.page, filter.items_per_page);
+        let rows: Vec<LinkRow> = tx.fetch_all(select).await?;
+        let items = with_tags::<E>(&mut tx, rows).await?;
+        tx.commit().await?;
+        Ok(Page {
+            items,
+            total: total.map_or(0, |(total,)| u64::try_from(total).unwrap_or_default()),
+        })
+    }
+
+    async fn update_short_url(
+        &self,
+        code: &ShortCode,
+        patch: &ShortUrlPatch,
+    ) -> StoreResult<ShortUrl> {
+        let mut tx = self.begin_write().await?;
+        let mut find = Sql::new("SELECT id FROM short_urls WHERE short_code = ");
+        find.bind(code.as_str()).push(E::FOR_UPDATE);
+        let (id,): (i64,) = tx
+            .fetch_optional(find)
+            .await?
+            .ok_or_else(|| StoreError::LinkNotFound(code.to_string()))?;
+        if let Some(mut update) = update_statement(patch) {
+            update.push(" WHERE id = ").bind(id);
+            tx.execute(update).await?;
+        }
+        if let Some(tags) = &patch.tags {
+            let mut detach = Sql::new("DELETE FROM short_url_tags WHERE short_url_id = ");
+            detach.bind(id);
+            tx.execute(detach).await?;
+            attach_tags(&mut tx, id, tags).await?;
+        }
+        let updated = load_by_id::<E>(&mut tx, id, code.as_str()).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    async fn delete_short_url(&self, code: &ShortCode) -> StoreResult<()> {
+        let mut delete = Sql::new("DELETE FROM short_urls WHERE short_code = ");
+        delete.bind(code.as_str());
+        if self.execute(delete).await? == 0 {
+            return Err(StoreError::LinkNotFound(code.to_string()));
+        }
+        Ok(())
+    }
+}
+
+/// `UPDATE short_urls SET …` for the scalar fields present in `patch`; `None` when there are none.
+fn update_statement(patch: &ShortUrlPatch) -> Option<Sql> {
+    let mut update = Sql::new("UPDATE short_urls SET ");
+    let mut fields = 0;
+    let mut set = |column: &'static str, value: crate::store::sql::Arg| {
+        update
+            .push(if fields == 0 { "" } else { ", " })
+            .push(column)
+            .bind(value);
+        fields += 1;
+    };
+    if let Some(long_url) = &patch.long_url {
+        set("long_url = ", long_url.as_str().into());
+    }
+    if let Some(title) = &patch.title {
+        set("title = ", title.as_deref().into());
+    }
+    if let Some(since) = patch.valid_since {
+        set("valid_since = ", since.into());
+    }
+    if let Some(until) = patch.valid_until {
+        set("valid_until = ", until.into());
+    }
+    if let Some(max_visits) = patch.max_visits {
+        set("max_visits = ", max_visits.into());
+    }
+    if let Some(crawlable) = patch.crawlable {
+        set("crawlable = ", crawlable.into());
+    }
+    if let Some(forward_query) = patch.forward_query {
+        set("forward_query = ", forward_query.into());
+    }
+    (fields > 0).then_some(update)
+}

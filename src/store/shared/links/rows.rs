@@ -1,0 +1,132 @@
+//! Link rows: the column list, row → model mapping, and attaching or loading tags without a
+//! query per link.
+
+use std::collections::HashMap;
+
+use crate::links::Tag;
+use crate::store::engine::{Engine, Transaction};
+use crate::store::sql::{At, Sql};
+use crate::store::{ShortUrl, StoreError, StoreResult, VisitsSummary};
+
+/// `SELECT` of every link column from `short_urls s`; callers append the rest.
+pub(super) fn select_links() -> Sql {
+    Sql::new(
+        "SELECT s.id, s.short_code, s.long_url, s.title, s.created_at, s.valid_since, \
+         s.valid_until, s.max_visits, s.crawlable, s.forward_query, s.visits_total, s.visits_bots \
+         FROM short_urls s",
+    )
+}
+
+/// One `short_urls` row as `select_links` reads it.
+#[derive(sqlx::FromRow)]
+pub(super) struct LinkRow {
+    id: i64,
+    short_code: String,
+    long_url: String,
+    title: Option<String>,
+    created_at: At,
+    valid_since: Option<At>,
+    valid_until: Option<At>,
+    max_visits: Option<i64>,
+    crawlable: bool,
+    forward_query: bool,
+    visits_total: i64,
+    visits_bots: i64,
+}
+
+impl LinkRow {
+    /// The API model, given the link's tag names (already sorted).
+    fn into_short_url(self, tags: Vec<String>) -> ShortUrl {
+        ShortUrl {
+            id: self.id,
+            short_code: self.short_code,
+            long_url: self.long_url,
+            title: self.title,
+            date_created: self.created_at.into(),
+            valid_since: self.valid_since.map(Into::into),
+            valid_until: self.valid_until.map(Into::into),
+            max_visits: self.max_visits,
+            crawlable: self.crawlable,
+            forward_query: self.forward_query,
+            tags,
+            visits: VisitsSummary {
+                total: self.visits_total,
+                non_bots: self.visits_total - self.visits_bots,
+                bots: self.visits_bots,
+            },
+        }
+    }
+}
+
+/// Turns rows into models, loading every row's tags in one query and keeping the row order.
+pub(super) async fn with_tags<E: Engine>(
+    tx: &mut E::Tx,
+    rows: Vec<LinkRow>,
+) -> StoreResult<Vec<ShortUrl>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let mut select = Sql::new(
+        "SELECT st.short_url_id, t.name FROM short_url_tags st JOIN tags t ON t.id = st.tag_id \
+         WHERE st.short_url_id",
+    );
+    E::push_any_id(&mut select, &ids);
+    select.push(format!(" ORDER BY t.name{}", E::BYTE_ORDER));
+    let pairs: Vec<(i64, String)> = tx.fetch_all(select).await?;
+    let mut by_link: HashMap<i64, Vec<String>> = HashMap::new();
+    for (link_id, name) in pairs {
+        by_link.entry(link_id).or_default().push(name);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let tags = by_link.remove(&row.id).unwrap_or_default();
+            row.into_short_url(tags)
+        })
+        .collect())
+}
+
+/// Reads one link with its tags by row id; `LinkNotFound(code)` if it is gone.
+pub(super) async fn load_by_id<E: Engine>(
+    tx: &mut E::Tx,
+    id: i64,
+    code: &str,
+) -> StoreResult<ShortUrl> {
+    let mut select = select_links();
+    select.push(" WHERE s.id = ").bind(id);
+    let rows: Vec<LinkRow> = tx.fetch_all(select).await?;
+    with_tags::<E>(tx, rows)
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::LinkNotFound(code.to_owned()))
+}
+
+/// Links `tags` to a link, creating missing tags; existing links to the same tag are kept.
+pub(super) async fn attach_tags(
+    tx: &mut impl Transaction,
+    link_id: i64,
+    tags: &[Tag],
+) -> StoreResult<()> {
+    let mut names: Vec<&str> = tags.iter().map(Tag::as_str).collect();
+    // Sorted inserts make concurrent writers lock tag rows in the same order (no deadlocks).
+    names.sort_unstable();
+    names.dedup();
+    if names.is_empty() {
+        return Ok(());
+    }
+    let mut insert = Sql::new("INSERT INTO tags (name) VALUES ");
+    for (index, name) in names.iter().enumerate() {
+        insert
+            .push(if index == 0 { "(" } else { ", (" })
+            .bind(*name)
+            .push(")");
+    }
+    insert.push(" ON CONFLICT (name) DO NOTHING");
+    tx.execute(insert).await?;
+    let mut link = Sql::new("INSERT INTO short_url_tags (short_url_id, tag_id) SELECT ");
+    link.bind(link_id).push(", id FROM tags WHERE name IN ");
+    link.bind_list(names).push(" ON CONFLICT DO NOTHING");
+    tx.execute(link).await?;
+    Ok(())
+}
