@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::rollups::record as record_rollups;
 use super::{PgStore, completion::complete_batch};
 use crate::clicks::Click;
+use crate::store::shared::outbox;
 use crate::store::{
     ClaimRef, ClaimedEvent, ClickStore, Completion, CompletionOutcome, OutboxEntry, OutboxStats,
     StoreResult,
@@ -123,17 +124,7 @@ impl ClickStore for PgStore {
         available_at: DateTime<Utc>,
         error: &str,
     ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE click_outbox SET lease_until = NULL, available_at = $1, last_error = $2
-             WHERE id = $3 AND attempts = $4",
-        )
-        .bind(available_at)
-        .bind(error)
-        .bind(claim.id)
-        .bind(claim.attempt)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        outbox::retry(self, claim, available_at, error).await
     }
 
     async fn dead_letter_click(
@@ -142,59 +133,18 @@ impl ClickStore for PgStore {
         reason: &str,
         error: &str,
     ) -> StoreResult<bool> {
-        let moved: Option<(i64,)> = sqlx::query_as(
-            "WITH gone AS (
-                 DELETE FROM click_outbox WHERE id = $1 AND attempts = $2
-                 RETURNING message_id, payload, attempts, enqueued_at)
-             INSERT INTO dead_letters
-                 (message_id, payload, reason, last_error, attempts, enqueued_at, failed_at)
-             SELECT message_id, payload, $3, $4, attempts, enqueued_at, now() FROM gone
-             ON CONFLICT (message_id) DO UPDATE SET
-                 payload = excluded.payload, reason = excluded.reason,
-                 last_error = excluded.last_error, attempts = excluded.attempts,
-                 failed_at = excluded.failed_at
-             RETURNING id",
-        )
-        .bind(claim.id)
-        .bind(claim.attempt)
-        .bind(reason)
-        .bind(error)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(moved.is_some())
+        outbox::dead_letter(self, claim, reason, error).await
     }
 
     async fn release_clicks(&self, claims: &[ClaimRef]) -> StoreResult<()> {
-        let ids: Vec<i64> = claims.iter().map(|c| c.id).collect();
-        let attempts: Vec<i32> = claims.iter().map(|c| c.attempt).collect();
-        sqlx::query(
-            "UPDATE click_outbox o SET lease_until = NULL, attempts = o.attempts - 1
-             FROM UNNEST($1::bigint[], $2::int[]) AS c(id, attempt)
-             WHERE o.id = c.id AND o.attempts = c.attempt",
-        )
-        .bind(&ids)
-        .bind(&attempts)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        outbox::release(self, claims).await
     }
 
     async fn outbox_stats(&self) -> StoreResult<OutboxStats> {
-        let (backlog, dead_letters, oldest): (i64, i64, Option<DateTime<Utc>>) = sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM click_outbox),
-                    (SELECT COUNT(*) FROM dead_letters),
-                    (SELECT enqueued_at FROM click_outbox ORDER BY id LIMIT 1)",
-        )
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(OutboxStats {
-            backlog,
-            oldest_enqueued_at: oldest,
-            dead_letters,
-        })
+        outbox::stats(self).await
     }
 
     async fn visitor_salt(&self, day: NaiveDate) -> StoreResult<String> {
-        super::rollups::visitor_salt(&self.pool, day).await
+        outbox::visitor_salt(self, day).await
     }
 }

@@ -1,6 +1,5 @@
 //! Rollup maintenance in Postgres: applied by `complete_clicks` for the clicks it inserted (same
-//! transaction, after the links are locked), taken back out by `delete_link_visits`, and the day
-//! salts.
+//! transaction, after the links are locked), as `UNNEST` upserts over arrays.
 //!
 //! Each table gets one array-bound statement per batch with its keys sorted, and the tables are
 //! always written in the same order (visitor_days, link_hourly, link_daily, link_hourly_dims,
@@ -9,14 +8,12 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{PgConnection, PgPool};
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
 
 use crate::clicks::Click;
 use crate::store::StoreResult;
-use crate::store::rollup::{
-    HourDelta, RollupBatch, VisitorKey, day_start, fresh_salt, prune_before,
-};
+use crate::store::rollup::{HourDelta, RollupBatch, VisitorKey};
 
 /// Adds the inserted clicks to `visitor_days`, `link_hourly`, `link_daily`, `link_hourly_dims`
 /// and `hourly_totals`; a visitor counts as unique only if its (link, day) row is new. The caller
@@ -130,29 +127,4 @@ async fn insert_visitors(
         .into_iter()
         .map(|(link, day, hash)| VisitorKey { link, day, hash })
         .collect())
-}
-
-/// See `ClickStore::visitor_salt`. The insert and the read are separate statements so the read
-/// sees a salt another instance committed meanwhile.
-pub(super) async fn visitor_salt(pool: &PgPool, day: NaiveDate) -> StoreResult<String> {
-    let day = day_start(day);
-    let cutoff = prune_before();
-    for sql in [
-        "DELETE FROM visitor_salts WHERE day < $1",
-        "DELETE FROM visitor_days WHERE day < $1",
-    ] {
-        sqlx::query(sql).bind(cutoff).execute(pool).await?;
-    }
-    sqlx::query(
-        "INSERT INTO visitor_salts (day, salt) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING",
-    )
-    .bind(day)
-    .bind(fresh_salt())
-    .execute(pool)
-    .await?;
-    let salt: String = sqlx::query_scalar("SELECT salt FROM visitor_salts WHERE day = $1")
-        .bind(day)
-        .fetch_one(pool)
-        .await?;
-    Ok(salt)
 }

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::completion::{add_to_counters, complete_batch};
 use super::{SqliteStore, from_millis, to_millis};
 use crate::clicks::Click;
+use crate::store::shared::outbox;
 use crate::store::{
     ClaimRef, ClaimedEvent, ClickStore, Completion, CompletionOutcome, OutboxEntry, OutboxStats,
     StoreResult,
@@ -108,17 +109,7 @@ impl ClickStore for SqliteStore {
         available_at: DateTime<Utc>,
         error: &str,
     ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE click_outbox SET lease_until = NULL, available_at = ?, last_error = ?
-             WHERE id = ? AND attempts = ?",
-        )
-        .bind(to_millis(available_at))
-        .bind(error)
-        .bind(claim.id)
-        .bind(claim.attempt)
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        outbox::retry(self, claim, available_at, error).await
     }
 
     async fn dead_letter_click(
@@ -127,67 +118,19 @@ impl ClickStore for SqliteStore {
         reason: &str,
         error: &str,
     ) -> StoreResult<bool> {
-        let mut tx = self.begin_write().await?;
-        let moved = sqlx::query(
-            "INSERT INTO dead_letters
-                 (message_id, payload, reason, last_error, attempts, enqueued_at, failed_at)
-             SELECT message_id, payload, ?, ?, attempts, enqueued_at, ?
-             FROM click_outbox WHERE id = ? AND attempts = ?
-             ON CONFLICT (message_id) DO UPDATE SET
-                 payload = excluded.payload, reason = excluded.reason,
-                 last_error = excluded.last_error, attempts = excluded.attempts,
-                 failed_at = excluded.failed_at",
-        )
-        .bind(reason)
-        .bind(error)
-        .bind(to_millis(Utc::now()))
-        .bind(claim.id)
-        .bind(claim.attempt)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        sqlx::query("DELETE FROM click_outbox WHERE id = ? AND attempts = ?")
-            .bind(claim.id)
-            .bind(claim.attempt)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(moved == 1)
+        outbox::dead_letter(self, claim, reason, error).await
     }
 
     async fn release_clicks(&self, claims: &[ClaimRef]) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        for claim in claims {
-            sqlx::query(
-                "UPDATE click_outbox SET lease_until = NULL, attempts = attempts - 1
-                 WHERE id = ? AND attempts = ?",
-            )
-            .bind(claim.id)
-            .bind(claim.attempt)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        outbox::release(self, claims).await
     }
 
     async fn outbox_stats(&self) -> StoreResult<OutboxStats> {
-        let (backlog, dead_letters, oldest): (i64, i64, Option<i64>) = sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM click_outbox),
-                    (SELECT COUNT(*) FROM dead_letters),
-                    (SELECT enqueued_at FROM click_outbox ORDER BY id LIMIT 1)",
-        )
-        .fetch_one(&self.reader)
-        .await?;
-        Ok(OutboxStats {
-            backlog,
-            oldest_enqueued_at: oldest.map(from_millis),
-            dead_letters,
-        })
+        outbox::stats(self).await
     }
 
     async fn visitor_salt(&self, day: NaiveDate) -> StoreResult<String> {
-        super::rollups::visitor_salt(&self.writer, day).await
+        outbox::visitor_salt(self, day).await
     }
 }
 

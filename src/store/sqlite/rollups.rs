@@ -1,17 +1,15 @@
 //! Rollup maintenance in SQLite: applied by `complete_clicks` for the clicks it inserted (same
-//! transaction, single writer), taken back out by `delete_link_visits`, and the day salts.
+//! transaction, single writer), as multi-row upserts sized to SQLite's bound-variable limit.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use chrono::{DateTime, Utc};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{from_millis, rows_per_statement, to_millis};
 use crate::clicks::Click;
 use crate::store::StoreResult;
-use crate::store::rollup::{
-    HourDelta, RollupBatch, VisitorKey, day_start, fresh_salt, prune_before,
-};
+use crate::store::rollup::{HourDelta, RollupBatch, VisitorKey};
 
 /// Adds the inserted clicks to `link_hourly`, `link_daily`, `link_hourly_dims`, `hourly_totals`
 /// and `visitor_days`; a visitor counts as unique only if its (link, day) row is new.
@@ -148,28 +146,4 @@ async fn upsert_totals(tx: &mut SqliteConnection, batch: &RollupBatch) -> StoreR
         upsert.build().persistent(false).execute(&mut *tx).await?;
     }
     Ok(())
-}
-
-/// See `ClickStore::visitor_salt`.
-pub(super) async fn visitor_salt(writer: &SqlitePool, day: NaiveDate) -> StoreResult<String> {
-    let day: DateTime<Utc> = day_start(day);
-    let cutoff = to_millis(prune_before());
-    let mut tx = writer.begin_with(super::BEGIN_WRITE).await?;
-    for sql in [
-        "DELETE FROM visitor_salts WHERE day < ?",
-        "DELETE FROM visitor_days WHERE day < ?",
-    ] {
-        sqlx::query(sql).bind(cutoff).execute(&mut *tx).await?;
-    }
-    sqlx::query("INSERT INTO visitor_salts (day, salt) VALUES (?, ?) ON CONFLICT (day) DO NOTHING")
-        .bind(to_millis(day))
-        .bind(fresh_salt())
-        .execute(&mut *tx)
-        .await?;
-    let salt: String = sqlx::query_scalar("SELECT salt FROM visitor_salts WHERE day = ?")
-        .bind(to_millis(day))
-        .fetch_one(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(salt)
 }
