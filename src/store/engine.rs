@@ -28,6 +28,9 @@ pub trait Engine: Send + Sync {
     /// A transaction on this engine.
     type Tx: Transaction;
 
+    /// The engine's name, for logs and the health check.
+    const NAME: &'static str;
+
     /// Appended to a `SELECT` whose rows must stay locked until the transaction ends. Postgres
     /// needs it to order concurrent writers; SQLite's single writer already orders them.
     const FOR_UPDATE: &'static str;
@@ -45,6 +48,9 @@ pub trait Engine: Send + Sync {
     /// Appends the whole days from `since` to the instant in `column`, as an integer (instants
     /// are milliseconds in SQLite and `timestamptz` in Postgres).
     fn push_days_since(sql: &mut Sql, column: &'static str, since: DateTime<Utc>);
+
+    /// Applies the engine's own migration stream.
+    async fn migrate(&self) -> StoreResult<()>;
 
     /// Every row a read returns.
     async fn fetch_all<T: Record>(&self, sql: Sql) -> StoreResult<Vec<T>>;

@@ -16,6 +16,8 @@ const BEGIN_SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 impl Engine for PgStore {
     type Tx = sqlx::Transaction<'static, Postgres>;
 
+    const NAME: &'static str = "postgres";
+
     const FOR_UPDATE: &'static str = " FOR UPDATE";
 
     const ILIKE: &'static str = "ILIKE";
@@ -35,6 +37,12 @@ impl Engine for PgStore {
             .push(" - ")
             .bind(since);
         sql.push(") AS BIGINT) / 86400");
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        Ok(sqlx::migrate!("migrations/postgres")
+            .run(&self.pool)
+            .await?)
     }
 
     async fn fetch_all<T: Record>(&self, sql: Sql) -> StoreResult<Vec<T>> {

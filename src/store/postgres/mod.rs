@@ -15,11 +15,10 @@ mod test_support;
 
 use std::time::Duration;
 
-use async_trait::async_trait;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
-use super::{Store, StoreResult, TextIds};
+use super::{StoreResult, TextIds};
 
 /// Connections per instance; the group-committing writer and the workers need only a few.
 const MAX_CONNECTIONS: u32 = 16;
@@ -43,24 +42,5 @@ impl PgStore {
             pool,
             texts: TextIds::default(),
         })
-    }
-}
-
-#[async_trait]
-impl Store for PgStore {
-    async fn migrate(&self) -> StoreResult<()> {
-        sqlx::migrate!("migrations/postgres")
-            .run(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
-    fn engine(&self) -> &'static str {
-        "postgres"
     }
 }

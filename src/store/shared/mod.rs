@@ -10,3 +10,25 @@ pub(super) mod outbox;
 mod sessions;
 mod tags;
 mod visits;
+
+use async_trait::async_trait;
+
+use super::engine::Engine;
+use super::sql::Sql;
+use super::{ClickStore, Store, StoreResult};
+
+#[async_trait]
+impl<E: Engine + ClickStore> Store for E {
+    async fn migrate(&self) -> StoreResult<()> {
+        Engine::migrate(self).await
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        let _: (i32,) = self.fetch_one(Sql::new("SELECT 1")).await?;
+        Ok(())
+    }
+
+    fn engine(&self) -> &'static str {
+        E::NAME
+    }
+}

@@ -15,6 +15,8 @@ use crate::store::sql::Sql;
 impl Engine for SqliteStore {
     type Tx = sqlx::Transaction<'static, Sqlite>;
 
+    const NAME: &'static str = "sqlite";
+
     const FOR_UPDATE: &'static str = "";
 
     const ILIKE: &'static str = "LIKE";
@@ -31,6 +33,12 @@ impl Engine for SqliteStore {
     fn push_days_since(sql: &mut Sql, column: &'static str, since: DateTime<Utc>) {
         sql.push("(").push(column).push(" - ").bind(since);
         sql.push(") / ").bind(DAY_MS);
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        Ok(sqlx::migrate!("migrations/sqlite")
+            .run(&self.writer)
+            .await?)
     }
 
     async fn fetch_all<T: Record>(&self, sql: Sql) -> StoreResult<Vec<T>> {

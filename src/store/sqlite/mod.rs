@@ -18,12 +18,11 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use super::{Store, StoreResult, TextIds};
+use super::{StoreResult, TextIds};
 
 /// How long a statement waits for a lock before failing with SQLITE_BUSY.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -96,25 +95,6 @@ impl SqliteStore {
     /// Starts a write transaction on the writer connection.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
         self.writer.begin_with(BEGIN_WRITE).await
-    }
-}
-
-#[async_trait]
-impl Store for SqliteStore {
-    async fn migrate(&self) -> StoreResult<()> {
-        sqlx::migrate!("migrations/sqlite")
-            .run(&self.writer)
-            .await?;
-        Ok(())
-    }
-
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.reader).await?;
-        Ok(())
-    }
-
-    fn engine(&self) -> &'static str {
-        "sqlite"
     }
 }
 
