@@ -8,5 +8,6 @@ pub mod clicks;
 pub mod config;
 pub mod http;
 pub mod links;
+pub mod listing;
 pub mod pipeline;
 pub mod store;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use common::{Backend, TestApp, assert_problem, spawn_app_with};
-use linkpulse::store::OutboxEntry;
+use linkpulse::clicks::OutboxEntry;
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
 use uuid::Uuid;

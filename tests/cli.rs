@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use common::{Backend, TestDatabase, fresh_database, test_worker, test_worker_settings};
 use linkpulse::auth::hash_key;
-use linkpulse::store::{self, OutboxEntry, Store};
+use linkpulse::clicks::OutboxEntry;
+use linkpulse::store::{self, Store};
 use tokio::process::Command;
 use uuid::Uuid;
 

@@ -21,10 +21,11 @@ use common::binary::Server;
 use common::faults;
 use common::load::database_with_link;
 use common::{Backend, TestDatabase};
+use linkpulse::clicks::OutboxEntry;
 use linkpulse::clicks::VisitKind;
 use linkpulse::links::ShortCode;
 use linkpulse::pipeline::event::ClickEvent;
-use linkpulse::store::{OutboxEntry, Store};
+use linkpulse::store::Store;
 use reqwest::StatusCode;
 use uuid::Uuid;
 

@@ -8,7 +8,7 @@ mod top_links;
 
 use common::{Backend, TestApp, spawn_app, spawn_app_with};
 use linkpulse::links::ShortCode;
-use linkpulse::store::ShortUrlFilter;
+use linkpulse::links::ShortUrlFilter;
 use pages_support::*;
 use serde_json::json;
 use top_links::top_links_count_whole_days_and_the_current_hour;

@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use common::{Backend, TestApp, spawn_app_with, test_worker, test_worker_settings};
 use linkpulse::clicks::VisitKind;
+use linkpulse::clicks::{DeadLetterSelection, OutboxEntry};
 use linkpulse::links::ShortCode;
 use linkpulse::pipeline::event::ClickEvent;
-use linkpulse::store::{DeadLetterSelection, OutboxEntry};
 use serde_json::json;
 use uuid::Uuid;
 

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use common::{Backend, spawn_app_with, test_worker, test_worker_settings};
+use linkpulse::clicks::OutboxEntry;
 use linkpulse::clicks::VisitKind;
 use linkpulse::links::ShortCode;
 use linkpulse::pipeline::event::ClickEvent;
-use linkpulse::store::OutboxEntry;
 use serde_json::json;
 use uuid::Uuid;
 

@@ -17,10 +17,11 @@ use common::binary::Server;
 use common::geo_fixture::{self, BERLIN, DBIP_CITY_NET, Place};
 use common::load::{Load, database_with_link, stored_numbers};
 use common::{Backend, TestDatabase, test_worker, test_worker_settings};
+use linkpulse::clicks::OutboxEntry;
 use linkpulse::clicks::VisitKind;
 use linkpulse::links::ShortCode;
 use linkpulse::pipeline::event::ClickEvent;
-use linkpulse::store::{OutboxEntry, Store};
+use linkpulse::store::Store;
 use processes::{Watched, WorkerProcess, wait_for_log};
 use uuid::Uuid;
 

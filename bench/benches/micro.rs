@@ -12,11 +12,11 @@ use std::sync::Arc;
 use chrono::Utc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use linkpulse::clicks::VisitKind;
+use linkpulse::links::NewShortUrl;
 use linkpulse::links::{LongUrl, RedirectCache, ShortCode};
 use linkpulse::pipeline::enrich::{Enricher, GeoIp, is_bot, parse_user_agent};
 use linkpulse::pipeline::event::ClickEvent;
 use linkpulse::pipeline::retry::{Backoff, Failure};
-use linkpulse::store::NewShortUrl;
 use uuid::Uuid;
 
 /// The geo-IP database next to the repository, when present.

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use linkpulse::links::NewShortUrl;
 use linkpulse::links::{LongUrl, ShortCode};
-use linkpulse::store::{self, NewShortUrl, Store};
+use linkpulse::store::{self, Store};
 use sqlx::Connection;
 use url::Url;
 

@@ -5,8 +5,8 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use chrono::{DateTime, Utc};
+use linkpulse::clicks::OutboxEntry;
 use linkpulse::pipeline::event::ClickEvent;
-use linkpulse::store::OutboxEntry;
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 use uuid::Uuid;

@@ -3,8 +3,9 @@
 use chrono::SecondsFormat;
 use indicatif::ProgressBar;
 
+use crate::clicks::DeadLetterSelection;
 use crate::config::{DlqCommand, DlqSelection};
-use crate::store::{DeadLetterSelection, Store};
+use crate::store::Store;
 
 /// Runs one `dlq` subcommand against `store`, printing to stdout.
 pub async fn run(store: &dyn Store, command: DlqCommand) -> anyhow::Result<()> {

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiKey, ApiQuery};
-use crate::store::{DeadLetter, DeadLetterSelection};
+use crate::clicks::{DeadLetter, DeadLetterSelection};
 
 /// Prometheus text exposition; queue gauges are read from the database at scrape time.
 pub async fn metrics(State(state): State<AppState>) -> Response {

@@ -16,7 +16,7 @@
 use serde::Serialize;
 
 use super::error::ApiError;
-use crate::store::Page;
+use crate::listing::Page;
 
 /// Which slice of a list the client asked for, normalised and ready for a store filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,8 +9,11 @@ use super::AppState;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiKey, ApiQuery};
 use super::pagination::{PageRequest, Paginated};
+use crate::clicks::VisitsSummary;
 use crate::links::Tag;
-use crate::store::{Direction, StoreError, TagFilter, TagOrder, TagStats, VisitsSummary};
+use crate::links::{TagFilter, TagOrder, TagStats};
+use crate::listing::Direction;
+use crate::store::StoreError;
 
 /// Query of `GET /tags` and `GET /tags/stats`.
 #[derive(Debug, Default, Deserialize)]

@@ -19,7 +19,8 @@ use super::extract::{ApiKey, ApiQuery};
 use super::pagination::{PageRequest, Paginated};
 use crate::clicks::VisitKind;
 use crate::links::{ShortCode, Tag};
-use crate::store::{Page, StoreError, Visit, VisitFilter, VisitScope};
+use crate::listing::Page;
+use crate::store::{StoreError, Visit, VisitFilter, VisitScope};
 
 /// Query of the visit listings; `type` applies to orphan visits only.
 #[derive(Debug, Default, Deserialize)]

@@ -2,6 +2,7 @@
 
 mod cache;
 mod long_url;
+mod model;
 mod redirect_target;
 pub mod service;
 mod short_code;
@@ -9,6 +10,10 @@ mod tag;
 
 pub use cache::RedirectCache;
 pub use long_url::LongUrl;
+pub use model::{
+    NewShortUrl, ShortUrl, ShortUrlFilter, ShortUrlOrder, ShortUrlPatch, TagFilter, TagOrder,
+    TagStats, TagsMode,
+};
 pub use redirect_target::RedirectTarget;
 pub use short_code::{DEFAULT_CODE_LEN, MAX_SLUG_LEN, MIN_CODE_LEN, ShortCode};
 pub use tag::Tag;

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{LongUrl, ShortCode, Tag};
-use crate::store::{LinkStore, NewShortUrl, ShortUrl, StoreError};
+use crate::links::{NewShortUrl, ShortUrl};
+use crate::store::{LinkStore, StoreError};
 
 /// Generated codes tried before giving up; with 49^5 codes a second collision is already rare.
 const MAX_GENERATION_ATTEMPTS: usize = 5;

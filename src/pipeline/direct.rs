@@ -13,7 +13,8 @@ use super::event::ClickEvent;
 use super::metrics::PipelineMetrics;
 use super::prepare::ClickPreparer;
 use super::worker::YIELD_EVERY;
-use crate::store::{Completion, CompletionOutcome, Store};
+use crate::clicks::{Completion, CompletionOutcome};
+use crate::store::Store;
 
 /// The writer's way of storing a batch itself.
 #[derive(Clone)]

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::clicks::OutboxEntry;
 use crate::clicks::VisitKind;
-use crate::store::OutboxEntry;
 
 /// One visit as observed at the edge, before enrichment. Its `message_id` is the idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@
 use metrics::{Counter, Gauge, Histogram, Key, Metadata, Recorder};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
 
-use crate::store::OutboxStats;
+use crate::clicks::OutboxStats;
 
 /// Bucket bounds in seconds, from a fraction of a millisecond to minutes.
 const LATENCY_BUCKETS: &[f64] = &[

@@ -15,7 +15,8 @@ use super::event::ClickEvent;
 use super::metrics::PipelineMetrics;
 use super::prepare::ClickPreparer;
 use super::retry::{Backoff, Decision, Failure};
-use crate::store::{ClaimRef, ClaimedEvent, Completion, CompletionOutcome, Store, StoreResult};
+use crate::clicks::{ClaimRef, ClaimedEvent, Completion, CompletionOutcome};
+use crate::store::{Store, StoreResult};
 
 /// Why a click whose link was deleted before it was stored is dead-lettered.
 pub const LINK_GONE: &str = "link no longer exists";

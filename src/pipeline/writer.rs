@@ -14,7 +14,8 @@ use tokio::task::JoinHandle;
 use super::direct::DirectStore;
 use super::event::ClickEvent;
 use super::metrics::PipelineMetrics;
-use crate::store::{OutboxEntry, Store};
+use crate::clicks::OutboxEntry;
+use crate::store::Store;
 
 /// In `immediate` mode, how long the writer lets events gather after the first one arrives
 /// before it commits: nobody waits for the commit, and under load one statement per few hundred

@@ -4,7 +4,6 @@
 //! `postgres/`. Everything above it (HTTP, pipeline, CLI) talks to `Arc<dyn Store>`.
 
 mod analytics_models;
-mod click_models;
 mod click_texts;
 mod engine;
 mod models;
@@ -23,13 +22,20 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 pub use analytics_models::*;
-pub use click_models::*;
 pub use click_texts::TextIds;
 pub use models::*;
 pub use session_models::*;
 pub use visit_models::*;
 
-use crate::links::{RedirectTarget, ShortCode};
+use crate::clicks::{
+    ClaimRef, ClaimedEvent, Completion, CompletionOutcome, DeadLetter, DeadLetterSelection,
+    OutboxEntry, OutboxStats,
+};
+use crate::links::{
+    NewShortUrl, RedirectTarget, ShortCode, ShortUrl, ShortUrlFilter, ShortUrlPatch, TagFilter,
+    TagStats,
+};
+use crate::listing::Page;
 
 /// Everything that can go wrong below the store boundary.
 #[derive(Debug, thiserror::Error)]

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::VisitsSummary;
+use crate::clicks::VisitsSummary;
 use crate::clicks::{Location, VisitKind};
 use crate::links::ShortCode;
 

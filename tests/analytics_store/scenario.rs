@@ -4,8 +4,8 @@
 use std::net::IpAddr;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use linkpulse::clicks::OutboxEntry;
 use linkpulse::pipeline::event::ClickEvent;
-use linkpulse::store::OutboxEntry;
 use rand::RngExt;
 use rand::rngs::StdRng;
 use uuid::Uuid;

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use linkpulse::links::NewShortUrl;
 use linkpulse::links::{LongUrl, ShortCode};
-use linkpulse::store::{self, NewShortUrl, Store};
+use linkpulse::store::{self, Store};
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 

@@ -3,7 +3,7 @@
 
 use std::process::{Child, Command, Stdio};
 
-use linkpulse::store::OutboxEntry;
+use linkpulse::clicks::OutboxEntry;
 
 use super::{CODE, PIPELINE_DEADLINE, fixture, queued_click, redirect, wait_for};
 use crate::backend_tests;

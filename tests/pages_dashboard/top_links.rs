@@ -3,9 +3,9 @@
 //! the window's first midnight and in the current hour.
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use linkpulse::clicks::OutboxEntry;
 use linkpulse::links::ShortCode;
 use linkpulse::pipeline::event::ClickEvent;
-use linkpulse::store::OutboxEntry;
 use serde_json::json;
 use uuid::Uuid;
 

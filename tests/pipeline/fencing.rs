@@ -4,8 +4,8 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use linkpulse::clicks::{ClaimedEvent, Completion, CompletionOutcome};
 use linkpulse::pipeline::event::ClickEvent;
-use linkpulse::store::{ClaimedEvent, Completion, CompletionOutcome};
 use serde_json::json;
 
 use super::{app, entry, event, link_id, visits_total};

@@ -32,7 +32,7 @@ async fn all_refused(app: &TestApp, key: Option<&str>) {
 
 async fn known_link(app: &TestApp) {
     app.store
-        .create_short_url(&linkpulse::store::NewShortUrl {
+        .create_short_url(&linkpulse::links::NewShortUrl {
             short_code: linkpulse::links::ShortCode::parse("known").unwrap(),
             long_url: linkpulse::links::LongUrl::parse(
                 "https://example.com/known",

@@ -25,7 +25,7 @@ use super::session::SignedIn;
 use super::{PageError, csrf};
 use crate::http::AppState;
 use crate::links::ShortCode;
-use crate::store::ShortUrl;
+use crate::links::ShortUrl;
 
 /// Most visits an export holds (the newest of the range); the page says so.
 pub const EXPORT_LIMIT: u32 = 100_000;

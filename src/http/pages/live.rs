@@ -19,9 +19,10 @@ use tokio::time::{Instant, Interval, MissedTickBehavior};
 use super::PageError;
 use super::link::find_link;
 use super::session::SignedIn;
+use crate::clicks::VisitsSummary;
 use crate::http::AppState;
 use crate::links::ShortCode;
-use crate::store::{StoreResult, VisitsSummary};
+use crate::store::StoreResult;
 
 /// How often the database is polled.
 const POLL_EVERY: Duration = Duration::from_secs(1);

@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::http::HttpSettings;
-use crate::store::ShortUrl;
+use crate::links::ShortUrl;
 
 /// `POST /short-urls` body; only `longUrl` is required.
 #[derive(Debug, Deserialize)]
@@ -147,8 +147,8 @@ fn iso(instant: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clicks::VisitsSummary;
     use crate::config::RedirectStatus;
-    use crate::store::VisitsSummary;
     use chrono::TimeZone;
     use url::Url;
 

@@ -9,9 +9,9 @@ use url::Url;
 use super::dto::{CreateBody, EditBody};
 use crate::http::HttpSettings;
 use crate::http::error::ApiError;
+use crate::links::ShortUrlPatch;
 use crate::links::service::{CodeChoice, LinkDraft};
 use crate::links::{DEFAULT_CODE_LEN, LongUrl, MAX_SLUG_LEN, MIN_CODE_LEN, ShortCode, Tag};
-use crate::store::ShortUrlPatch;
 
 /// Longest accepted title, in characters (Shlink's column size).
 const MAX_TITLE_LEN: usize = 512;

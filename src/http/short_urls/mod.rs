@@ -21,7 +21,7 @@ use super::extract::{ApiJson, ApiKey, ApiQuery};
 use super::pagination::Paginated;
 use crate::links::ShortCode;
 use crate::links::service::{self, CreateLinkError};
-use crate::store::Page;
+use crate::listing::Page;
 
 /// `GET /short-urls` body.
 #[derive(Debug, Serialize)]

@@ -6,7 +6,8 @@ use super::input::{Violations, is_own_domain, parse_instant};
 use crate::http::HttpSettings;
 use crate::http::error::ApiError;
 use crate::http::pagination::PageRequest;
-use crate::store::{Direction, ShortUrlFilter, ShortUrlOrder, TagsMode};
+use crate::links::{ShortUrlFilter, ShortUrlOrder, TagsMode};
+use crate::listing::Direction;
 
 /// Links per page when the client does not say (Shlink's default).
 const DEFAULT_ITEMS_PER_PAGE: u32 = 10;

@@ -5,8 +5,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::clicks::Location;
+use crate::clicks::VisitsSummary;
 use crate::http::pagination::Paginated;
-use crate::store::{Visit, VisitsOverview, VisitsSummary};
+use crate::store::{Visit, VisitsOverview};
 
 /// Body of every visit listing: `{"visits": {"data": [...], "pagination": {...}}}`.
 #[derive(Debug, Serialize)]

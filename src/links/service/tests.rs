@@ -8,8 +8,11 @@ use chrono::{Duration, Utc};
 use url::Url;
 
 use super::*;
+use crate::clicks::VisitsSummary;
 use crate::links::RedirectTarget;
-use crate::store::{Page, ShortUrlFilter, ShortUrlPatch, StoreResult, VisitsSummary};
+use crate::links::{ShortUrlFilter, ShortUrlPatch};
+use crate::listing::Page;
+use crate::store::StoreResult;
 
 /// Stores links in a vector; the first `collisions` inserts fail as duplicates.
 #[derive(Default)]

@@ -5,8 +5,9 @@ use std::sync::LazyLock;
 use sqlx::{PgConnection, Postgres, Transaction};
 use uuid::Uuid;
 
+use crate::clicks::{Completion, CompletionOutcome};
 use crate::store::click_texts::{BatchTexts, TEXT_COLUMNS, TEXT_ID_COLUMNS};
-use crate::store::{Completion, CompletionOutcome, StoreResult, TextIds};
+use crate::store::{StoreResult, TextIds};
 
 /// The completion statement: the batch as arrays, one per column, then the fence, the insert
 /// and each event's outcome. Built once: its text id columns come from [`TEXT_ID_COLUMNS`].

@@ -2,8 +2,10 @@
 
 use chrono::{Duration, TimeZone, Utc};
 
+use crate::links::{ShortUrl, ShortUrlFilter, ShortUrlOrder, TagsMode};
+use crate::listing::Direction;
+use crate::store::LinkStore;
 use crate::store::postgres::test_support::{fresh_store, new_link, set_created_at, set_visits};
-use crate::store::{Direction, LinkStore, ShortUrl, ShortUrlFilter, ShortUrlOrder, TagsMode};
 
 fn codes(links: &[ShortUrl]) -> Vec<&str> {
     links.iter().map(|link| link.short_code.as_str()).collect()

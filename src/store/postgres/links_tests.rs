@@ -4,8 +4,9 @@ use chrono::{Duration, TimeZone, Utc};
 use url::Url;
 
 use crate::links::{LongUrl, ShortCode, Tag};
+use crate::links::{ShortUrl, ShortUrlPatch};
 use crate::store::postgres::test_support::{fresh_store, new_link, set_created_at, set_visits};
-use crate::store::{LinkStore, ShortUrl, ShortUrlPatch, StoreError, TagStore};
+use crate::store::{LinkStore, StoreError, TagStore};
 
 fn code(raw: &str) -> ShortCode {
     ShortCode::parse(raw).expect("valid code")

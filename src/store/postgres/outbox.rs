@@ -11,11 +11,11 @@ use uuid::Uuid;
 use super::rollups::record as record_rollups;
 use super::{PgStore, completion::complete_batch};
 use crate::clicks::Click;
-use crate::store::shared::outbox;
-use crate::store::{
-    ClaimRef, ClaimedEvent, ClickStore, Completion, CompletionOutcome, OutboxEntry, OutboxStats,
-    StoreResult,
+use crate::clicks::{
+    ClaimRef, ClaimedEvent, Completion, CompletionOutcome, OutboxEntry, OutboxStats,
 };
+use crate::store::shared::outbox;
+use crate::store::{ClickStore, StoreResult};
 
 #[async_trait]
 impl ClickStore for PgStore {

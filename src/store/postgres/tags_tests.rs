@@ -1,9 +1,10 @@
 //! Postgres `TagStore` tests, each against a fresh database.
 
+use crate::clicks::VisitsSummary;
+use crate::links::{TagFilter, TagOrder, TagStats};
+use crate::listing::Direction;
 use crate::store::postgres::test_support::{TestPgStore, fresh_store, new_link, set_visits};
-use crate::store::{
-    Direction, LinkStore, StoreError, TagFilter, TagOrder, TagStats, TagStore, VisitsSummary,
-};
+use crate::store::{LinkStore, StoreError, TagStore};
 
 /// Three links over tags `alpha`, `beta`, `gamma` (and `unused`, carried by no link).
 async fn seeded() -> TestPgStore {

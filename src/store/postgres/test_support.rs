@@ -5,8 +5,9 @@ use sqlx::Connection;
 use url::Url;
 
 use super::PgStore;
+use crate::links::NewShortUrl;
 use crate::links::{LongUrl, ShortCode, Tag};
-use crate::store::{NewShortUrl, Store};
+use crate::store::Store;
 
 /// A migrated store on a database of its own, dropped with it (tests leave nothing behind).
 pub(super) struct TestPgStore {

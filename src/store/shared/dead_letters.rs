@@ -4,9 +4,10 @@ use async_trait::async_trait;
 use chrono::Utc;
 use uuid::Uuid;
 
+use crate::clicks::{DeadLetter, DeadLetterSelection};
 use crate::store::engine::{Engine, Transaction};
 use crate::store::sql::{At, Sql};
-use crate::store::{DeadLetter, DeadLetterSelection, DeadLetterStore, StoreResult};
+use crate::store::{DeadLetterStore, StoreResult};
 
 /// One row of `COLUMNS`.
 type Row = (i64, Uuid, String, String, String, i32, At, At);

@@ -5,10 +5,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+use crate::clicks::{ClaimRef, OutboxStats};
+use crate::store::StoreResult;
 use crate::store::engine::{Engine, Transaction};
 use crate::store::rollup::{day_start, fresh_salt, prune_before};
 use crate::store::sql::{At, Sql};
-use crate::store::{ClaimRef, OutboxStats, StoreResult};
 
 /// Claims released per statement: two bound values each stays below SQLite's limit.
 const RELEASES_PER_STATEMENT: usize = 4096;

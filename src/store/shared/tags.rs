@@ -2,12 +2,12 @@
 
 use async_trait::async_trait;
 
+use crate::clicks::VisitsSummary;
+use crate::links::{TagFilter, TagOrder, TagStats};
+use crate::listing::{Direction, Page};
 use crate::store::engine::{Engine, Transaction};
 use crate::store::sql::{Sql, direction_sql, like_pattern};
-use crate::store::{
-    Direction, Page, StoreError, StoreResult, TagFilter, TagOrder, TagStats, TagStore,
-    VisitsSummary,
-};
+use crate::store::{StoreError, StoreResult, TagStore};
 
 /// Per-tag aggregates over its links; tags without links count zero. Wrapped in a subquery so
 /// the listing can order by expressions over the aggregates' names.

@@ -3,13 +3,14 @@
 
 use async_trait::async_trait;
 
+use crate::clicks::VisitsSummary;
 use crate::clicks::{Location, VisitKind};
 use crate::links::ShortCode;
+use crate::listing::Page;
 use crate::store::engine::{Engine, Transaction};
 use crate::store::sql::{At, Sql};
 use crate::store::{
-    Page, StoreError, StoreResult, Visit, VisitFilter, VisitScope, VisitStore, VisitsOverview,
-    VisitsSummary,
+    StoreError, StoreResult, Visit, VisitFilter, VisitScope, VisitStore, VisitsOverview,
 };
 
 /// The columns a listing reads, in `VisitRow` field order.

@@ -1,6 +1,6 @@
 //! SQL fragments both dialects write the same way: LIKE patterns, sort keywords, pages.
 
-use crate::store::Direction;
+use crate::listing::Direction;
 
 /// A `LIKE`/`ILIKE … ESCAPE '\'` pattern matching `term` as a literal substring anywhere
 /// (`%`, `_` and `\` in the term are escaped).

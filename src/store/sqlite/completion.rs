@@ -10,8 +10,9 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use uuid::Uuid;
 
 use super::{rows_per_statement, to_millis};
+use crate::clicks::{ClaimRef, Completion, CompletionOutcome};
 use crate::store::click_texts::{BatchTexts, TEXT_COLUMNS, TEXT_ID_COLUMNS};
-use crate::store::{ClaimRef, Completion, CompletionOutcome, StoreResult, TextIds};
+use crate::store::{StoreResult, TextIds};
 
 /// For every completion: skip it if its link is gone, delete its outbox row only if the claim
 /// still holds (attempt fencing; unclaimed completions have no row), and insert the click once

@@ -5,12 +5,12 @@ use url::Url;
 
 use super::test_support::{code, new_link, set_created_at, set_visits, store};
 use crate::links::{LongUrl, Tag};
-use crate::store::{
-    Direction, LinkStore, ShortUrlFilter, ShortUrlOrder, ShortUrlPatch, StoreError, TagsMode,
-};
+use crate::links::{ShortUrlFilter, ShortUrlOrder, ShortUrlPatch, TagsMode};
+use crate::listing::Direction;
+use crate::store::{LinkStore, StoreError};
 
 /// Codes of a page, in order.
-fn codes(items: &[crate::store::ShortUrl]) -> Vec<&str> {
+fn codes(items: &[crate::links::ShortUrl]) -> Vec<&str> {
     items.iter().map(|s| s.short_code.as_str()).collect()
 }
 
@@ -125,7 +125,7 @@ async fn search_is_case_insensitive_and_escapes_like_metacharacters() {
         search_term: Some(term.into()),
         ..all()
     };
-    let hits = |page: crate::store::Page<crate::store::ShortUrl>| {
+    let hits = |page: crate::listing::Page<crate::links::ShortUrl>| {
         let mut c: Vec<String> = page.items.into_iter().map(|s| s.short_code).collect();
         c.sort();
         c

@@ -11,11 +11,11 @@ use uuid::Uuid;
 use super::completion::{add_to_counters, complete_batch};
 use super::{SqliteStore, from_millis, to_millis};
 use crate::clicks::Click;
-use crate::store::shared::outbox;
-use crate::store::{
-    ClaimRef, ClaimedEvent, ClickStore, Completion, CompletionOutcome, OutboxEntry, OutboxStats,
-    StoreResult,
+use crate::clicks::{
+    ClaimRef, ClaimedEvent, Completion, CompletionOutcome, OutboxEntry, OutboxStats,
 };
+use crate::store::shared::outbox;
+use crate::store::{ClickStore, StoreResult};
 
 /// Rows per multi-row INSERT: 4 parameters each stays below SQLite's limit of 32,766 bound
 /// variables, and covers the outbox writer's largest batch in one statement.

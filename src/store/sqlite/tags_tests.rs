@@ -2,8 +2,11 @@
 
 use super::SqliteStore;
 use super::test_support::{code, new_link, set_visits, store};
+use crate::clicks::VisitsSummary;
+use crate::links::{TagFilter, TagOrder, TagStats};
+use crate::listing::Direction;
 use crate::store::LinkStore;
-use crate::store::{Direction, StoreError, TagFilter, TagOrder, TagStats, TagStore, VisitsSummary};
+use crate::store::{StoreError, TagStore};
 
 /// Links: l1 [a, b] 10 visits (4 bots), l2 [b] 3 visits; tag `c_x` exists with no links.
 async fn seeded() -> (tempfile::TempDir, SqliteStore) {

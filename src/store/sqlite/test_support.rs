@@ -4,9 +4,10 @@ use chrono::{DateTime, Utc};
 use tempfile::TempDir;
 use url::Url;
 
+use crate::links::NewShortUrl;
 use crate::links::{LongUrl, ShortCode, Tag};
+use crate::store::Store;
 use crate::store::sqlite::{SqliteStore, to_millis};
-use crate::store::{NewShortUrl, Store};
 
 /// A freshly migrated store in a temporary folder; keep the folder alive as long as the store.
 pub(in crate::store::sqlite) async fn store() -> (TempDir, SqliteStore) {

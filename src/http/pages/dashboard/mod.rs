@@ -21,7 +21,8 @@ use super::link_forms::LinkFormView;
 use super::session::SignedIn;
 use crate::analytics::chart::{bar_chart, sparkline};
 use crate::http::AppState;
-use crate::store::{LinkFigures, ShortUrlFilter, TagFilter};
+use crate::links::{ShortUrlFilter, TagFilter};
+use crate::store::LinkFigures;
 
 /// Links per page of the list.
 const LINKS_PER_PAGE: u32 = 20;

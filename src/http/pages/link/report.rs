@@ -14,7 +14,8 @@ use crate::analytics::timezone::viewer_zone;
 use crate::http::AppState;
 use crate::http::pages::PageError;
 use crate::http::pages::session::cookie;
-use crate::store::{Dimension, ShortUrl};
+use crate::links::ShortUrl;
+use crate::store::Dimension;
 
 /// Name of the cookie in which `static/link.js` keeps the browser's IANA time zone.
 pub const TZ_COOKIE: &str = "tz";

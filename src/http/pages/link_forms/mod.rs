@@ -23,8 +23,8 @@ use crate::http::AppState;
 use crate::http::short_urls::dto::{CreateBody, EditBody};
 use crate::http::short_urls::input;
 use crate::links::ShortCode;
+use crate::links::ShortUrl;
 use crate::links::service::{self, CreateLinkError};
-use crate::store::ShortUrl;
 
 /// The create or edit page.
 #[derive(Template)]

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::store::ShortUrl;
+use crate::links::ShortUrl;
 
 /// Format of `<input type="datetime-local">` values (seconds optional).
 const LOCAL_INPUT: &str = "%Y-%m-%dT%H:%M";

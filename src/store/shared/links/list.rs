@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::links::{ShortUrlFilter, ShortUrlOrder, TagsMode};
+use crate::listing::Direction;
 use crate::store::engine::Engine;
 use crate::store::sql::{Sql, direction_sql, like_pattern};
-use crate::store::{Direction, ShortUrlFilter, ShortUrlOrder, TagsMode};
 
 /// Appends ` WHERE …` (always present) for every condition in `filter`, validity judged at `now`.
 pub(super) fn push_where<E: Engine>(sql: &mut Sql, filter: &ShortUrlFilter, now: DateTime<Utc>) {

@@ -8,12 +8,12 @@ use async_trait::async_trait;
 use chrono::{SubsecRound, Utc};
 
 use self::rows::{LinkRow, attach_tags, load_by_id, select_links, with_tags};
+use crate::links::{NewShortUrl, ShortUrl, ShortUrlFilter, ShortUrlPatch};
 use crate::links::{RedirectTarget, ShortCode};
+use crate::listing::Page;
 use crate::store::engine::{Engine, Transaction};
 use crate::store::sql::{At, Sql};
-use crate::store::{
-    LinkStore, NewShortUrl, Page, ShortUrl, ShortUrlFilter, ShortUrlPatch, StoreError, StoreResult,
-};
+use crate::store::{LinkStore, StoreError, StoreResult};
 
 /// The columns `find_redirect_target` reads, in `RedirectTarget` field order.
 type TargetRow = (i64, String, bool, Option<At>, Option<At>, Option<i64>, i64);

@@ -3,10 +3,12 @@
 
 use std::collections::HashMap;
 
+use crate::clicks::VisitsSummary;
+use crate::links::ShortUrl;
 use crate::links::Tag;
 use crate::store::engine::{Engine, Transaction};
 use crate::store::sql::{At, Sql};
-use crate::store::{ShortUrl, StoreError, StoreResult, VisitsSummary};
+use crate::store::{StoreError, StoreResult};
 
 /// `SELECT` of every link column from `short_urls s`; callers append the rest.
 pub(super) fn select_links() -> Sql {

@@ -5,6 +5,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+mod outbox;
+
+pub use outbox::{
+    ClaimRef, ClaimedEvent, Completion, CompletionOutcome, DeadLetter, DeadLetterSelection,
+    OutboxEntry, OutboxStats,
+};
+
 /// What a recorded visit was: a redirect through a link, or one of Shlink's orphan kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -103,4 +110,15 @@ pub struct Click {
     pub visitor_hash: Option<String>,
     /// Lowercase host of the referrer, for the referrer breakdown (`None` means direct).
     pub referrer_domain: Option<String>,
+}
+
+/// Visit counters kept on every link (Shlink's `visitsSummary`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VisitsSummary {
+    /// All visits.
+    pub total: i64,
+    /// Visits not flagged as bots.
+    pub non_bots: i64,
+    /// Visits flagged as bots.
+    pub bots: i64,
 }

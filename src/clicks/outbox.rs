@@ -1,10 +1,10 @@
-//! Data exchanged with the store by the click pipeline: outbox entries, claims, completions,
-//! dead letters.
+//! The click pipeline's queue vocabulary, shared by the pipeline and the store: outbox entries,
+//! claims, completions, dead letters.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::clicks::Click;
+use super::Click;
 
 /// An event accepted from the redirect path, ready to be written to the outbox.
 #[derive(Debug, Clone)]

@@ -1,0 +1,198 @@
+//! Links and tags as the API, the pages and the store exchange them: stored links, new links,
+//! edits, and the filters and orders of their listings.
+
+use chrono::{DateTime, Utc};
+
+use super::{LongUrl, ShortCode, Tag};
+use crate::clicks::VisitsSummary;
+use crate::listing::Direction;
+
+/// A stored link as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShortUrl {
+    /// Row id.
+    pub id: i64,
+    /// The code in the short URL's path.
+    pub short_code: String,
+    /// Where it redirects.
+    pub long_url: String,
+    /// Optional human title.
+    pub title: Option<String>,
+    /// Creation time.
+    pub date_created: DateTime<Utc>,
+    /// Redirects only from this instant on.
+    pub valid_since: Option<DateTime<Utc>>,
+    /// Redirects only until this instant.
+    pub valid_until: Option<DateTime<Utc>>,
+    /// Redirects only while fewer human visits than this were counted.
+    pub max_visits: Option<i64>,
+    /// Listed as `Allow` in robots.txt.
+    pub crawlable: bool,
+    /// Merge the request query into the long URL.
+    pub forward_query: bool,
+    /// Tag names, sorted.
+    pub tags: Vec<String>,
+    /// Visit counters.
+    pub visits: VisitsSummary,
+}
+
+/// A validated link ready to insert.
+#[derive(Debug, Clone)]
+pub struct NewShortUrl {
+    /// The code, custom or generated.
+    pub short_code: ShortCode,
+    /// The destination.
+    pub long_url: LongUrl,
+    /// Optional title.
+    pub title: Option<String>,
+    /// Start of validity.
+    pub valid_since: Option<DateTime<Utc>>,
+    /// End of validity.
+    pub valid_until: Option<DateTime<Utc>>,
+    /// Visit cap.
+    pub max_visits: Option<i64>,
+    /// robots.txt flag.
+    pub crawlable: bool,
+    /// Query forwarding flag.
+    pub forward_query: bool,
+    /// Tags to attach (created when missing).
+    pub tags: Vec<Tag>,
+}
+
+/// A partial edit: `None` leaves a field alone, `Some(None)` clears a nullable one.
+#[derive(Debug, Clone, Default)]
+pub struct ShortUrlPatch {
+    /// New destination.
+    pub long_url: Option<LongUrl>,
+    /// New title, or cleared.
+    pub title: Option<Option<String>>,
+    /// New start of validity, or cleared.
+    pub valid_since: Option<Option<DateTime<Utc>>>,
+    /// New end of validity, or cleared.
+    pub valid_until: Option<Option<DateTime<Utc>>>,
+    /// New visit cap, or cleared.
+    pub max_visits: Option<Option<i64>>,
+    /// Replaces the whole tag set.
+    pub tags: Option<Vec<Tag>>,
+    /// New robots.txt flag.
+    pub crawlable: Option<bool>,
+    /// New query forwarding flag.
+    pub forward_query: Option<bool>,
+}
+
+/// Whether a tag filter needs any or all of the listed tags.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TagsMode {
+    /// A link matches when it carries at least one of the tags.
+    #[default]
+    Any,
+    /// A link matches only when it carries every tag.
+    All,
+}
+
+/// Fields a link list can be ordered by (Shlink's `orderBy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShortUrlOrder {
+    /// By long URL.
+    LongUrl,
+    /// By short code.
+    ShortCode,
+    /// By creation date (the default, newest first).
+    DateCreated,
+    /// By all visits.
+    Visits,
+    /// By human visits.
+    NonBotVisits,
+    /// By title.
+    Title,
+}
+
+/// Which slice of the link list to return.
+#[derive(Debug, Clone)]
+pub struct ShortUrlFilter {
+    /// 1-based page number.
+    pub page: u32,
+    /// Page size; `None` returns everything.
+    pub items_per_page: Option<u32>,
+    /// Case-insensitive substring of the long URL, short code, title or a tag.
+    pub search_term: Option<String>,
+    /// Tag names to filter by.
+    pub tags: Vec<String>,
+    /// Any or all of `tags`.
+    pub tags_mode: TagsMode,
+    /// Ordering; `None` means newest first.
+    pub order_by: Option<(ShortUrlOrder, Direction)>,
+    /// Only links created at or after this instant.
+    pub start_date: Option<DateTime<Utc>>,
+    /// Only links created at or before this instant.
+    pub end_date: Option<DateTime<Utc>>,
+    /// Leave out links whose visit cap is reached.
+    pub exclude_max_visits_reached: bool,
+    /// Leave out links whose `valid_until` has passed.
+    pub exclude_past_valid_until: bool,
+}
+
+impl Default for ShortUrlFilter {
+    fn default() -> Self {
+        Self {
+            page: 1,
+            items_per_page: Some(10),
+            search_term: None,
+            tags: Vec::new(),
+            tags_mode: TagsMode::Any,
+            order_by: None,
+            start_date: None,
+            end_date: None,
+            exclude_max_visits_reached: false,
+            exclude_past_valid_until: false,
+        }
+    }
+}
+
+/// Which slice of the tag list to return.
+#[derive(Debug, Clone)]
+pub struct TagFilter {
+    /// 1-based page number.
+    pub page: u32,
+    /// Page size; `None` returns everything.
+    pub items_per_page: Option<u32>,
+    /// Case-insensitive substring of the tag name.
+    pub search_term: Option<String>,
+    /// Ordering by name (the default, ascending) or by a statistic.
+    pub order_by: Option<(TagOrder, Direction)>,
+}
+
+impl Default for TagFilter {
+    fn default() -> Self {
+        Self {
+            page: 1,
+            items_per_page: None,
+            search_term: None,
+            order_by: None,
+        }
+    }
+}
+
+/// Fields a tag list can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagOrder {
+    /// By name.
+    Tag,
+    /// By number of links carrying it.
+    ShortUrlsCount,
+    /// By visits to those links.
+    Visits,
+    /// By human visits to those links.
+    NonBotVisits,
+}
+
+/// One tag with its statistics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagStats {
+    /// Tag name.
+    pub tag: String,
+    /// Links carrying the tag.
+    pub short_urls_count: i64,
+    /// Visits to those links.
+    pub visits: VisitsSummary,
+}
