@@ -32,7 +32,8 @@ async fn link_with_tags(app: &TestApp, n: u32, tags: &[&str]) -> String {
 async fn stored_tags(app: &TestApp, code: &str) -> Vec<String> {
     let code = ShortCode::parse(code).unwrap();
     let link = app.store.find_short_url(&code).await.unwrap();
-    link.expect("link still exists").tags
+    let tags = link.expect("link still exists").tags;
+    tags.iter().map(ToString::to_string).collect()
 }
 
 async fn rename(app: &TestApp, body: Value) -> reqwest::Response {

@@ -1,5 +1,30 @@
 //! The link domain: validated value types and the rules a redirect obeys.
 
+/// Shows a validated text value as its text and compares it with plain text, so templates,
+/// logs and tests read it like the string it wraps.
+macro_rules! text_value {
+    ($name:ident) => {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+    };
+}
+use text_value;
+
 mod cache;
 mod long_url;
 mod model;

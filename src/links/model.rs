@@ -13,9 +13,9 @@ pub struct ShortUrl {
     /// Row id.
     pub id: i64,
     /// The code in the short URL's path.
-    pub short_code: String,
+    pub short_code: ShortCode,
     /// Where it redirects.
-    pub long_url: String,
+    pub long_url: LongUrl,
     /// Optional human title.
     pub title: Option<String>,
     /// Creation time.
@@ -30,8 +30,8 @@ pub struct ShortUrl {
     pub crawlable: bool,
     /// Merge the request query into the long URL.
     pub forward_query: bool,
-    /// Tag names, sorted.
-    pub tags: Vec<String>,
+    /// Tags, sorted by name.
+    pub tags: Vec<Tag>,
     /// Visit counters.
     pub visits: VisitsSummary,
 }

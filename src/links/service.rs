@@ -96,7 +96,7 @@ pub async fn create_link(
 /// (tags as an exact set). Parameters the client left out do not constrain the match.
 fn matches(link: &ShortUrl, draft: &LinkDraft) -> bool {
     if let CodeChoice::Custom(slug) = &draft.code
-        && link.short_code != slug.as_str()
+        && link.short_code != *slug
     {
         return false;
     }
@@ -112,7 +112,7 @@ fn matches(link: &ShortUrl, draft: &LinkDraft) -> bool {
         return true;
     }
     let mut wanted: Vec<&str> = draft.tags.iter().map(Tag::as_str).collect();
-    let mut have: Vec<&str> = link.tags.iter().map(String::as_str).collect();
+    let mut have: Vec<&str> = link.tags.iter().map(Tag::as_str).collect();
     wanted.sort_unstable();
     have.sort_unstable();
     have.dedup();

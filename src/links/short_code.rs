@@ -68,11 +68,7 @@ impl ShortCode {
     }
 }
 
-impl std::fmt::Display for ShortCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+super::text_value!(ShortCode);
 
 #[cfg(test)]
 mod tests {

@@ -43,6 +43,8 @@ impl Tag {
     }
 }
 
+super::text_value!(Tag);
+
 #[cfg(test)]
 mod tests {
     use super::*;

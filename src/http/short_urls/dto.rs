@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::http::HttpSettings;
-use crate::links::ShortUrl;
+use crate::links::{ShortUrl, Tag};
 
 /// `POST /short-urls` body; only `longUrl` is required.
 #[derive(Debug, Deserialize)]
@@ -114,9 +114,9 @@ impl ShortUrlJson {
     /// The API view of a stored link; `shortUrl` is built from our public base URL.
     pub(super) fn new(link: ShortUrl, settings: &HttpSettings) -> Self {
         Self {
-            short_url: settings.short_url(&link.short_code),
-            short_code: link.short_code,
-            long_url: link.long_url,
+            short_url: settings.short_url(link.short_code.as_str()),
+            short_code: link.short_code.to_string(),
+            long_url: link.long_url.to_string(),
             device_long_urls: DeviceLongUrls::default(),
             date_created: iso(link.date_created),
             visits_summary: VisitsJson {
@@ -124,7 +124,7 @@ impl ShortUrlJson {
                 non_bots: link.visits.non_bots,
                 bots: link.visits.bots,
             },
-            tags: link.tags,
+            tags: link.tags.iter().map(Tag::to_string).collect(),
             meta: MetaJson {
                 valid_since: link.valid_since.map(iso),
                 valid_until: link.valid_until.map(iso),
@@ -149,6 +149,7 @@ mod tests {
     use super::*;
     use crate::clicks::VisitsSummary;
     use crate::config::RedirectStatus;
+    use crate::links::{LongUrl, ShortCode};
     use chrono::TimeZone;
     use url::Url;
 
@@ -170,8 +171,8 @@ mod tests {
         let created = Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap();
         let link = ShortUrl {
             id: 1,
-            short_code: "abc12".into(),
-            long_url: "https://example.com/".into(),
+            short_code: ShortCode::parse("abc12").unwrap(),
+            long_url: LongUrl::parse_stored("https://example.com/").unwrap(),
             title: Some("T".into()),
             date_created: created,
             valid_since: Some(created),
@@ -179,7 +180,7 @@ mod tests {
             max_visits: Some(9),
             crawlable: true,
             forward_query: false,
-            tags: vec!["a".into()],
+            tags: vec![Tag::parse("a").unwrap()],
             visits: VisitsSummary {
                 total: 5,
                 non_bots: 3,

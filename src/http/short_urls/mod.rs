@@ -67,7 +67,7 @@ pub async fn create(
     let (draft, find_if_exists) = input::create_draft(body, &state.settings)?;
     let link = service::create_link(state.store.as_ref(), &draft, find_if_exists).await?;
     // A lookup of this code may have cached "no such link" moments ago.
-    state.redirects.invalidate(&link.short_code);
+    state.redirects.invalidate(link.short_code.as_str());
     Ok(Json(ShortUrlJson::new(link, &state.settings)))
 }
 

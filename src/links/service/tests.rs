@@ -9,8 +9,7 @@ use url::Url;
 
 use super::*;
 use crate::clicks::VisitsSummary;
-use crate::links::RedirectTarget;
-use crate::links::{ShortUrlFilter, ShortUrlPatch};
+use crate::links::{LongUrl, RedirectTarget, ShortUrlFilter, ShortUrlPatch};
 use crate::listing::Page;
 use crate::store::StoreResult;
 
@@ -34,8 +33,8 @@ impl FakeStore {
         let id = links.len() as i64 + 1;
         links.push(ShortUrl {
             id,
-            short_code: code.to_owned(),
-            long_url: long_url.to_owned(),
+            short_code: ShortCode::parse(code).unwrap(),
+            long_url: LongUrl::parse_stored(long_url).unwrap(),
             title: None,
             date_created: Utc::now() + Duration::seconds(id),
             valid_since: None,
@@ -43,7 +42,7 @@ impl FakeStore {
             max_visits,
             crawlable: false,
             forward_query: true,
-            tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+            tags: Tag::parse_all(tags).unwrap(),
             visits: VisitsSummary::default(),
         });
     }
@@ -58,17 +57,13 @@ impl LinkStore for FakeStore {
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok();
         let mut links = self.links.lock().unwrap();
-        if forced
-            || links
-                .iter()
-                .any(|l| l.short_code == new.short_code.as_str())
-        {
+        if forced || links.iter().any(|l| l.short_code == new.short_code) {
             return Err(StoreError::DuplicateShortCode(new.short_code.to_string()));
         }
         let link = ShortUrl {
             id: links.len() as i64 + 1,
-            short_code: new.short_code.to_string(),
-            long_url: new.long_url.as_str().to_owned(),
+            short_code: new.short_code.clone(),
+            long_url: new.long_url.clone(),
             title: new.title.clone(),
             date_created: Utc::now(),
             valid_since: new.valid_since,
@@ -76,7 +71,7 @@ impl LinkStore for FakeStore {
             max_visits: new.max_visits,
             crawlable: new.crawlable,
             forward_query: new.forward_query,
-            tags: new.tags.iter().map(|t| t.as_str().to_owned()).collect(),
+            tags: new.tags.clone(),
             visits: VisitsSummary::default(),
         };
         links.push(link.clone());
@@ -91,7 +86,7 @@ impl LinkStore for FakeStore {
             .lock()
             .unwrap()
             .iter()
-            .filter(|l| l.long_url == long_url)
+            .filter(|l| l.long_url == *long_url)
             .cloned()
             .collect();
         found.sort_by_key(|l| std::cmp::Reverse(l.date_created));
@@ -140,7 +135,7 @@ async fn generated_collisions_are_retried_with_fresh_codes() {
     let link = create_link(&store, &draft(CodeChoice::Generated(7), &[]), false)
         .await
         .unwrap();
-    assert_eq!(link.short_code.len(), 7);
+    assert_eq!(link.short_code.as_str().len(), 7);
     assert_eq!(
         store.inserts.load(Ordering::SeqCst),
         MAX_GENERATION_ATTEMPTS

@@ -126,7 +126,11 @@ async fn search_is_case_insensitive_and_escapes_like_metacharacters() {
         ..all()
     };
     let hits = |page: crate::listing::Page<crate::links::ShortUrl>| {
-        let mut c: Vec<String> = page.items.into_iter().map(|s| s.short_code).collect();
+        let mut c: Vec<String> = page
+            .items
+            .into_iter()
+            .map(|s| s.short_code.to_string())
+            .collect();
         c.sort();
         c
     };

@@ -21,7 +21,7 @@ use super::link_forms::LinkFormView;
 use super::session::SignedIn;
 use crate::analytics::chart::{bar_chart, sparkline};
 use crate::http::AppState;
-use crate::links::{ShortUrlFilter, TagFilter};
+use crate::links::{ShortUrlFilter, Tag, TagFilter};
 use crate::store::LinkFigures;
 
 /// Links per page of the list.
@@ -122,11 +122,11 @@ pub async fn show(
                     &daily,
                     &format!("Clicks per day of /{} over 14 days", link.short_code),
                 ),
-                short_url: state.settings.short_url(&link.short_code),
-                code: link.short_code,
-                long_url: link.long_url,
+                short_url: state.settings.short_url(link.short_code.as_str()),
+                code: link.short_code.to_string(),
+                long_url: link.long_url.to_string(),
                 title: link.title,
-                tags: link.tags,
+                tags: link.tags.iter().map(Tag::to_string).collect(),
                 clicks: link.visits.total,
             }
         })

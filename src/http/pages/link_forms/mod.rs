@@ -86,7 +86,7 @@ pub async fn create(
         }
     };
     // A lookup of this code may have cached "no such link" moments ago.
-    state.redirects.invalidate(&link.short_code);
+    state.redirects.invalidate(link.short_code.as_str());
     Ok(Redirect::to(&format!("/app/links/{}", link.short_code)).into_response())
 }
 
@@ -148,7 +148,7 @@ pub async fn confirm_delete(
     let link = load(&state, &link_code(path)?).await?;
     let page = DeletePage {
         layout: Layout::signed_in(&signed_in),
-        short_url: state.settings.short_url(&link.short_code),
+        short_url: state.settings.short_url(link.short_code.as_str()),
         link,
         csrf: signed_in.csrf_token().to_owned(),
     };

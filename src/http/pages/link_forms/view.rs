@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::links::ShortUrl;
+use crate::links::{ShortUrl, Tag};
 
 /// Format of `<input type="datetime-local">` values (seconds optional).
 const LOCAL_INPUT: &str = "%Y-%m-%dT%H:%M";
@@ -87,12 +87,17 @@ impl LinkFormView {
     pub fn edit(link: &ShortUrl, csrf: &str) -> Self {
         Self {
             action: format!("/app/links/{}/edit", link.short_code),
-            editing: Some(link.short_code.clone()),
+            editing: Some(link.short_code.to_string()),
             csrf: csrf.to_owned(),
-            long_url: link.long_url.clone(),
-            custom_slug: link.short_code.clone(),
+            long_url: link.long_url.to_string(),
+            custom_slug: link.short_code.to_string(),
             title: link.title.clone().unwrap_or_default(),
-            tags: link.tags.join(", "),
+            tags: link
+                .tags
+                .iter()
+                .map(Tag::as_str)
+                .collect::<Vec<_>>()
+                .join(", "),
             valid_until: link
                 .valid_until
                 .map(|at| at.format(LOCAL_INPUT).to_string())

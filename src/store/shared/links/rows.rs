@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::clicks::VisitsSummary;
 use crate::links::ShortUrl;
-use crate::links::Tag;
+use crate::links::{LinkError, LongUrl, ShortCode, Tag};
 use crate::store::engine::{Engine, Transaction};
 use crate::store::sql::{At, Sql};
 use crate::store::{StoreError, StoreResult};
@@ -37,12 +37,13 @@ pub(super) struct LinkRow {
 }
 
 impl LinkRow {
-    /// The API model, given the link's tag names (already sorted).
-    fn into_short_url(self, tags: Vec<String>) -> ShortUrl {
-        ShortUrl {
+    /// The domain model, given the link's tag names (already sorted); a stored value that no
+    /// longer passes its rules is a decoding error naming it.
+    fn into_short_url(self, tags: Vec<String>) -> StoreResult<ShortUrl> {
+        Ok(ShortUrl {
             id: self.id,
-            short_code: self.short_code,
-            long_url: self.long_url,
+            short_code: stored("short code", &self.short_code, ShortCode::parse)?,
+            long_url: stored("long URL", &self.long_url, LongUrl::parse_stored)?,
             title: self.title,
             date_created: self.created_at.into(),
             valid_since: self.valid_since.map(Into::into),
@@ -50,14 +51,30 @@ impl LinkRow {
             max_visits: self.max_visits,
             crawlable: self.crawlable,
             forward_query: self.forward_query,
-            tags,
+            tags: tags
+                .iter()
+                .map(|tag| stored("tag", tag, Tag::parse))
+                .collect::<StoreResult<_>>()?,
             visits: VisitsSummary {
                 total: self.visits_total,
                 non_bots: self.visits_total - self.visits_bots,
                 bots: self.visits_bots,
             },
-        }
+        })
     }
+}
+
+/// Parses a value read back from the store with its domain rule.
+fn stored<T>(
+    what: &str,
+    value: &str,
+    parse: impl FnOnce(&str) -> Result<T, LinkError>,
+) -> StoreResult<T> {
+    parse(value).map_err(|err| {
+        StoreError::Database(sqlx::Error::Decode(
+            format!("stored {what} {value:?} is not valid any more: {err}").into(),
+        ))
+    })
 }
 
 /// Turns rows into models, loading every row's tags in one query and keeping the row order.
@@ -80,13 +97,12 @@ pub(super) async fn with_tags<E: Engine>(
     for (link_id, name) in pairs {
         by_link.entry(link_id).or_default().push(name);
     }
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|row| {
             let tags = by_link.remove(&row.id).unwrap_or_default();
             row.into_short_url(tags)
         })
-        .collect())
+        .collect()
 }
 
 /// Reads one link with its tags by row id; `LinkNotFound(code)` if it is gone.
