@@ -14,6 +14,7 @@ use crate::config::{Cli, Command, ServeArgs, redacted};
 use crate::http::client_ip::ClientIpResolver;
 use crate::http::{self, AppParts, AppState, HttpSettings};
 use crate::links::RedirectCache;
+use crate::links::service::LinkService;
 use crate::pipeline::metrics::PipelineMetrics;
 use crate::pipeline::runtime::Workers;
 use crate::pipeline::writer::{ClickRecorder, WriterSettings};
@@ -100,13 +101,15 @@ impl Application {
             metrics.clone(),
         );
         let shutdown = CancellationToken::new();
+        let redirects = RedirectCache::new(Arc::clone(&store), args.link_cache_ttl);
         let state = AppState::new(AppParts {
             geo: workers.geo(),
             shutdown: shutdown.clone(),
             clicks,
             client_ip: ClientIpResolver::new(args.trusted_proxies),
             metrics,
-            redirects: RedirectCache::new(Arc::clone(&store), args.link_cache_ttl),
+            links: LinkService::new(Arc::clone(&store), redirects.clone()),
+            redirects,
             api_keys: ApiKeyVerifier::new(Arc::clone(&store), args.api_key_cache_ttl),
             settings: HttpSettings {
                 base_url,

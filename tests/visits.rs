@@ -442,6 +442,20 @@ async fn edits_reach_a_cached_link_at_once(backend: Backend) {
         302,
         "deleting its visits replaced the cached link too"
     );
+    let deleted = send(&app, Method::DELETE, "/short-urls/cached").await;
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(
+        visit(&app, "/cached", CHROME, None).await,
+        404,
+        "a deleted link stops redirecting at once"
+    );
+    assert_eq!(visit(&app, "/later", CHROME, None).await, 404);
+    link(&app, "later", json!({})).await;
+    assert_eq!(
+        visit(&app, "/later", CHROME, None).await,
+        302,
+        "creating a link replaces the cached \"no such link\""
+    );
 }
 
 backend_tests!(

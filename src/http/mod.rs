@@ -25,6 +25,7 @@ use url::Url;
 use crate::auth::ApiKeyVerifier;
 use crate::config::RedirectStatus;
 use crate::links::RedirectCache;
+use crate::links::service::LinkService;
 use crate::pipeline::enrich::GeoIp;
 use crate::pipeline::metrics::PipelineMetrics;
 use crate::pipeline::writer::ClickRecorder;
@@ -57,6 +58,8 @@ pub struct AppParts {
     pub store: Arc<dyn Store>,
     /// Link lookups for the redirect path, served from memory when hot.
     pub redirects: RedirectCache,
+    /// Every edit of a link, keeping `redirects` true to it.
+    pub links: LinkService,
     /// API key checks with a short-lived verdict cache.
     pub api_keys: ApiKeyVerifier,
     /// Settings that do not change while serving.

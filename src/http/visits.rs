@@ -67,9 +67,7 @@ pub async fn delete_link_visits(
     ApiQuery(query): ApiQuery<DomainQuery>,
 ) -> Result<Json<DeletedJson>, ApiError> {
     let code = addressed_code(path, query.domain.as_deref(), &state.settings.base_url)?;
-    let deleted = state.store.delete_link_visits(&code).await?;
-    // A link whose visit cap was reached may redirect again.
-    state.redirects.invalidate(code.as_str());
+    let deleted = state.links.delete_visits(&code).await?;
     Ok(Json(DeletedJson {
         deleted_visits: deleted,
     }))

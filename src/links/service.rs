@@ -1,11 +1,15 @@
-//! Creating links: choosing the code (a custom slug, or a generated code retried on collision)
-//! and Shlink's `findIfExists`, which returns a matching existing link instead of a new one.
+//! The link service: every edit of a link (create, update, delete, delete its visits) goes
+//! through it, so the API and the pages share one set of rules and the redirect cache forgets
+//! an edited link at once. Creating chooses the code (a custom slug, or a generated code retried
+//! on collision) and applies Shlink's `findIfExists`, which returns a matching existing link.
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::{LongUrl, ShortCode, Tag};
+use super::{LongUrl, RedirectCache, ShortCode, ShortUrlPatch, Tag};
 use crate::links::{NewShortUrl, ShortUrl};
-use crate::store::{LinkStore, StoreError};
+use crate::store::{LinkStore, Store, StoreError, StoreResult};
 
 /// Generated codes tried before giving up; with 49^5 codes a second collision is already rare.
 const MAX_GENERATION_ATTEMPTS: usize = 5;
@@ -54,6 +58,54 @@ pub enum CreateLinkError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Every edit of a link, followed by what the redirect path must forget.
+#[derive(Clone)]
+pub struct LinkService {
+    store: Arc<dyn Store>,
+    redirects: RedirectCache,
+}
+
+impl LinkService {
+    /// Edits links in `store` and keeps `redirects` true to them.
+    pub fn new(store: Arc<dyn Store>, redirects: RedirectCache) -> Self {
+        Self { store, redirects }
+    }
+
+    /// Creates a link (see [`create_link`]); a lookup of its code may have cached "no such link"
+    /// moments ago, so that answer is forgotten.
+    pub async fn create(
+        &self,
+        draft: &LinkDraft,
+        find_if_exists: bool,
+    ) -> Result<ShortUrl, CreateLinkError> {
+        let link = create_link(self.store.as_ref(), draft, find_if_exists).await?;
+        self.redirects.invalidate(link.short_code.as_str());
+        Ok(link)
+    }
+
+    /// Applies a partial edit; the link redirects by its new rules at once.
+    pub async fn update(&self, code: &ShortCode, patch: &ShortUrlPatch) -> StoreResult<ShortUrl> {
+        let updated = self.store.update_short_url(code, patch).await?;
+        self.redirects.invalidate(code.as_str());
+        Ok(updated)
+    }
+
+    /// Deletes a link; it stops redirecting at once.
+    pub async fn delete(&self, code: &ShortCode) -> StoreResult<()> {
+        self.store.delete_short_url(code).await?;
+        self.redirects.invalidate(code.as_str());
+        Ok(())
+    }
+
+    /// Deletes a link's visits and zeroes its counters; a link whose visit cap was reached
+    /// redirects again at once. Returns how many visits went.
+    pub async fn delete_visits(&self, code: &ShortCode) -> StoreResult<u64> {
+        let deleted = self.store.delete_link_visits(code).await?;
+        self.redirects.invalidate(code.as_str());
+        Ok(deleted)
+    }
 }
 
 /// Creates the link described by `draft`; with `find_if_exists`, first looks for the newest link

@@ -8,51 +8,52 @@ use serde_json::Value;
 use crate::http::HttpSettings;
 use crate::links::{ShortUrl, Tag};
 
-/// `POST /short-urls` body; only `longUrl` is required.
-#[derive(Debug, Deserialize)]
+/// `POST /short-urls` body; only `longUrl` is required. The pages' create form fills one too.
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateBody {
-    pub(super) long_url: String,
-    pub(super) custom_slug: Option<String>,
-    pub(super) short_code_length: Option<i64>,
-    pub(super) find_if_exists: Option<bool>,
-    pub(super) valid_since: Option<String>,
-    pub(super) valid_until: Option<String>,
-    pub(super) max_visits: Option<i64>,
-    pub(super) tags: Option<Vec<String>>,
-    pub(super) title: Option<String>,
-    pub(super) crawlable: Option<bool>,
-    pub(super) forward_query: Option<bool>,
+    pub(in crate::http) long_url: String,
+    pub(in crate::http) custom_slug: Option<String>,
+    pub(in crate::http) short_code_length: Option<i64>,
+    pub(in crate::http) find_if_exists: Option<bool>,
+    pub(in crate::http) valid_since: Option<String>,
+    pub(in crate::http) valid_until: Option<String>,
+    pub(in crate::http) max_visits: Option<i64>,
+    pub(in crate::http) tags: Option<Vec<String>>,
+    pub(in crate::http) title: Option<String>,
+    pub(in crate::http) crawlable: Option<bool>,
+    pub(in crate::http) forward_query: Option<bool>,
     /// Multi-domain is not supported: only our own host (or nothing) is accepted.
-    pub(super) domain: Option<String>,
+    pub(in crate::http) domain: Option<String>,
     /// Path prefixes are not supported: only an empty one is accepted.
-    pub(super) path_prefix: Option<String>,
+    pub(in crate::http) path_prefix: Option<String>,
     /// Per-device URLs are not supported: only nulls are accepted.
-    pub(super) device_long_urls: Option<Value>,
+    pub(in crate::http) device_long_urls: Option<Value>,
 }
 
-/// `PATCH /short-urls/{shortCode}` body: absent leaves a field alone, `null` clears it.
-#[derive(Debug, Deserialize)]
+/// `PATCH /short-urls/{shortCode}` body: absent leaves a field alone, `null` clears it. The pages'
+/// edit form fills one too.
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EditBody {
     #[serde(default, deserialize_with = "present")]
-    pub(super) long_url: Option<Option<String>>,
+    pub(in crate::http) long_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    pub(super) valid_since: Option<Option<String>>,
+    pub(in crate::http) valid_since: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    pub(super) valid_until: Option<Option<String>>,
+    pub(in crate::http) valid_until: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    pub(super) max_visits: Option<Option<i64>>,
+    pub(in crate::http) max_visits: Option<Option<i64>>,
     #[serde(default, deserialize_with = "present")]
-    pub(super) tags: Option<Option<Vec<String>>>,
+    pub(in crate::http) tags: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "present")]
-    pub(super) title: Option<Option<String>>,
+    pub(in crate::http) title: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    pub(super) crawlable: Option<Option<bool>>,
+    pub(in crate::http) crawlable: Option<Option<bool>>,
     #[serde(default, deserialize_with = "present")]
-    pub(super) forward_query: Option<Option<bool>>,
+    pub(in crate::http) forward_query: Option<Option<bool>>,
     /// Per-device URLs are not supported: only nulls are accepted.
-    pub(super) device_long_urls: Option<Value>,
+    pub(in crate::http) device_long_urls: Option<Value>,
 }
 
 /// For `#[serde(default, deserialize_with = "present")]`: a field that is in the body, even as

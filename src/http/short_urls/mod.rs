@@ -20,7 +20,7 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiKey, ApiQuery};
 use super::pagination::Paginated;
 use crate::links::ShortCode;
-use crate::links::service::{self, CreateLinkError};
+use crate::links::service::CreateLinkError;
 use crate::listing::Page;
 
 /// `GET /short-urls` body.
@@ -65,9 +65,7 @@ pub async fn create(
     ApiJson(body): ApiJson<CreateBody>,
 ) -> Result<Json<ShortUrlJson>, ApiError> {
     let (draft, find_if_exists) = input::create_draft(body, &state.settings)?;
-    let link = service::create_link(state.store.as_ref(), &draft, find_if_exists).await?;
-    // A lookup of this code may have cached "no such link" moments ago.
-    state.redirects.invalidate(link.short_code.as_str());
+    let link = state.links.create(&draft, find_if_exists).await?;
     Ok(Json(ShortUrlJson::new(link, &state.settings)))
 }
 
@@ -106,8 +104,7 @@ pub async fn edit(
     if input::is_empty(&patch) {
         return Ok(Json(ShortUrlJson::new(stored, &state.settings)));
     }
-    let updated = state.store.update_short_url(&code, &patch).await?;
-    state.redirects.invalidate(code.as_str());
+    let updated = state.links.update(&code, &patch).await?;
     Ok(Json(ShortUrlJson::new(updated, &state.settings)))
 }
 
@@ -119,8 +116,7 @@ pub async fn delete(
     ApiQuery(query): ApiQuery<DomainQuery>,
 ) -> Result<StatusCode, ApiError> {
     let code = addressed_code(path, &query, &state)?;
-    state.store.delete_short_url(&code).await?;
-    state.redirects.invalidate(code.as_str());
+    state.links.delete(&code).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

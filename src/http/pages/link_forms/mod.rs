@@ -20,11 +20,10 @@ use super::login::CsrfForm;
 use super::session::SignedIn;
 use super::{PageError, csrf};
 use crate::http::AppState;
-use crate::http::short_urls::dto::{CreateBody, EditBody};
 use crate::http::short_urls::input;
 use crate::links::ShortCode;
 use crate::links::ShortUrl;
-use crate::links::service::{self, CreateLinkError};
+use crate::links::service::CreateLinkError;
 
 /// The create or edit page.
 #[derive(Template)]
@@ -63,9 +62,7 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     csrf::verify(&signed_in, &form.csrf)?;
     let (body, mut errors) = view::create_body(&form);
-    let validated = serde_json::from_value::<CreateBody>(body)
-        .map_err(|err| PageError::BadRequest(err.to_string()))
-        .map(|body| input::validate_create(body, &state.settings))?;
+    let validated = input::validate_create(body, &state.settings);
     let draft = match validated {
         Ok((draft, _)) if errors.is_empty() => draft,
         Ok(_) => return refused_create(&signed_in, &form, errors),
@@ -74,7 +71,7 @@ pub async fn create(
             return refused_create(&signed_in, &form, errors);
         }
     };
-    let link = match service::create_link(state.store.as_ref(), &draft, false).await {
+    let link = match state.links.create(&draft, false).await {
         Ok(link) => link,
         Err(err @ CreateLinkError::SlugTaken(_)) => {
             errors.push(("customSlug".into(), err.to_string()));
@@ -85,8 +82,6 @@ pub async fn create(
             return Err(PageError::Internal(err.into()));
         }
     };
-    // A lookup of this code may have cached "no such link" moments ago.
-    state.redirects.invalidate(link.short_code.as_str());
     Ok(Redirect::to(&format!("/app/links/{}", link.short_code)).into_response())
 }
 
@@ -116,9 +111,7 @@ pub async fn update(
     let code = link_code(path)?;
     let stored = load(&state, &code).await?;
     let (body, mut errors) = view::edit_body(&form);
-    let validated = serde_json::from_value::<EditBody>(body)
-        .map_err(|err| PageError::BadRequest(err.to_string()))
-        .map(|body| input::validate_edit(body, &state.settings))?;
+    let validated = input::validate_edit(body, &state.settings);
     match validated {
         Ok(patch) => {
             let window = input::edited_window(&patch, stored.valid_since, stored.valid_until);
@@ -127,8 +120,7 @@ pub async fn update(
                 return refused_edit(&signed_in, code.as_str(), &form, errors);
             }
             if !input::is_empty(&patch) {
-                state.store.update_short_url(&code, &patch).await?;
-                state.redirects.invalidate(code.as_str());
+                state.links.update(&code, &patch).await?;
             }
             Ok(Redirect::to(&format!("/app/links/{}", code.as_str())).into_response())
         }
@@ -164,8 +156,7 @@ pub async fn delete(
 ) -> Result<Response, PageError> {
     csrf::verify(&signed_in, form.token())?;
     let code = link_code(path)?;
-    state.store.delete_short_url(&code).await?;
-    state.redirects.invalidate(code.as_str());
+    state.links.delete(&code).await?;
     Ok(Redirect::to("/app").into_response())
 }
 

@@ -1,10 +1,10 @@
-//! The link form as the templates see it, and its translation into the API's request bodies,
-//! so the pages are validated by exactly the code (and messages) of the REST API.
+//! The link form as the templates see it, and its translation into the API's typed request
+//! bodies, so the pages are validated by exactly the code (and messages) of the REST API.
 
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
 
+use crate::http::short_urls::dto::{CreateBody, EditBody};
 use crate::links::{ShortUrl, Tag};
 
 /// Format of `<input type="datetime-local">` values (seconds optional).
@@ -144,37 +144,31 @@ impl LinkFormView {
 }
 
 /// The API's create body for `form`, plus refusals the translation itself found.
-pub fn create_body(form: &LinkForm) -> (Value, Vec<(String, String)>) {
+pub fn create_body(form: &LinkForm) -> (CreateBody, Vec<(String, String)>) {
     let mut errors = Vec::new();
-    let mut body = Map::new();
-    body.insert("longUrl".into(), json!(form.long_url));
-    if let Some(slug) = non_blank(&form.custom_slug) {
-        body.insert("customSlug".into(), json!(slug));
-    }
-    if let Some(title) = non_blank(&form.title) {
-        body.insert("title".into(), json!(title));
-    }
-    body.insert("tags".into(), json!(tag_list(&form.tags)));
-    if let Some(until) = non_blank(&form.valid_until) {
-        body.insert("validUntil".into(), json!(instant_text(until)));
-    }
-    if let Some(max) = max_visits(&form.max_visits, &mut errors) {
-        body.insert("maxVisits".into(), json!(max));
-    }
-    (Value::Object(body), errors)
+    let body = CreateBody {
+        long_url: form.long_url.clone(),
+        custom_slug: non_blank(&form.custom_slug).map(str::to_owned),
+        title: non_blank(&form.title).map(str::to_owned),
+        tags: Some(tag_list(&form.tags)),
+        valid_until: non_blank(&form.valid_until).map(instant_text),
+        max_visits: max_visits(&form.max_visits, &mut errors),
+        ..CreateBody::default()
+    };
+    (body, errors)
 }
 
 /// The API's edit body for `form`: every field present, blanks clearing optional ones.
-pub fn edit_body(form: &LinkForm) -> (Value, Vec<(String, String)>) {
+pub fn edit_body(form: &LinkForm) -> (EditBody, Vec<(String, String)>) {
     let mut errors = Vec::new();
-    let max = max_visits(&form.max_visits, &mut errors);
-    let body = json!({
-        "longUrl": form.long_url,
-        "title": non_blank(&form.title),
-        "tags": tag_list(&form.tags),
-        "validUntil": non_blank(&form.valid_until).map(instant_text),
-        "maxVisits": max,
-    });
+    let body = EditBody {
+        long_url: Some(Some(form.long_url.clone())),
+        title: Some(non_blank(&form.title).map(str::to_owned)),
+        tags: Some(Some(tag_list(&form.tags))),
+        valid_until: Some(non_blank(&form.valid_until).map(instant_text)),
+        max_visits: Some(max_visits(&form.max_visits, &mut errors)),
+        ..EditBody::default()
+    };
     (body, errors)
 }
 
@@ -183,10 +177,11 @@ fn non_blank(raw: &str) -> Option<&str> {
 }
 
 /// Tags typed comma-separated; blanks between commas are ignored.
-fn tag_list(raw: &str) -> Vec<&str> {
+fn tag_list(raw: &str) -> Vec<String> {
     raw.split(',')
         .map(str::trim)
         .filter(|t| !t.is_empty())
+        .map(str::to_owned)
         .collect()
 }
 
@@ -230,27 +225,30 @@ mod tests {
             "long_url=https%3A%2F%2Fa.example&tags=a%2C+b%2C%2C&valid_until=2030-01-02T03%3A04&title=+",
         ));
         assert!(errors.is_empty());
-        assert_eq!(body["longUrl"], "https://a.example");
-        assert_eq!(body["tags"], json!(["a", "b"]));
-        assert_eq!(body["validUntil"], "2030-01-02T03:04:00+00:00");
-        assert!(body.get("title").is_none() && body.get("customSlug").is_none());
-        assert!(body.get("maxVisits").is_none());
+        assert_eq!(body.long_url, "https://a.example");
+        assert_eq!(body.tags, Some(vec!["a".to_owned(), "b".to_owned()]));
+        assert_eq!(
+            body.valid_until.as_deref(),
+            Some("2030-01-02T03:04:00+00:00")
+        );
+        assert!(body.title.is_none() && body.custom_slug.is_none());
+        assert!(body.max_visits.is_none());
     }
 
     #[test]
     fn edit_body_clears_blank_optional_fields() {
         let (body, errors) = edit_body(&form("long_url=https%3A%2F%2Fa.example&max_visits=3"));
         assert!(errors.is_empty());
-        assert_eq!(body["title"], Value::Null);
-        assert_eq!(body["validUntil"], Value::Null);
-        assert_eq!(body["maxVisits"], 3);
-        assert_eq!(body["tags"], json!([]));
+        assert_eq!(body.title, Some(None));
+        assert_eq!(body.valid_until, Some(None));
+        assert_eq!(body.max_visits, Some(Some(3)));
+        assert_eq!(body.tags, Some(Some(Vec::new())));
     }
 
     #[test]
     fn a_non_numeric_cap_is_refused_by_the_form() {
         let (body, errors) = create_body(&form("long_url=x&max_visits=lots"));
-        assert!(body.get("maxVisits").is_none());
+        assert!(body.max_visits.is_none());
         assert_eq!(errors[0].0, "maxVisits");
     }
 
