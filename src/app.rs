@@ -19,6 +19,7 @@ use crate::pipeline::metrics::PipelineMetrics;
 use crate::pipeline::runtime::Workers;
 use crate::pipeline::writer::{ClickRecorder, WriterSettings};
 use crate::store;
+use crate::telemetry::MetricsRegistry;
 
 /// Runs the command the user asked for.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -44,7 +45,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Worker(args) => {
             let store = store::connect(&cli.database_url).await?;
             store.migrate().await?;
-            let workers = Workers::spawn(&store, &args.settings(), &PipelineMetrics::new());
+            let workers = Workers::spawn(&store, &args.settings(), &PipelineMetrics::unscraped());
             shutdown_signal().await;
             workers.stop().await;
             Ok(())
@@ -86,7 +87,8 @@ impl Application {
             Some(url) => url,
             None => Url::parse(&format!("http://{local}"))?,
         };
-        let metrics = PipelineMetrics::new();
+        let registry = MetricsRegistry::new();
+        let metrics = PipelineMetrics::on(&registry);
         let workers = Workers::spawn(&store, &args.pipeline.settings(), &metrics);
         let writer_settings = WriterSettings {
             capacity: args.click_buffer,
@@ -108,6 +110,8 @@ impl Application {
             clicks,
             client_ip: ClientIpResolver::new(args.trusted_proxies),
             metrics,
+            redirect_latency: registry.histogram(http::REDIRECT_LATENCY),
+            registry,
             links: LinkService::new(Arc::clone(&store), redirects.clone()),
             redirects,
             api_keys: ApiKeyVerifier::new(Arc::clone(&store), args.api_key_cache_ttl),

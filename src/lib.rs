@@ -11,3 +11,4 @@ pub mod links;
 pub mod listing;
 pub mod pipeline;
 pub mod store;
+pub mod telemetry;

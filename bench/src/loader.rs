@@ -105,7 +105,7 @@ pub async fn drain(
         idle_pause: Duration::from_millis(10),
         backoff: Backoff::default(),
     };
-    let metrics = PipelineMetrics::new();
+    let metrics = PipelineMetrics::unscraped();
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(workers);
     for _ in 0..workers.max(1) {

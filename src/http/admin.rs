@@ -16,6 +16,7 @@ use super::extract::{ApiJson, ApiKey, ApiQuery};
 use crate::clicks::{DeadLetter, DeadLetterSelection};
 
 /// Prometheus text exposition; queue gauges are read from the database at scrape time.
+#[tracing::instrument(skip_all)]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     match state.store.outbox_stats().await {
         Ok(stats) => state.metrics.observe_outbox(&stats, Utc::now()),
@@ -26,7 +27,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; version=0.0.4"),
         )],
-        state.metrics.render(),
+        state.registry.render(),
     )
         .into_response()
 }

@@ -1,4 +1,4 @@
-//! The HTTP surface: Shlink's REST API, the redirect, and (later) the pages.
+//! The HTTP surface: Shlink's REST API, the redirect, our own routes and the pages.
 
 mod admin;
 pub mod client_ip;
@@ -18,6 +18,9 @@ mod visits;
 
 use std::sync::Arc;
 
+use metrics::Histogram;
+
+pub use redirect::LATENCY_METRIC as REDIRECT_LATENCY;
 pub use router::router;
 use tokio_util::sync::CancellationToken;
 use url::Url;
@@ -30,6 +33,7 @@ use crate::pipeline::enrich::GeoIp;
 use crate::pipeline::metrics::PipelineMetrics;
 use crate::pipeline::writer::ClickRecorder;
 use crate::store::Store;
+use crate::telemetry::MetricsRegistry;
 use client_ip::ClientIpResolver;
 
 /// Everything a handler needs; one `Arc`, so the clone axum makes per request is one atomic
@@ -68,8 +72,12 @@ pub struct AppParts {
     pub clicks: ClickRecorder,
     /// Finds the real client address behind trusted proxies.
     pub client_ip: ClientIpResolver,
-    /// Pipeline and redirect metrics, served at `/metrics`.
+    /// Every metric of this instance, rendered at `/metrics`.
+    pub registry: MetricsRegistry,
+    /// The pipeline's metrics (the queue gauges are read at scrape time).
     pub metrics: PipelineMetrics,
+    /// How long the redirect handler takes.
+    pub redirect_latency: Histogram,
     /// The geolocation database, so pages can credit it (DB-IP asks for an attribution).
     pub geo: Arc<GeoIp>,
     /// Cancelled when the server starts shutting down, so live-update streams end and let it.

@@ -14,6 +14,9 @@ use super::{AppState, pages};
 use crate::clicks::VisitKind;
 use crate::links::{RedirectTarget, ShortCode};
 
+/// The histogram of how long the redirect handler takes, in seconds.
+pub const LATENCY_METRIC: &str = "linkpulse_redirect_latency_seconds";
+
 /// Browsers must not cache a redirect we need to count.
 const NO_STORE: HeaderValue = HeaderValue::from_static("private, max-age=0");
 
@@ -67,7 +70,6 @@ pub async fn follow(
     )
         .into_response();
     state
-        .metrics
         .redirect_latency
         .record(started.elapsed().as_secs_f64());
     response

@@ -84,6 +84,7 @@ pub struct DeleteParams {
 }
 
 /// `GET /tags`: tag names, ordered by name only (as the contract allows), all by default.
+#[tracing::instrument(skip_all)]
 pub async fn list(
     _key: ApiKey,
     State(state): State<AppState>,
@@ -97,6 +98,7 @@ pub async fn list(
 }
 
 /// `GET /tags/stats`: tags with their link and visit counts, orderable by any of them.
+#[tracing::instrument(skip_all)]
 pub async fn stats(
     _key: ApiKey,
     State(state): State<AppState>,
@@ -111,6 +113,7 @@ pub async fn stats(
 
 /// `PUT /tags`: renames `oldName` to `newName`; 404 if the old one is unknown, 409 if the new
 /// one is taken.
+#[tracing::instrument(skip_all)]
 pub async fn rename(
     _key: ApiKey,
     State(state): State<AppState>,
@@ -133,6 +136,7 @@ pub async fn rename(
 
 /// `DELETE /tags`: deletes the named tags, detaching them from their links; unknown names are
 /// ignored.
+#[tracing::instrument(skip_all)]
 pub async fn delete(
     _key: ApiKey,
     State(state): State<AppState>,

@@ -44,6 +44,7 @@ pub struct DomainQuery {
 }
 
 /// `GET /short-urls/{shortCode}/visits`.
+#[tracing::instrument(skip_all)]
 pub async fn link_visits(
     _key: ApiKey,
     State(state): State<AppState>,
@@ -60,6 +61,7 @@ pub async fn link_visits(
 }
 
 /// `DELETE /short-urls/{shortCode}/visits`: deletes them and zeroes the link's counters.
+#[tracing::instrument(skip_all)]
 pub async fn delete_link_visits(
     _key: ApiKey,
     State(state): State<AppState>,
@@ -74,6 +76,7 @@ pub async fn delete_link_visits(
 }
 
 /// `GET /tags/{tag}/visits`: visits of every link carrying the tag.
+#[tracing::instrument(skip_all)]
 pub async fn tag_visits(
     _key: ApiKey,
     State(state): State<AppState>,
@@ -89,6 +92,7 @@ pub async fn tag_visits(
 }
 
 /// `GET /visits/non-orphan`: visits of every link.
+#[tracing::instrument(skip_all)]
 pub async fn non_orphan_visits(
     _key: ApiKey,
     State(state): State<AppState>,
@@ -100,6 +104,7 @@ pub async fn non_orphan_visits(
 }
 
 /// `GET /visits/orphan`: visits that hit no link, optionally of one `type`.
+#[tracing::instrument(skip_all)]
 pub async fn orphan_visits(
     _key: ApiKey,
     State(state): State<AppState>,
@@ -117,6 +122,7 @@ pub async fn orphan_visits(
 }
 
 /// `DELETE /visits/orphan`.
+#[tracing::instrument(skip_all)]
 pub async fn delete_orphan_visits(
     _key: ApiKey,
     State(state): State<AppState>,
@@ -128,6 +134,7 @@ pub async fn delete_orphan_visits(
 }
 
 /// `GET /visits`: link and orphan totals.
+#[tracing::instrument(skip_all)]
 pub async fn overview(
     _key: ApiKey,
     State(state): State<AppState>,

@@ -40,6 +40,7 @@ impl DirectStore {
 
     /// Stores what it can of `events` (each exactly once, by message id); returns the indexes
     /// of those that must go through the outbox.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn store(&self, events: &[&ClickEvent]) -> Vec<usize> {
         let mut leftover = Vec::new();
         let mut completions = Vec::with_capacity(events.len());

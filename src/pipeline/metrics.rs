@@ -1,28 +1,14 @@
-//! Pipeline and redirect metrics, rendered in Prometheus text format at `GET /metrics`.
-//!
-//! Each application instance owns its recorder (nothing global), so several servers in one test
-//! process never mix their figures.
+//! The click pipeline's metrics: queue depth and age, throughput, retries, dead letters, drops,
+//! batch sizes and how long a click takes from the request to storage.
 
-use metrics::{Counter, Gauge, Histogram, Key, Metadata, Recorder};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
+use metrics::{Counter, Gauge, Histogram};
 
 use crate::clicks::OutboxStats;
+use crate::telemetry::MetricsRegistry;
 
-/// Bucket bounds in seconds, from a fraction of a millisecond to minutes.
-const LATENCY_BUCKETS: &[f64] = &[
-    0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-    5.0, 10.0, 30.0, 60.0, 300.0,
-];
-
-/// Bucket bounds for writer and worker batch sizes.
-const BATCH_BUCKETS: &[f64] = &[
-    1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0,
-];
-
-/// Every metric the pipeline and the redirect path record.
+/// Every metric the click pipeline records.
 #[derive(Clone)]
 pub struct PipelineMetrics {
-    handle: PrometheusHandle,
     /// Events committed to the outbox.
     pub enqueued: Counter,
     /// Events turned into clicks (or found to be duplicates) and removed from the outbox.
@@ -45,8 +31,6 @@ pub struct PipelineMetrics {
     pub dead_letters: Gauge,
     /// Seconds from the request to the stored click.
     pub click_latency: Histogram,
-    /// Seconds the redirect handler took.
-    pub redirect_latency: Histogram,
     /// Events per outbox commit.
     pub batch_size: Histogram,
     /// Outbox rows claimed per worker batch (empty claims are not recorded).
@@ -54,44 +38,31 @@ pub struct PipelineMetrics {
 }
 
 impl PipelineMetrics {
-    /// A fresh, private recorder with every metric registered at zero.
-    pub fn new() -> Self {
-        let recorder = build_recorder();
-        let counter =
-            |name: &'static str| recorder.register_counter(&Key::from_static_name(name), &meta());
-        let gauge =
-            |name: &'static str| recorder.register_gauge(&Key::from_static_name(name), &meta());
-        let histogram =
-            |name: &'static str| recorder.register_histogram(&Key::from_static_name(name), &meta());
+    /// The pipeline's metrics, registered on `registry` (shown at `/metrics`).
+    pub fn on(registry: &MetricsRegistry) -> Self {
         let metrics = Self {
-            enqueued: counter("linkpulse_events_enqueued_total"),
-            processed: counter("linkpulse_events_processed_total"),
-            retried: counter("linkpulse_events_retried_total"),
-            dead_lettered: counter("linkpulse_events_dead_lettered_total"),
-            dropped: counter("linkpulse_events_dropped_total"),
-            waited: counter("linkpulse_events_waited_total"),
-            buffered: gauge("linkpulse_events_buffered"),
-            backlog: gauge("linkpulse_outbox_backlog"),
-            oldest_age: gauge("linkpulse_outbox_oldest_age_seconds"),
-            dead_letters: gauge("linkpulse_dead_letters"),
-            click_latency: histogram("linkpulse_click_latency_seconds"),
-            redirect_latency: histogram("linkpulse_redirect_latency_seconds"),
-            batch_size: histogram("linkpulse_writer_batch_size"),
-            worker_batch_size: histogram("linkpulse_worker_batch_size"),
-            handle: recorder.handle(),
+            enqueued: registry.counter("linkpulse_events_enqueued_total"),
+            processed: registry.counter("linkpulse_events_processed_total"),
+            retried: registry.counter("linkpulse_events_retried_total"),
+            dead_lettered: registry.counter("linkpulse_events_dead_lettered_total"),
+            dropped: registry.counter("linkpulse_events_dropped_total"),
+            waited: registry.counter("linkpulse_events_waited_total"),
+            buffered: registry.gauge("linkpulse_events_buffered"),
+            backlog: registry.gauge("linkpulse_outbox_backlog"),
+            oldest_age: registry.gauge("linkpulse_outbox_oldest_age_seconds"),
+            dead_letters: registry.gauge("linkpulse_dead_letters"),
+            click_latency: registry.histogram("linkpulse_click_latency_seconds"),
+            batch_size: registry.histogram("linkpulse_writer_batch_size"),
+            worker_batch_size: registry.histogram("linkpulse_worker_batch_size"),
         };
-        for counter in [
-            &metrics.enqueued,
-            &metrics.processed,
-            &metrics.retried,
-            &metrics.dead_lettered,
-            &metrics.dropped,
-            &metrics.waited,
-        ] {
-            counter.increment(0);
-        }
         metrics.buffered.set(0.0);
         metrics
+    }
+
+    /// The pipeline's metrics on a registry of their own, for workers whose figures nobody
+    /// scrapes (`linkpulse worker`, tests, benchmarks).
+    pub fn unscraped() -> Self {
+        Self::on(&MetricsRegistry::new())
     }
 
     /// Counts a click stored (or found already stored) and its latency from the request.
@@ -110,38 +81,6 @@ impl PipelineMetrics {
         });
         self.oldest_age.set(age);
     }
-
-    /// The Prometheus text exposition.
-    pub fn render(&self) -> String {
-        self.handle.render()
-    }
-}
-
-impl Default for PipelineMetrics {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-fn meta() -> Metadata<'static> {
-    Metadata::new(module_path!(), metrics::Level::INFO, Some(module_path!()))
-}
-
-fn build_recorder() -> PrometheusRecorder {
-    use metrics_exporter_prometheus::Matcher;
-    let builder = PrometheusBuilder::new();
-    let with_buckets = builder
-        .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), LATENCY_BUCKETS)
-        .and_then(|b| {
-            b.set_buckets_for_metric(Matcher::Suffix("_batch_size".into()), BATCH_BUCKETS)
-        });
-    match with_buckets {
-        Ok(builder) => builder.build_recorder(),
-        Err(err) => {
-            tracing::warn!(error = %err, "histogram buckets refused; using summaries");
-            PrometheusBuilder::new().build_recorder()
-        }
-    }
 }
 
 #[cfg(test)]
@@ -150,10 +89,11 @@ mod tests {
 
     #[test]
     fn renders_counters_and_histograms() {
-        let metrics = PipelineMetrics::new();
+        let registry = MetricsRegistry::new();
+        let metrics = PipelineMetrics::on(&registry);
         metrics.enqueued.increment(3);
         metrics.batch_size.record(3.0);
-        let text = metrics.render();
+        let text = registry.render();
         assert!(text.contains("linkpulse_events_enqueued_total 3"), "{text}");
         assert!(text.contains("linkpulse_events_dropped_total 0"), "{text}");
         assert!(
@@ -164,7 +104,8 @@ mod tests {
 
     #[test]
     fn queue_gauges_show_the_last_reading_with_the_age_in_seconds() {
-        let metrics = PipelineMetrics::new();
+        let registry = MetricsRegistry::new();
+        let metrics = PipelineMetrics::on(&registry);
         let now = chrono::Utc::now();
         let stats = OutboxStats {
             backlog: 7,
@@ -172,19 +113,12 @@ mod tests {
             dead_letters: 2,
         };
         metrics.observe_outbox(&stats, now);
-        let text = metrics.render();
+        let text = registry.render();
         assert!(text.contains("linkpulse_outbox_backlog 7\n"), "{text}");
         assert!(text.contains("linkpulse_dead_letters 2\n"), "{text}");
         assert!(
             text.contains("linkpulse_outbox_oldest_age_seconds 1.5\n"),
             "{text}"
         );
-    }
-
-    #[test]
-    fn instances_do_not_share_figures() {
-        let (a, b) = (PipelineMetrics::new(), PipelineMetrics::new());
-        a.processed.increment(5);
-        assert!(b.render().contains("linkpulse_events_processed_total 0"));
     }
 }

@@ -94,6 +94,7 @@ impl Worker {
 
     /// One batch; if its completion fails while `stopping` is cancelled, the claims are released
     /// without counting the attempt, so a shutdown never burns one.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn execute_batch(&self, stopping: &CancellationToken) -> StoreResult<usize> {
         let claimed = self
             .store
@@ -123,6 +124,7 @@ impl Worker {
     /// Completes the batch, split where the database refuses a row (so one bad click is retried
     /// alone while the others are stored on this attempt). A part that fails while `stopping` is
     /// released without counting the attempt.
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn complete_isolating(
         &self,
         completions: &[Completion],
@@ -185,6 +187,7 @@ impl Worker {
     }
 
     /// Schedules a retry or moves the row to the dead letters, as the retry policy decides.
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn fail(&self, claim: ClaimRef, failure: &Failure) -> StoreResult<()> {
         let attempt = u32::try_from(claim.attempt).unwrap_or(u32::MAX);
         let decision = self

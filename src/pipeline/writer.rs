@@ -238,6 +238,7 @@ async fn run_writer(
 }
 
 /// Retries a failed commit with growing pauses; accepted events are never given up.
+#[tracing::instrument(level = "debug", skip_all)]
 async fn commit_until_done(store: &dyn Store, entries: &[OutboxEntry]) {
     let mut pause = FIRST_RETRY_PAUSE;
     while let Err(err) = store.enqueue_clicks(entries).await {

@@ -170,7 +170,7 @@ pub trait ClickStore: Send + Sync {
     /// Backlog, oldest age and dead-letter count.
     async fn outbox_stats(&self) -> StoreResult<OutboxStats>;
     /// The random secret that `day`'s visitor hashes are salted with, created on first use;
-    /// salts and visitor-dedup rows of days before yesterday are deleted on the way.
+    /// salts and visitor-dedup rows of days before the day before `day` are deleted on the way.
     async fn visitor_salt(&self, day: NaiveDate) -> StoreResult<String>;
 }
 

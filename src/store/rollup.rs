@@ -49,9 +49,11 @@ pub(super) fn day_start(day: NaiveDate) -> DateTime<Utc> {
     day.and_time(NaiveTime::MIN).and_utc()
 }
 
-/// Start of yesterday (UTC): salts and visitor-dedup rows of earlier days are pruned.
-pub(super) fn prune_before() -> DateTime<Utc> {
-    day_of(Utc::now()) - TimeDelta::days(1)
+/// Start of the day before `day` (UTC): when `day`'s salt is asked for, salts and visitor-dedup
+/// rows of earlier days are pruned. The clicks' clock decides, not the machine's, so a backlog
+/// drained after midnight keeps the day it belongs to and a test needs no wall clock.
+pub(super) fn prune_before(day: NaiveDate) -> DateTime<Utc> {
+    day_start(day) - TimeDelta::days(1)
 }
 
 /// A new random day salt (256 bits, hex).

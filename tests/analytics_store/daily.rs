@@ -32,7 +32,7 @@ async fn traffic_over_days(
         .map(|l| l.0)
         .collect();
     let mut rng = StdRng::seed_from_u64(seed);
-    let (yesterday, now) = scenario::window().await;
+    let (yesterday, now) = scenario::window();
     let start = yesterday - TimeDelta::days(EARLIER_DAYS);
     let mut events = scenario::events(&mut rng, &links, count, start, now);
     for day in 1..=EARLIER_DAYS {

@@ -70,7 +70,7 @@ impl PagesApp {
             Arc::clone(&self.app.store),
             Arc::new(Enricher::new(geo, true)),
             common::test_worker_settings(),
-            PipelineMetrics::new(),
+            PipelineMetrics::unscraped(),
         );
         while worker.try_execute_batch().await.expect("worker batch") > 0 {}
     }

@@ -320,7 +320,7 @@ pub fn test_worker(
         store,
         enricher,
         settings,
-        linkpulse::pipeline::metrics::PipelineMetrics::new(),
+        linkpulse::pipeline::metrics::PipelineMetrics::unscraped(),
     )
 }
 

@@ -88,7 +88,11 @@ async fn the_writer_hands_exactly_the_refused_clicks_to_the_outbox(backend: Back
     }
     let enricher = Arc::new(Enricher::new(Arc::new(GeoIp::open(None)), true));
     let preparer = Arc::new(ClickPreparer::new(Arc::clone(&app.store), enricher));
-    let direct = DirectStore::new(Arc::clone(&app.store), preparer, PipelineMetrics::new());
+    let direct = DirectStore::new(
+        Arc::clone(&app.store),
+        preparer,
+        PipelineMetrics::unscraped(),
+    );
     let events: Vec<&ClickEvent> = clicks.iter().collect();
     assert_eq!(
         direct.store(&events).await,

@@ -143,6 +143,7 @@ async fn load(
 }
 
 /// `GET /app/links/{code}/export.csv`.
+#[tracing::instrument(skip_all)]
 pub async fn csv(
     State(state): State<AppState>,
     _signed_in: SignedIn,
@@ -165,6 +166,7 @@ pub async fn csv(
 }
 
 /// `GET /app/links/{code}/export.json`.
+#[tracing::instrument(skip_all)]
 pub async fn json(
     State(state): State<AppState>,
     _signed_in: SignedIn,

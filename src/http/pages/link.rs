@@ -59,6 +59,7 @@ pub struct PublicForm {
 }
 
 /// The link behind a path's code, or the friendly 404.
+#[tracing::instrument(skip_all)]
 pub async fn find_link(state: &AppState, code: &str) -> Result<(ShortCode, ShortUrl), PageError> {
     let not_found = || PageError::LinkNotFound(code.to_owned());
     let parsed = ShortCode::parse(code).map_err(|_| not_found())?;
@@ -71,6 +72,7 @@ pub async fn find_link(state: &AppState, code: &str) -> Result<(ShortCode, Short
 }
 
 /// `GET /app/links/{code}`: details, figures, breakdowns and the most recent visits.
+#[tracing::instrument(skip_all)]
 pub async fn show(
     State(state): State<AppState>,
     signed_in: SignedIn,
@@ -117,6 +119,7 @@ fn grouped(n: u32) -> String {
 }
 
 /// `POST /app/links/{code}/public`: turns the public page on (`public=1`) or off.
+#[tracing::instrument(skip_all)]
 pub async fn set_public(
     State(state): State<AppState>,
     signed_in: SignedIn,

@@ -59,6 +59,7 @@ impl CsrfForm {
 const WRONG_KEY: &str = "That API key was not accepted. Check it and try again.";
 
 /// `GET /app/login`: the sign-in form, with its double-submit token cookie.
+#[tracing::instrument(skip_all)]
 pub async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -69,6 +70,7 @@ pub async fn show(
 }
 
 /// `POST /app/login`: opens a session for a valid key, else shows the form again (422).
+#[tracing::instrument(skip_all)]
 pub async fn submit(
     State(state): State<AppState>,
     Extension(throttle): Extension<LoginThrottle>,
@@ -108,6 +110,7 @@ pub async fn submit(
 }
 
 /// `POST /app/logout`: ends the session here and in the database.
+#[tracing::instrument(skip_all)]
 pub async fn logout(
     State(state): State<AppState>,
     signed_in: SignedIn,

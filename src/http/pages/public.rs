@@ -27,6 +27,7 @@ struct PublicPage {
 }
 
 /// Answers `/{code}+` (called by the redirect route, which sees the `+`).
+#[tracing::instrument(skip_all)]
 pub async fn page(state: &AppState, code: &str, uri: &Uri, headers: &HeaderMap) -> Response {
     let mut response = match build(state, code, uri, headers).await {
         Ok(response) => response,

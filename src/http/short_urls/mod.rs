@@ -37,6 +37,7 @@ pub struct DomainQuery {
 }
 
 /// Lists links, filtered, ordered and paginated.
+#[tracing::instrument(skip_all)]
 pub async fn list(
     _key: ApiKey,
     State(state): State<AppState>,
@@ -59,6 +60,7 @@ pub async fn list(
 }
 
 /// Creates a link (or, with `findIfExists`, returns a matching one).
+#[tracing::instrument(skip_all)]
 pub async fn create(
     _key: ApiKey,
     State(state): State<AppState>,
@@ -70,6 +72,7 @@ pub async fn create(
 }
 
 /// Reads one link.
+#[tracing::instrument(skip_all)]
 pub async fn get(
     _key: ApiKey,
     State(state): State<AppState>,
@@ -86,6 +89,7 @@ pub async fn get(
 }
 
 /// Applies a partial edit; `null` clears a nullable field.
+#[tracing::instrument(skip_all)]
 pub async fn edit(
     _key: ApiKey,
     State(state): State<AppState>,
@@ -109,6 +113,7 @@ pub async fn edit(
 }
 
 /// Deletes a link; it stops redirecting at once.
+#[tracing::instrument(skip_all)]
 pub async fn delete(
     _key: ApiKey,
     State(state): State<AppState>,

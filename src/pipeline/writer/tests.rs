@@ -4,6 +4,7 @@ use std::net::IpAddr;
 
 use super::*;
 use crate::clicks::VisitKind;
+use crate::telemetry::MetricsRegistry;
 
 fn orphan_event() -> ClickEvent {
     ClickEvent {
@@ -20,13 +21,13 @@ fn orphan_event() -> ClickEvent {
     }
 }
 
-/// A running test writer: its temporary folder, store, recorder, task and metrics.
+/// A running test writer: its temporary folder, store, recorder, task and metrics registry.
 type TestWriter = (
     tempfile::TempDir,
     Arc<dyn Store>,
     ClickRecorder,
     JoinHandle<()>,
-    PipelineMetrics,
+    MetricsRegistry,
 );
 
 /// Starts a writer in `mode` over a fresh SQLite file; returns its store and metrics too.
@@ -40,20 +41,20 @@ async fn writer_with_capacity(mode: AckMode, capacity: usize) -> TestWriter {
     let url = format!("sqlite://{}/writer.db", dir.path().display());
     let store = crate::store::connect(&url).await.unwrap();
     store.migrate().await.unwrap();
-    let metrics = PipelineMetrics::new();
+    let registry = MetricsRegistry::new();
+    let metrics = PipelineMetrics::on(&registry);
     let settings = WriterSettings {
         capacity,
         mode,
         ack_timeout: Duration::from_secs(5),
         full_wait: Duration::from_secs(5),
     };
-    let (recorder, task) =
-        ClickRecorder::spawn(Arc::clone(&store), None, settings, metrics.clone());
-    (dir, store, recorder, task, metrics)
+    let (recorder, task) = ClickRecorder::spawn(Arc::clone(&store), None, settings, metrics);
+    (dir, store, recorder, task, registry)
 }
 
 /// How many commits the writer made.
-fn commits(metrics: &PipelineMetrics) -> u64 {
+fn commits(metrics: &MetricsRegistry) -> u64 {
     metrics
         .render()
         .lines()
@@ -63,7 +64,7 @@ fn commits(metrics: &PipelineMetrics) -> u64 {
 }
 
 /// Commits that held more than `limit` events.
-fn commits_over(metrics: &PipelineMetrics, limit: u32) -> u64 {
+fn commits_over(metrics: &MetricsRegistry, limit: u32) -> u64 {
     let bucket = format!("linkpulse_writer_batch_size_bucket{{le=\"{limit}\"}} ");
     let within: u64 = metrics
         .render()

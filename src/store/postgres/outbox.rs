@@ -19,6 +19,7 @@ use crate::store::{ClickStore, StoreResult};
 
 #[async_trait]
 impl ClickStore for PgStore {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn enqueue_clicks(&self, entries: &[OutboxEntry]) -> StoreResult<()> {
         let ids: Vec<Uuid> = entries.iter().map(|e| e.message_id).collect();
         let payloads: Vec<&str> = entries.iter().map(|e| e.payload.as_str()).collect();
@@ -36,6 +37,7 @@ impl ClickStore for PgStore {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn claim_clicks(&self, limit: u32, lease: Duration) -> StoreResult<Vec<ClaimedEvent>> {
         let rows: Vec<(i64, Uuid, i32, String, DateTime<Utc>)> = sqlx::query_as(
             "WITH picked AS (
@@ -67,6 +69,7 @@ impl ClickStore for PgStore {
         Ok(claimed)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn complete_clicks(&self, done: &[Completion]) -> StoreResult<Vec<CompletionOutcome>> {
         if done.is_empty() {
             return Ok(Vec::new());

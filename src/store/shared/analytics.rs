@@ -52,6 +52,7 @@ fn visits_sum(include_bots: bool) -> &'static str {
 
 #[async_trait]
 impl<E: Engine> AnalyticsStore for E {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn hourly_figures(
         &self,
         link_id: Option<i64>,
@@ -81,6 +82,7 @@ impl<E: Engine> AnalyticsStore for E {
             .collect())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn breakdown(
         &self,
         link_id: i64,
@@ -110,6 +112,7 @@ impl<E: Engine> AnalyticsStore for E {
             .collect())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn top_links(
         &self,
         range: HourRange,
@@ -143,6 +146,7 @@ impl<E: Engine> AnalyticsStore for E {
             .collect())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn daily_sparklines(
         &self,
         link_ids: &[i64],
@@ -162,6 +166,7 @@ impl<E: Engine> AnalyticsStore for E {
         Ok(fill_sparklines(link_ids, days, rows))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn set_public_stats(&self, code: &ShortCode, public: bool) -> StoreResult<()> {
         let mut update = Sql::new("UPDATE short_urls SET public_stats = ");
         update
@@ -174,6 +179,7 @@ impl<E: Engine> AnalyticsStore for E {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn is_public_stats(&self, code: &ShortCode) -> StoreResult<bool> {
         let mut select = Sql::new("SELECT public_stats FROM short_urls WHERE short_code = ");
         select.bind(code.as_str());

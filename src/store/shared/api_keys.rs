@@ -9,6 +9,7 @@ use crate::store::{ApiKeyInfo, ApiKeyStore, StoreError, StoreResult};
 
 #[async_trait]
 impl<E: Engine> ApiKeyStore for E {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn insert_api_key(&self, name: &str, key_hash: &str) -> StoreResult<()> {
         let mut insert =
             Sql::new("INSERT INTO api_keys (name, key_hash, enabled, created_at) VALUES (");
@@ -22,6 +23,7 @@ impl<E: Engine> ApiKeyStore for E {
         }
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_api_keys(&self) -> StoreResult<Vec<ApiKeyInfo>> {
         let rows: Vec<(String, bool, At)> = self
             .fetch_all(Sql::new(
@@ -38,6 +40,7 @@ impl<E: Engine> ApiKeyStore for E {
             .collect())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn disable_api_key(&self, name: &str) -> StoreResult<()> {
         let mut update = Sql::new("UPDATE api_keys SET enabled = ");
         update.bind(false).push(" WHERE name = ").bind(name);
@@ -47,6 +50,7 @@ impl<E: Engine> ApiKeyStore for E {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn is_valid_api_key(&self, key_hash: &str) -> StoreResult<bool> {
         let mut select = Sql::new("SELECT 1 FROM api_keys WHERE key_hash = ");
         select.bind(key_hash).push(" AND enabled = ").bind(true);

@@ -33,6 +33,7 @@ fn to_dead_letter(row: Row) -> DeadLetter {
 
 #[async_trait]
 impl<E: Engine> DeadLetterStore for E {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_dead_letters(&self, limit: u32, offset: u32) -> StoreResult<Vec<DeadLetter>> {
         let mut select = Sql::new(COLUMNS);
         select
@@ -43,6 +44,7 @@ impl<E: Engine> DeadLetterStore for E {
         Ok(rows.into_iter().map(to_dead_letter).collect())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn find_dead_letter(&self, id: i64) -> StoreResult<Option<DeadLetter>> {
         let mut select = Sql::new(COLUMNS);
         select.push(" WHERE id = ").bind(id);
@@ -50,6 +52,7 @@ impl<E: Engine> DeadLetterStore for E {
         Ok(row.map(to_dead_letter))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn replay_dead_letters(&self, which: &DeadLetterSelection) -> StoreResult<u64> {
         if selects_nothing(which) {
             return Ok(0);
@@ -75,6 +78,7 @@ impl<E: Engine> DeadLetterStore for E {
         Ok(moved)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn purge_dead_letters(&self, which: &DeadLetterSelection) -> StoreResult<u64> {
         if selects_nothing(which) {
             return Ok(0);

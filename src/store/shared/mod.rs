@@ -19,10 +19,12 @@ use super::{ClickStore, Store, StoreResult};
 
 #[async_trait]
 impl<E: Engine + ClickStore> Store for E {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn migrate(&self) -> StoreResult<()> {
         Engine::migrate(self).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn ping(&self) -> StoreResult<()> {
         let _: (i32,) = self.fetch_one(Sql::new("SELECT 1")).await?;
         Ok(())

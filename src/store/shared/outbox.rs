@@ -15,6 +15,7 @@ use crate::store::sql::{At, Sql};
 const RELEASES_PER_STATEMENT: usize = 4096;
 
 /// See `ClickStore::retry_click`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub(in crate::store) async fn retry<E: Engine>(
     engine: &E,
     claim: ClaimRef,
@@ -32,6 +33,7 @@ pub(in crate::store) async fn retry<E: Engine>(
 
 /// See `ClickStore::dead_letter_click`. The outbox row is deleted first, fenced on the claim's
 /// attempt, so a row another worker has claimed since is left alone.
+#[tracing::instrument(level = "debug", skip_all)]
 pub(in crate::store) async fn dead_letter<E: Engine>(
     engine: &E,
     claim: ClaimRef,
@@ -69,6 +71,7 @@ pub(in crate::store) async fn dead_letter<E: Engine>(
 }
 
 /// See `ClickStore::release_clicks`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub(in crate::store) async fn release<E: Engine>(
     engine: &E,
     claims: &[ClaimRef],
@@ -97,6 +100,7 @@ pub(in crate::store) async fn release<E: Engine>(
 }
 
 /// See `ClickStore::outbox_stats`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub(in crate::store) async fn stats<E: Engine>(engine: &E) -> StoreResult<OutboxStats> {
     let (backlog, dead_letters, oldest): (i64, i64, Option<At>) = engine
         .fetch_one(Sql::new(
@@ -114,12 +118,13 @@ pub(in crate::store) async fn stats<E: Engine>(engine: &E) -> StoreResult<Outbox
 
 /// See `ClickStore::visitor_salt`. Separate statements, not one transaction, so the read sees
 /// a salt another instance or process committed meanwhile.
+#[tracing::instrument(level = "debug", skip_all)]
 pub(in crate::store) async fn visitor_salt<E: Engine>(
     engine: &E,
     day: NaiveDate,
 ) -> StoreResult<String> {
+    let cutoff = prune_before(day);
     let day = day_start(day);
-    let cutoff = prune_before();
     for table in ["visitor_salts", "visitor_days"] {
         let mut prune = Sql::new(format!("DELETE FROM {table} WHERE day < "));
         prune.bind(cutoff);

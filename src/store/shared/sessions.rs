@@ -9,6 +9,7 @@ use crate::store::{NewSession, Session, SessionStore, StoreResult};
 
 #[async_trait]
 impl<E: Engine> SessionStore for E {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_session(&self, new: &NewSession) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let mut expired = Sql::new("DELETE FROM sessions WHERE expires_at <= ");
@@ -32,6 +33,7 @@ impl<E: Engine> SessionStore for E {
         tx.commit().await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn find_session(
         &self,
         token_hash: &str,
@@ -53,6 +55,7 @@ impl<E: Engine> SessionStore for E {
         }))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
         let mut delete = Sql::new("DELETE FROM sessions WHERE token_hash = ");
         delete.bind(token_hash);

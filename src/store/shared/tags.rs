@@ -28,6 +28,7 @@ struct StatsRow {
 
 #[async_trait]
 impl<E: Engine> TagStore for E {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_tags(&self, filter: &TagFilter) -> StoreResult<Page<String>> {
         // Ordering by a statistic needs the aggregates; ordering by name does not.
         if matches!(filter.order_by, Some((order, _)) if order != TagOrder::Tag) {
@@ -56,6 +57,7 @@ impl<E: Engine> TagStore for E {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn tag_stats(&self, filter: &TagFilter) -> StoreResult<Page<TagStats>> {
         let mut tx = self.begin_read().await?;
         let total = count_tags::<E>(&mut tx, filter).await?;
@@ -92,6 +94,7 @@ impl<E: Engine> TagStore for E {
         Ok(Page { items, total })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn rename_tag(&self, old: &str, new: &str) -> StoreResult<()> {
         // Renaming a tag to itself matches its own row and so is a no-op that still checks `old`.
         let mut update = Sql::new("UPDATE tags SET name = ");
@@ -104,6 +107,7 @@ impl<E: Engine> TagStore for E {
         }
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn delete_tags(&self, names: &[String]) -> StoreResult<()> {
         if names.is_empty() {
             return Ok(());

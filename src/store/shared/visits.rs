@@ -75,6 +75,7 @@ enum Resolved {
 
 #[async_trait]
 impl<E: Engine> VisitStore for E {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_visits(
         &self,
         scope: &VisitScope,
@@ -104,6 +105,7 @@ impl<E: Engine> VisitStore for E {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn visits_overview(&self) -> StoreResult<VisitsOverview> {
         let (links_total, links_bots, orphan_total, orphan_bots): (i64, i64, i64, i64) = self
             .fetch_one(Sql::new(
@@ -120,6 +122,7 @@ impl<E: Engine> VisitStore for E {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn delete_link_visits(&self, code: &ShortCode) -> StoreResult<u64> {
         let mut tx = self.begin_write().await?;
         // Where a worker may complete a click for the link meanwhile (Postgres), locking the
@@ -139,6 +142,7 @@ impl<E: Engine> VisitStore for E {
         Ok(deleted)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn delete_orphan_visits(&self) -> StoreResult<u64> {
         self.execute(Sql::new(
             "DELETE FROM click_rows WHERE short_url_id IS NULL",

@@ -23,6 +23,7 @@ const ROWS_PER_INSERT: usize = 4096;
 
 #[async_trait]
 impl ClickStore for SqliteStore {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn enqueue_clicks(&self, entries: &[OutboxEntry]) -> StoreResult<()> {
         // One statement is atomic on its own: a batch that fits in one skips BEGIN and COMMIT,
         // two round trips to the connection's thread on the redirect path's busiest statement.
@@ -46,6 +47,7 @@ impl ClickStore for SqliteStore {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn claim_clicks(&self, limit: u32, lease: Duration) -> StoreResult<Vec<ClaimedEvent>> {
         let now = Utc::now();
         let lease_until = now + chrono::Duration::from_std(lease).unwrap_or_default();
@@ -76,6 +78,7 @@ impl ClickStore for SqliteStore {
         Ok(claimed)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn complete_clicks(&self, done: &[Completion]) -> StoreResult<Vec<CompletionOutcome>> {
         if done.is_empty() {
             return Ok(Vec::new());

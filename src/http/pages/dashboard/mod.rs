@@ -71,6 +71,7 @@ pub struct DashboardQuery {
 }
 
 /// `GET /app`: the dashboard.
+#[tracing::instrument(skip_all)]
 pub async fn show(
     State(state): State<AppState>,
     signed_in: SignedIn,

@@ -45,6 +45,7 @@ struct DeletePage {
 }
 
 /// `GET /app/links/new`: an empty create form.
+#[tracing::instrument(skip_all)]
 pub async fn new(signed_in: SignedIn) -> Result<Response, PageError> {
     form_page(
         &signed_in,
@@ -55,6 +56,7 @@ pub async fn new(signed_in: SignedIn) -> Result<Response, PageError> {
 }
 
 /// `POST /app/links`: creates the link and shows its page, or the form again with errors.
+#[tracing::instrument(skip_all)]
 pub async fn create(
     State(state): State<AppState>,
     signed_in: SignedIn,
@@ -86,6 +88,7 @@ pub async fn create(
 }
 
 /// `GET /app/links/{code}/edit`: the form filled with the stored link.
+#[tracing::instrument(skip_all)]
 pub async fn edit(
     State(state): State<AppState>,
     signed_in: SignedIn,
@@ -101,6 +104,7 @@ pub async fn edit(
 }
 
 /// `POST /app/links/{code}/edit`: applies the form, or shows it again with errors.
+#[tracing::instrument(skip_all)]
 pub async fn update(
     State(state): State<AppState>,
     signed_in: SignedIn,
@@ -132,6 +136,7 @@ pub async fn update(
 }
 
 /// `GET /app/links/{code}/delete`: asks for confirmation.
+#[tracing::instrument(skip_all)]
 pub async fn confirm_delete(
     State(state): State<AppState>,
     signed_in: SignedIn,
@@ -148,6 +153,7 @@ pub async fn confirm_delete(
 }
 
 /// `POST /app/links/{code}/delete`: deletes the link; it stops redirecting at once.
+#[tracing::instrument(skip_all)]
 pub async fn delete(
     State(state): State<AppState>,
     signed_in: SignedIn,

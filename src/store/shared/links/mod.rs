@@ -20,6 +20,7 @@ type TargetRow = (i64, String, bool, Option<At>, Option<At>, Option<i64>, i64);
 
 #[async_trait]
 impl<E: Engine> LinkStore for E {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_short_url(&self, new: &NewShortUrl) -> StoreResult<ShortUrl> {
         let code = new.short_code.as_str();
         let mut tx = self.begin_write().await?;
@@ -51,6 +52,7 @@ impl<E: Engine> LinkStore for E {
         Ok(created)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn find_short_url(&self, code: &ShortCode) -> StoreResult<Option<ShortUrl>> {
         let mut tx = self.begin_read().await?;
         let mut select = select_links();
@@ -61,6 +63,7 @@ impl<E: Engine> LinkStore for E {
         Ok(found)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn find_by_long_url(&self, long_url: &str) -> StoreResult<Vec<ShortUrl>> {
         let mut tx = self.begin_read().await?;
         let mut select = select_links();
@@ -72,6 +75,7 @@ impl<E: Engine> LinkStore for E {
         Ok(found)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn find_redirect_target(&self, code: &ShortCode) -> StoreResult<Option<RedirectTarget>> {
         let mut select = Sql::new(
             "SELECT id, long_url, forward_query, valid_since, valid_until, max_visits, \
@@ -94,6 +98,7 @@ impl<E: Engine> LinkStore for E {
         ))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_short_urls(&self, filter: &ShortUrlFilter) -> StoreResult<Page<ShortUrl>> {
         let now = Utc::now();
         let mut tx = self.begin_read().await?;
@@ -113,6 +118,7 @@ impl<E: Engine> LinkStore for E {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn update_short_url(
         &self,
         code: &ShortCode,
@@ -140,6 +146,7 @@ impl<E: Engine> LinkStore for E {
         Ok(updated)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn delete_short_url(&self, code: &ShortCode) -> StoreResult<()> {
         let mut delete = Sql::new("DELETE FROM short_urls WHERE short_code = ");
         delete.bind(code.as_str());
