@@ -5,6 +5,8 @@
 
 mod analytics_models;
 mod click_texts;
+#[cfg(test)]
+mod contract;
 mod engine;
 mod models;
 pub mod postgres;

@@ -2,16 +2,8 @@
 
 mod completion;
 mod engine;
-#[cfg(test)]
-mod link_list_tests;
-#[cfg(test)]
-mod links_tests;
 mod outbox;
 mod rollups;
-#[cfg(test)]
-mod tags_tests;
-#[cfg(test)]
-mod test_support;
 
 use std::time::Duration;
 

@@ -5,14 +5,8 @@
 
 mod completion;
 mod engine;
-#[cfg(test)]
-mod links_tests;
 mod outbox;
 mod rollups;
-#[cfg(test)]
-mod tags_tests;
-#[cfg(test)]
-mod test_support;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -1,7 +1,6 @@
-//! SQLite `TagStore` tests, each against a fresh database file.
+//! `TagStore` stories over two tagged links and an orphan tag: listing, search, paging, stats.
 
-use super::SqliteStore;
-use super::test_support::{code, new_link, set_visits, store};
+use super::fixture::{Fixture, code, new_link, set_visits};
 use crate::clicks::VisitsSummary;
 use crate::links::{TagFilter, TagOrder, TagStats};
 use crate::listing::Direction;
@@ -9,8 +8,9 @@ use crate::store::LinkStore;
 use crate::store::{StoreError, TagStore};
 
 /// Links: l1 [a, b] 10 visits (4 bots), l2 [b] 3 visits; tag `c_x` exists with no links.
-async fn seeded() -> (tempfile::TempDir, SqliteStore) {
-    let (dir, store) = store().await;
+async fn seeded<F: Fixture>() -> F {
+    let fx = F::fresh().await;
+    let store = fx.store();
     for (c, tags) in [
         ("l1", &["b", "a"][..]),
         ("l2", &["b"][..]),
@@ -22,14 +22,14 @@ async fn seeded() -> (tempfile::TempDir, SqliteStore) {
             .unwrap();
     }
     store.delete_short_url(&code("l3")).await.unwrap();
-    set_visits(&store, "l1", 10, 4).await;
-    set_visits(&store, "l2", 3, 0).await;
-    (dir, store)
+    set_visits(store, "l1", 10, 4).await;
+    set_visits(store, "l2", 3, 0).await;
+    fx
 }
 
-#[tokio::test]
-async fn list_tags_sorts_searches_and_pages() {
-    let (_dir, store) = seeded().await;
+async fn list_tags_sorts_searches_and_pages<F: Fixture>() {
+    let fx = seeded::<F>().await;
+    let store = fx.store();
     let all = store.list_tags(&TagFilter::default()).await.unwrap();
     assert_eq!(
         (all.items, all.total),
@@ -70,9 +70,9 @@ async fn list_tags_sorts_searches_and_pages() {
     );
 }
 
-#[tokio::test]
-async fn tag_stats_count_links_and_visits() {
-    let (_dir, store) = seeded().await;
+async fn tag_stats_count_links_and_visits<F: Fixture>() {
+    let fx = seeded::<F>().await;
+    let store = fx.store();
     let stats = store.tag_stats(&TagFilter::default()).await.unwrap();
     assert_eq!(stats.total, 3);
     let summary = |s: &TagStats| (s.tag.clone(), s.short_urls_count, s.visits);
@@ -100,9 +100,9 @@ async fn tag_stats_count_links_and_visits() {
     assert_eq!(names, vec!["c_x", "a", "b"]);
 }
 
-#[tokio::test]
-async fn rename_tag_outcomes() {
-    let (_dir, store) = seeded().await;
+async fn rename_tag_outcomes<F: Fixture>() {
+    let fx = seeded::<F>().await;
+    let store = fx.store();
     store.rename_tag("a", "alpha").await.unwrap();
     let link = store.find_short_url(&code("l1")).await.unwrap().unwrap();
     assert_eq!(link.tags, vec!["alpha", "b"]);
@@ -121,9 +121,9 @@ async fn rename_tag_outcomes() {
     store.rename_tag("b", "b").await.unwrap();
 }
 
-#[tokio::test]
-async fn delete_tags_detaches_from_links() {
-    let (_dir, store) = seeded().await;
+async fn delete_tags_detaches_from_links<F: Fixture>() {
+    let fx = seeded::<F>().await;
+    let store = fx.store();
     store
         .delete_tags(&["b".into(), "unknown".into()])
         .await
@@ -136,3 +136,10 @@ async fn delete_tags_detaches_from_links() {
     assert_eq!(left.items, vec!["a", "c_x"]);
     store.delete_tags(&[]).await.unwrap();
 }
+
+super::store_contract!(
+    list_tags_sorts_searches_and_pages,
+    tag_stats_count_links_and_visits,
+    rename_tag_outcomes,
+    delete_tags_detaches_from_links,
+);

@@ -1,14 +1,15 @@
-//! Postgres `TagStore` tests, each against a fresh database.
+//! `TagStore` stories over three tagged links: statistics, orders, renames and deletions.
 
+use super::fixture::{Fixture, new_link, set_visits};
 use crate::clicks::VisitsSummary;
 use crate::links::{TagFilter, TagOrder, TagStats};
 use crate::listing::Direction;
-use crate::store::postgres::test_support::{TestPgStore, fresh_store, new_link, set_visits};
 use crate::store::{LinkStore, StoreError, TagStore};
 
 /// Three links over tags `alpha`, `beta`, `gamma` (and `unused`, carried by no link).
-async fn seeded() -> TestPgStore {
-    let store = fresh_store().await;
+async fn seeded<F: Fixture>() -> F {
+    let fx = F::fresh().await;
+    let store = fx.store();
     let links: [(&str, &[&str], i64, i64); 3] = [
         ("l1", &["alpha", "beta"], 10, 4),
         ("l2", &["beta"], 3, 0),
@@ -19,7 +20,7 @@ async fn seeded() -> TestPgStore {
             .create_short_url(&new_link(code, "https://example.com/", tags))
             .await
             .unwrap();
-        set_visits(&store, code, total, bots).await;
+        set_visits(store, code, total, bots).await;
     }
     store
         .create_short_url(&new_link("tmp", "https://example.com/", &["unused"]))
@@ -29,7 +30,7 @@ async fn seeded() -> TestPgStore {
         .delete_short_url(&crate::links::ShortCode::parse("tmp").unwrap())
         .await
         .unwrap();
-    store
+    fx
 }
 
 fn stats(tag: &str, count: i64, total: i64, bots: i64) -> TagStats {
@@ -44,13 +45,9 @@ fn stats(tag: &str, count: i64, total: i64, bots: i64) -> TagStats {
     }
 }
 
-#[tokio::test]
-#[cfg_attr(
-    not(postgres_tests),
-    ignore = "Postgres suite skipped: TEST_DATABASE_URL is not set"
-)]
-async fn list_tags_sorts_searches_and_pages() {
-    let store = seeded().await;
+async fn list_tags_sorts_searches_and_pages<F: Fixture>() {
+    let fx = seeded::<F>().await;
+    let store = fx.store();
     let every = store.list_tags(&TagFilter::default()).await.unwrap();
     assert_eq!(every.items, ["alpha", "beta", "gamma", "unused"]);
     assert_eq!(every.total, 4);
@@ -89,13 +86,9 @@ async fn list_tags_sorts_searches_and_pages() {
     assert_eq!(reversed.items, ["unused", "gamma", "beta", "alpha"]);
 }
 
-#[tokio::test]
-#[cfg_attr(
-    not(postgres_tests),
-    ignore = "Postgres suite skipped: TEST_DATABASE_URL is not set"
-)]
-async fn tag_stats_sum_links_and_visits() {
-    let store = seeded().await;
+async fn tag_stats_sum_links_and_visits<F: Fixture>() {
+    let fx = seeded::<F>().await;
+    let store = fx.store();
     let all = store.tag_stats(&TagFilter::default()).await.unwrap();
     assert_eq!(all.total, 4);
     assert_eq!(
@@ -127,13 +120,9 @@ async fn tag_stats_sum_links_and_visits() {
     assert_eq!(names, ["gamma", "alpha", "beta"]);
 }
 
-#[tokio::test]
-#[cfg_attr(
-    not(postgres_tests),
-    ignore = "Postgres suite skipped: TEST_DATABASE_URL is not set"
-)]
-async fn rename_tag_checks_source_and_target() {
-    let store = seeded().await;
+async fn rename_tag_checks_source_and_target<F: Fixture>() {
+    let fx = seeded::<F>().await;
+    let store = fx.store();
     store.rename_tag("alpha", "first").await.unwrap();
     let link = store
         .find_short_url(&crate::links::ShortCode::parse("l1").unwrap())
@@ -156,13 +145,9 @@ async fn rename_tag_checks_source_and_target() {
     assert_eq!(names, ["beta", "first", "gamma", "unused"]);
 }
 
-#[tokio::test]
-#[cfg_attr(
-    not(postgres_tests),
-    ignore = "Postgres suite skipped: TEST_DATABASE_URL is not set"
-)]
-async fn delete_tags_detaches_them_from_links() {
-    let store = seeded().await;
+async fn delete_tags_detaches_them_from_links<F: Fixture>() {
+    let fx = seeded::<F>().await;
+    let store = fx.store();
     store
         .delete_tags(&["beta".to_owned(), "nope".to_owned()])
         .await
@@ -177,3 +162,10 @@ async fn delete_tags_detaches_them_from_links() {
         .unwrap();
     assert!(link.tags.is_empty(), "{:?}", link.tags);
 }
+
+super::store_contract!(
+    list_tags_sorts_searches_and_pages,
+    tag_stats_sum_links_and_visits,
+    rename_tag_checks_source_and_target,
+    delete_tags_detaches_them_from_links,
+);

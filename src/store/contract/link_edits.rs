@@ -1,28 +1,20 @@
-//! Postgres `LinkStore` tests for single links (create, find, update, delete), each on a fresh database.
+//! Single-link stories (create, find, update, delete), on each engine.
 
 use chrono::{Duration, TimeZone, Utc};
 use url::Url;
 
-use crate::links::{LongUrl, ShortCode, Tag};
+use super::fixture::{Fixture, code, new_link, set_created_at, set_visits};
+use crate::links::{LongUrl, Tag};
 use crate::links::{ShortUrl, ShortUrlPatch};
-use crate::store::postgres::test_support::{fresh_store, new_link, set_created_at, set_visits};
 use crate::store::{LinkStore, StoreError, TagStore};
-
-fn code(raw: &str) -> ShortCode {
-    ShortCode::parse(raw).expect("valid code")
-}
 
 fn codes(links: &[ShortUrl]) -> Vec<&str> {
     links.iter().map(|link| link.short_code.as_str()).collect()
 }
 
-#[tokio::test]
-#[cfg_attr(
-    not(postgres_tests),
-    ignore = "Postgres suite skipped: TEST_DATABASE_URL is not set"
-)]
-async fn create_then_find_with_sorted_tags() {
-    let store = fresh_store().await;
+async fn create_then_find_with_sorted_tags<F: Fixture>() {
+    let fx = F::fresh().await;
+    let store = fx.store();
     let mut new = new_link(
         "abc",
         "https://example.com/x",
@@ -42,7 +34,7 @@ async fn create_then_find_with_sorted_tags() {
     assert_eq!(found.as_ref(), Some(&created));
     assert_eq!(store.find_short_url(&code("nope")).await.unwrap(), None);
 
-    set_visits(&store, "abc", 5, 2).await;
+    set_visits(store, "abc", 5, 2).await;
     let target = store
         .find_redirect_target(&code("abc"))
         .await
@@ -69,13 +61,9 @@ async fn create_then_find_with_sorted_tags() {
     assert_eq!((visits.total, visits.non_bots, visits.bots), (5, 3, 2));
 }
 
-#[tokio::test]
-#[cfg_attr(
-    not(postgres_tests),
-    ignore = "Postgres suite skipped: TEST_DATABASE_URL is not set"
-)]
-async fn find_by_long_url_lists_newest_first() {
-    let store = fresh_store().await;
+async fn find_by_long_url_lists_newest_first<F: Fixture>() {
+    let fx = F::fresh().await;
+    let store = fx.store();
     for c in ["old", "new", "other"] {
         let url = if c == "other" {
             "https://b.test/"
@@ -87,7 +75,7 @@ async fn find_by_long_url_lists_newest_first() {
             .await
             .unwrap();
     }
-    set_created_at(&store, "old", Utc::now() - Duration::days(1)).await;
+    set_created_at(store, "old", Utc::now() - Duration::days(1)).await;
     let found = store.find_by_long_url("https://a.test/").await.unwrap();
     assert_eq!(codes(&found), ["new", "old"]);
     assert!(
@@ -99,13 +87,9 @@ async fn find_by_long_url_lists_newest_first() {
     );
 }
 
-#[tokio::test]
-#[cfg_attr(
-    not(postgres_tests),
-    ignore = "Postgres suite skipped: TEST_DATABASE_URL is not set"
-)]
-async fn duplicate_code_is_refused_and_rolled_back() {
-    let store = fresh_store().await;
+async fn duplicate_code_is_refused_and_rolled_back<F: Fixture>() {
+    let fx = F::fresh().await;
+    let store = fx.store();
     store
         .create_short_url(&new_link("dup", "https://a.test/", &["one"]))
         .await
@@ -124,13 +108,9 @@ async fn duplicate_code_is_refused_and_rolled_back() {
     assert_eq!(tags.items, ["one"]);
 }
 
-#[tokio::test]
-#[cfg_attr(
-    not(postgres_tests),
-    ignore = "Postgres suite skipped: TEST_DATABASE_URL is not set"
-)]
-async fn update_applies_only_present_fields() {
-    let store = fresh_store().await;
+async fn update_applies_only_present_fields<F: Fixture>() {
+    let fx = F::fresh().await;
+    let store = fx.store();
     let mut new = new_link("edit", "https://example.com/a", &["keep", "old"]);
     new.title = Some("Title".to_owned());
     new.max_visits = Some(3);
@@ -181,13 +161,9 @@ async fn update_applies_only_present_fields() {
     assert!(matches!(err, StoreError::LinkNotFound(_)), "{err:?}");
 }
 
-#[tokio::test]
-#[cfg_attr(
-    not(postgres_tests),
-    ignore = "Postgres suite skipped: TEST_DATABASE_URL is not set"
-)]
-async fn delete_removes_link_and_its_tag_links() {
-    let store = fresh_store().await;
+async fn delete_removes_link_and_its_tag_links<F: Fixture>() {
+    let fx = F::fresh().await;
+    let store = fx.store();
     store
         .create_short_url(&new_link("gone", "https://example.com/", &["t"]))
         .await
@@ -200,3 +176,11 @@ async fn delete_removes_link_and_its_tag_links() {
     assert_eq!(stats.items.len(), 1);
     assert_eq!(stats.items[0].short_urls_count, 0);
 }
+
+super::store_contract!(
+    create_then_find_with_sorted_tags,
+    find_by_long_url_lists_newest_first,
+    duplicate_code_is_refused_and_rolled_back,
+    update_applies_only_present_fields,
+    delete_removes_link_and_its_tag_links,
+);

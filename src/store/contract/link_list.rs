@@ -1,11 +1,11 @@
-//! Postgres `list_short_urls` tests: search, tag filters, ordering, paging, dates and exclusions.
+//! `list_short_urls` stories: search, tag filters, ordering, paging, dates and exclusions.
 
 use chrono::{Duration, TimeZone, Utc};
 
+use super::fixture::{Fixture, new_link, set_created_at, set_visits};
 use crate::links::{ShortUrl, ShortUrlFilter, ShortUrlOrder, TagsMode};
 use crate::listing::Direction;
 use crate::store::LinkStore;
-use crate::store::postgres::test_support::{fresh_store, new_link, set_created_at, set_visits};
 
 fn codes(links: &[ShortUrl]) -> Vec<&str> {
     links.iter().map(|link| link.short_code.as_str()).collect()
@@ -19,13 +19,9 @@ fn all() -> ShortUrlFilter {
     }
 }
 
-#[tokio::test]
-#[cfg_attr(
-    not(postgres_tests),
-    ignore = "Postgres suite skipped: TEST_DATABASE_URL is not set"
-)]
-async fn search_is_case_insensitive_and_literal() {
-    let store = fresh_store().await;
+async fn search_is_case_insensitive_and_literal<F: Fixture>() {
+    let fx = F::fresh().await;
+    let store = fx.store();
     let titled = [
         ("pct", "100% off"),
         ("nopct", "100 pct off"),
@@ -68,13 +64,9 @@ async fn search_is_case_insensitive_and_literal() {
     }
 }
 
-#[tokio::test]
-#[cfg_attr(
-    not(postgres_tests),
-    ignore = "Postgres suite skipped: TEST_DATABASE_URL is not set"
-)]
-async fn tag_filter_any_and_all() {
-    let store = fresh_store().await;
+async fn tag_filter_any_and_all<F: Fixture>() {
+    let fx = F::fresh().await;
+    let store = fx.store();
     let links: [(&str, &[&str]); 4] = [
         ("both", &["a", "b"]),
         ("onlya", &["a", "c"]),
@@ -102,13 +94,9 @@ async fn tag_filter_any_and_all() {
     assert_eq!(every.total, 1);
 }
 
-#[tokio::test]
-#[cfg_attr(
-    not(postgres_tests),
-    ignore = "Postgres suite skipped: TEST_DATABASE_URL is not set"
-)]
-async fn ordering_and_pagination() {
-    let store = fresh_store().await;
+async fn ordering_and_pagination<F: Fixture>() {
+    let fx = F::fresh().await;
+    let store = fx.store();
     // (code, title, total visits, bot visits, days ago)
     let rows = [
         ("c1", Some("beta"), 10, 9, 5),
@@ -122,8 +110,8 @@ async fn ordering_and_pagination() {
         let mut new = new_link(c, &format!("https://example.com/{c}"), &[]);
         new.title = title.map(str::to_owned);
         store.create_short_url(&new).await.unwrap();
-        set_visits(&store, c, total, bots).await;
-        set_created_at(&store, c, now - Duration::days(days)).await;
+        set_visits(store, c, total, bots).await;
+        set_created_at(store, c, now - Duration::days(days)).await;
     }
     let ordered = |order| ShortUrlFilter {
         order_by: order,
@@ -174,13 +162,9 @@ async fn ordering_and_pagination() {
     assert_eq!((everything.items.len(), everything.total), (5, 5));
 }
 
-#[tokio::test]
-#[cfg_attr(
-    not(postgres_tests),
-    ignore = "Postgres suite skipped: TEST_DATABASE_URL is not set"
-)]
-async fn date_range_is_inclusive() {
-    let store = fresh_store().await;
+async fn date_range_is_inclusive<F: Fixture>() {
+    let fx = F::fresh().await;
+    let store = fx.store();
     let day = |d| Utc.with_ymd_and_hms(2024, 1, d, 12, 0, 0).unwrap();
     for d in 1..=4 {
         let c = format!("day{d}");
@@ -188,7 +172,7 @@ async fn date_range_is_inclusive() {
             .create_short_url(&new_link(&c, "https://example.com/", &[]))
             .await
             .unwrap();
-        set_created_at(&store, &c, day(d)).await;
+        set_created_at(store, &c, day(d)).await;
     }
     let filter = ShortUrlFilter {
         start_date: Some(day(2)),
@@ -208,13 +192,9 @@ async fn date_range_is_inclusive() {
     );
 }
 
-#[tokio::test]
-#[cfg_attr(
-    not(postgres_tests),
-    ignore = "Postgres suite skipped: TEST_DATABASE_URL is not set"
-)]
-async fn exclude_flags_drop_exhausted_and_expired_links() {
-    let store = fresh_store().await;
+async fn exclude_flags_drop_exhausted_and_expired_links<F: Fixture>() {
+    let fx = F::fresh().await;
+    let store = fx.store();
     let now = Utc::now();
     let mut capped = new_link("capped", "https://example.com/", &[]);
     capped.max_visits = Some(2);
@@ -228,8 +208,8 @@ async fn exclude_flags_drop_exhausted_and_expired_links() {
     for new in [&capped, &bots, &expired, &future, &plain] {
         store.create_short_url(new).await.unwrap();
     }
-    set_visits(&store, "capped", 2, 0).await;
-    set_visits(&store, "bots", 5, 4).await;
+    set_visits(store, "capped", 2, 0).await;
+    set_visits(store, "bots", 5, 4).await;
     let filter = |max, until| ShortUrlFilter {
         exclude_max_visits_reached: max,
         exclude_past_valid_until: until,
@@ -244,3 +224,11 @@ async fn exclude_flags_drop_exhausted_and_expired_links() {
     assert_eq!(codes(&both.items), ["bots", "future", "plain"]);
     assert_eq!(both.total, 3);
 }
+
+super::store_contract!(
+    search_is_case_insensitive_and_literal,
+    tag_filter_any_and_all,
+    ordering_and_pagination,
+    date_range_is_inclusive,
+    exclude_flags_drop_exhausted_and_expired_links,
+);

@@ -1,9 +1,10 @@
-//! Tests of the SQLite link store against a real temporary database file.
+//! Link stories across the whole `LinkStore`: creating with tags, duplicates, lookups by long
+//! URL and redirect targets, listing, editing and deleting.
 
 use chrono::{Duration, TimeZone, Utc};
 use url::Url;
 
-use super::test_support::{code, new_link, set_created_at, set_visits, store};
+use super::fixture::{Fixture, code, count_rows, new_link, set_created_at, set_visits};
 use crate::links::{LongUrl, Tag};
 use crate::links::{ShortUrlFilter, ShortUrlOrder, ShortUrlPatch, TagsMode};
 use crate::listing::Direction;
@@ -22,9 +23,9 @@ fn all() -> ShortUrlFilter {
     }
 }
 
-#[tokio::test]
-async fn create_then_find_with_sorted_tags() {
-    let (_dir, store) = store().await;
+async fn create_then_find_with_sorted_tags<F: Fixture>() {
+    let fx = F::fresh().await;
+    let store = fx.store();
     let mut new = new_link("abc123", "https://example.com/a", &["zeta", "alpha"]);
     new.title = Some("Hello".into());
     new.max_visits = Some(3);
@@ -43,16 +44,13 @@ async fn create_then_find_with_sorted_tags() {
         .create_short_url(&new_link("other", "https://example.com/b", &["alpha"]))
         .await
         .unwrap();
-    let (tags,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM tags")
-        .fetch_one(&store.reader)
-        .await
-        .unwrap();
+    let tags = count_rows(store, "tags").await;
     assert_eq!(tags, 2);
 }
 
-#[tokio::test]
-async fn duplicate_code_is_reported_and_rolled_back() {
-    let (_dir, store) = store().await;
+async fn duplicate_code_is_reported_and_rolled_back<F: Fixture>() {
+    let fx = F::fresh().await;
+    let store = fx.store();
     store
         .create_short_url(&new_link("dup", "https://example.com/1", &[]))
         .await
@@ -64,16 +62,13 @@ async fn duplicate_code_is_reported_and_rolled_back() {
     assert!(matches!(err, StoreError::DuplicateShortCode(ref c) if c == "dup"));
     let found = store.find_short_url(&code("dup")).await.unwrap().unwrap();
     assert_eq!(found.long_url, "https://example.com/1");
-    let (tags,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM tags")
-        .fetch_one(&store.reader)
-        .await
-        .unwrap();
+    let tags = count_rows(store, "tags").await;
     assert_eq!(tags, 0);
 }
 
-#[tokio::test]
-async fn find_by_long_url_is_newest_first_and_redirect_target_counts_humans() {
-    let (_dir, store) = store().await;
+async fn find_by_long_url_is_newest_first_and_redirect_target_counts_humans<F: Fixture>() {
+    let fx = F::fresh().await;
+    let store = fx.store();
     let url = "https://example.com/same";
     for c in ["old1", "new1"] {
         store
@@ -85,11 +80,11 @@ async fn find_by_long_url_is_newest_first_and_redirect_target_counts_humans() {
         .create_short_url(&new_link("else", "https://example.com/else", &[]))
         .await
         .unwrap();
-    set_created_at(&store, "old1", Utc::now() - Duration::days(2)).await;
+    set_created_at(store, "old1", Utc::now() - Duration::days(2)).await;
     let found = store.find_by_long_url(url).await.unwrap();
     assert_eq!(codes(&found), vec!["new1", "old1"]);
 
-    set_visits(&store, "new1", 7, 2).await;
+    set_visits(store, "new1", 7, 2).await;
     let target = store
         .find_redirect_target(&code("new1"))
         .await
@@ -107,9 +102,9 @@ async fn find_by_long_url_is_newest_first_and_redirect_target_counts_humans() {
     );
 }
 
-#[tokio::test]
-async fn search_is_case_insensitive_and_escapes_like_metacharacters() {
-    let (_dir, store) = store().await;
+async fn search_is_case_insensitive_and_escapes_like_metacharacters<F: Fixture>() {
+    let fx = F::fresh().await;
+    let store = fx.store();
     let mut pct = new_link("pct", "https://example.com/100%25off", &[]);
     pct.title = Some("Big SALE".into());
     store.create_short_url(&pct).await.unwrap();
@@ -158,9 +153,9 @@ async fn search_is_case_insensitive_and_escapes_like_metacharacters() {
     assert_eq!(none.total, 0);
 }
 
-#[tokio::test]
-async fn tag_filter_any_and_all() {
-    let (_dir, store) = store().await;
+async fn tag_filter_any_and_all<F: Fixture>() {
+    let fx = F::fresh().await;
+    let store = fx.store();
     for (c, tags) in [
         ("ab", &["a", "b"][..]),
         ("a1", &["a"][..]),
@@ -192,9 +187,9 @@ async fn tag_filter_any_and_all() {
     assert_eq!(every.items[0].tags, vec!["a", "b"]);
 }
 
-#[tokio::test]
-async fn ordering_and_pagination() {
-    let (_dir, store) = store().await;
+async fn ordering_and_pagination<F: Fixture>() {
+    let fx = F::fresh().await;
+    let store = fx.store();
     let base = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
     // (code, total, bots, title)
     let links = [
@@ -206,17 +201,14 @@ async fn ordering_and_pagination() {
         let mut new = new_link(c, &format!("https://example.com/{}", 3 - i), &["t"]);
         new.title = title.map(Into::into);
         store.create_short_url(&new).await.unwrap();
-        set_visits(&store, c, total, bots).await;
-        set_created_at(&store, c, base + Duration::days(i as i64)).await;
+        set_visits(store, c, total, bots).await;
+        set_created_at(store, c, base + Duration::days(i as i64)).await;
     }
     let ordered = |order| ShortUrlFilter {
         order_by: order,
         ..all()
     };
-    let list = |f: ShortUrlFilter| {
-        let store = store.clone();
-        async move { store.list_short_urls(&f).await.unwrap() }
-    };
+    let list = |f: ShortUrlFilter| async move { store.list_short_urls(&f).await.unwrap() };
     assert_eq!(
         codes(&list(ordered(None)).await.items),
         vec!["c3", "c2", "c1"]
@@ -286,9 +278,9 @@ async fn ordering_and_pagination() {
     );
 }
 
-#[tokio::test]
-async fn exclude_flags_drop_exhausted_and_expired_links() {
-    let (_dir, store) = store().await;
+async fn exclude_flags_drop_exhausted_and_expired_links<F: Fixture>() {
+    let fx = F::fresh().await;
+    let store = fx.store();
     let now = Utc::now();
     let mut capped = new_link("capped", "https://example.com/1", &[]);
     capped.max_visits = Some(3);
@@ -301,8 +293,8 @@ async fn exclude_flags_drop_exhausted_and_expired_links() {
     for new in [&capped, &under, &expired, &future] {
         store.create_short_url(new).await.unwrap();
     }
-    set_visits(&store, "capped", 5, 2).await;
-    set_visits(&store, "under", 5, 3).await;
+    set_visits(store, "capped", 5, 2).await;
+    set_visits(store, "under", 5, 3).await;
     let filter = |visits, until| ShortUrlFilter {
         exclude_max_visits_reached: visits,
         exclude_past_valid_until: until,
@@ -320,9 +312,9 @@ async fn exclude_flags_drop_exhausted_and_expired_links() {
     );
 }
 
-#[tokio::test]
-async fn update_applies_only_present_fields_and_clears() {
-    let (_dir, store) = store().await;
+async fn update_applies_only_present_fields_and_clears<F: Fixture>() {
+    let fx = F::fresh().await;
+    let store = fx.store();
     let mut new = new_link("edit", "https://example.com/old", &["keep", "drop"]);
     new.title = Some("Title".into());
     new.max_visits = Some(9);
@@ -365,20 +357,29 @@ async fn update_applies_only_present_fields_and_clears() {
     assert!(matches!(missing, Err(StoreError::LinkNotFound(_))));
 }
 
-#[tokio::test]
-async fn delete_removes_link_and_its_tag_links() {
-    let (_dir, store) = store().await;
+async fn delete_removes_link_and_its_tag_links<F: Fixture>() {
+    let fx = F::fresh().await;
+    let store = fx.store();
     store
         .create_short_url(&new_link("gone", "https://example.com/", &["t"]))
         .await
         .unwrap();
     store.delete_short_url(&code("gone")).await.unwrap();
     assert!(store.find_short_url(&code("gone")).await.unwrap().is_none());
-    let (links,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM short_url_tags")
-        .fetch_one(&store.reader)
-        .await
-        .unwrap();
+    let links = count_rows(store, "short_url_tags").await;
     assert_eq!(links, 0);
     let again = store.delete_short_url(&code("gone")).await;
     assert!(matches!(again, Err(StoreError::LinkNotFound(_))));
 }
+
+super::store_contract!(
+    create_then_find_with_sorted_tags,
+    duplicate_code_is_reported_and_rolled_back,
+    find_by_long_url_is_newest_first_and_redirect_target_counts_humans,
+    search_is_case_insensitive_and_escapes_like_metacharacters,
+    tag_filter_any_and_all,
+    ordering_and_pagination,
+    exclude_flags_drop_exhausted_and_expired_links,
+    update_applies_only_present_fields_and_clears,
+    delete_removes_link_and_its_tag_links,
+);
