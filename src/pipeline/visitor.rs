@@ -2,7 +2,7 @@
 //!
 //! A visitor is `sha256(day salt ‖ link ‖ full client IP ‖ user agent)`, computed by the worker
 //! before the IP is anonymized. The salt is a random secret per UTC day kept in the database
-//! (`ClickStore::visitor_salt`, so every worker and instance hashes a visitor alike that day) and
+//! (`OutboxStore::visitor_salt`, so every worker and instance hashes a visitor alike that day) and
 //! deleted once the day is over, after which nobody can recompute a hash to test a known IP.
 
 use std::collections::BTreeMap;

@@ -153,6 +153,12 @@ pub trait ClickStore: Send + Sync {
     /// In one transaction per call: for each completion still held by its claim, inserts the click
     /// (once per message id), moves the link's counters only when inserted, and deletes the row.
     async fn complete_clicks(&self, done: &[Completion]) -> StoreResult<Vec<CompletionOutcome>>;
+}
+
+/// The outbox's upkeep, alike on both engines: a claim retried, dead-lettered or given back,
+/// the backlog figures, and the day salts of visitor hashes.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
     /// Releases a claim for another try at `available_at`; false if the claim was taken over.
     async fn retry_click(
         &self,
@@ -269,6 +275,7 @@ pub trait Store:
     + TagStore
     + ApiKeyStore
     + ClickStore
+    + OutboxStore
     + DeadLetterStore
     + VisitStore
     + AnalyticsStore

@@ -12,6 +12,8 @@ use crate::store::sql::Sql;
 /// Starts the read-only snapshot in which a count and its page are read, so the two agree.
 const BEGIN_SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 
+// Shaped like the SQLite one on purpose: each binds the shared `Sql` to its own sqlx
+// types and pools, and holds the idioms in which the two engines' SQL truly differs.
 #[async_trait]
 impl Engine for PgStore {
     type Tx = sqlx::Transaction<'static, Postgres>;

@@ -5,16 +5,13 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::rollups::record as record_rollups;
 use super::{PgStore, completion::complete_batch};
 use crate::clicks::Click;
-use crate::clicks::{
-    ClaimRef, ClaimedEvent, Completion, CompletionOutcome, OutboxEntry, OutboxStats,
-};
-use crate::store::shared::outbox;
+use crate::clicks::{ClaimRef, ClaimedEvent, Completion, CompletionOutcome, OutboxEntry};
 use crate::store::{ClickStore, StoreResult};
 
 #[async_trait]
@@ -119,35 +116,5 @@ impl ClickStore for PgStore {
         tx.commit().await?;
         self.texts.remember(&texts);
         Ok(outcomes)
-    }
-
-    async fn retry_click(
-        &self,
-        claim: ClaimRef,
-        available_at: DateTime<Utc>,
-        error: &str,
-    ) -> StoreResult<bool> {
-        outbox::retry(self, claim, available_at, error).await
-    }
-
-    async fn dead_letter_click(
-        &self,
-        claim: ClaimRef,
-        reason: &str,
-        error: &str,
-    ) -> StoreResult<bool> {
-        outbox::dead_letter(self, claim, reason, error).await
-    }
-
-    async fn release_clicks(&self, claims: &[ClaimRef]) -> StoreResult<()> {
-        outbox::release(self, claims).await
-    }
-
-    async fn outbox_stats(&self) -> StoreResult<OutboxStats> {
-        outbox::stats(self).await
-    }
-
-    async fn visitor_salt(&self, day: NaiveDate) -> StoreResult<String> {
-        outbox::visitor_salt(self, day).await
     }
 }

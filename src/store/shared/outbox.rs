@@ -2,142 +2,137 @@
 //! letters of single claims, releases at shutdown, the backlog figures and the day salts. The
 //! appends, claims and completions differ per engine (`sqlite/outbox.rs`, `postgres/outbox.rs`).
 
+use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::clicks::{ClaimRef, OutboxStats};
-use crate::store::StoreResult;
 use crate::store::engine::{Engine, Transaction};
 use crate::store::rollup::{day_start, fresh_salt, prune_before};
 use crate::store::sql::{At, Sql};
+use crate::store::{OutboxStore, StoreResult};
 
 /// Claims released per statement: two bound values each stays below SQLite's limit.
 const RELEASES_PER_STATEMENT: usize = 4096;
 
-/// See `ClickStore::retry_click`.
-#[tracing::instrument(level = "debug", skip_all)]
-pub(in crate::store) async fn retry<E: Engine>(
-    engine: &E,
-    claim: ClaimRef,
-    available_at: DateTime<Utc>,
-    error: &str,
-) -> StoreResult<bool> {
-    let mut update = Sql::new("UPDATE click_outbox SET lease_until = NULL, available_at = ");
-    update
-        .bind(available_at)
-        .push(", last_error = ")
-        .bind(error);
-    push_claim(&mut update, claim);
-    Ok(engine.execute(update).await? == 1)
-}
-
-/// See `ClickStore::dead_letter_click`. The outbox row is deleted first, fenced on the claim's
-/// attempt, so a row another worker has claimed since is left alone.
-#[tracing::instrument(level = "debug", skip_all)]
-pub(in crate::store) async fn dead_letter<E: Engine>(
-    engine: &E,
-    claim: ClaimRef,
-    reason: &str,
-    error: &str,
-) -> StoreResult<bool> {
-    let mut tx = engine.begin_write().await?;
-    let mut delete = Sql::new("DELETE FROM click_outbox");
-    push_claim(&mut delete, claim);
-    delete.push(" RETURNING message_id, payload, attempts, enqueued_at");
-    let gone: Option<(Uuid, String, i32, At)> = tx.fetch_optional(delete).await?;
-    let Some((message_id, payload, attempts, enqueued_at)) = gone else {
-        return Ok(false);
-    };
-    let mut insert = Sql::new(
-        "INSERT INTO dead_letters \
-         (message_id, payload, reason, last_error, attempts, enqueued_at, failed_at) VALUES (",
-    );
-    insert.bind(message_id).push(", ").bind(payload.as_str());
-    insert.push(", ").bind(reason).push(", ").bind(error);
-    insert
-        .push(", ")
-        .bind(i64::from(attempts))
-        .push(", ")
-        .bind(enqueued_at.0);
-    insert.push(", ").bind(Utc::now()).push(
-        ") ON CONFLICT (message_id) DO UPDATE SET \
-         payload = excluded.payload, reason = excluded.reason, \
-         last_error = excluded.last_error, attempts = excluded.attempts, \
-         failed_at = excluded.failed_at",
-    );
-    tx.execute(insert).await?;
-    tx.commit().await?;
-    Ok(true)
-}
-
-/// See `ClickStore::release_clicks`.
-#[tracing::instrument(level = "debug", skip_all)]
-pub(in crate::store) async fn release<E: Engine>(
-    engine: &E,
-    claims: &[ClaimRef],
-) -> StoreResult<()> {
-    if claims.is_empty() {
-        return Ok(());
+#[async_trait]
+impl<E: Engine> OutboxStore for E {
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn retry_click(
+        &self,
+        claim: ClaimRef,
+        available_at: DateTime<Utc>,
+        error: &str,
+    ) -> StoreResult<bool> {
+        let mut update = Sql::new("UPDATE click_outbox SET lease_until = NULL, available_at = ");
+        update
+            .bind(available_at)
+            .push(", last_error = ")
+            .bind(error);
+        push_claim(&mut update, claim);
+        Ok(self.execute(update).await? == 1)
     }
-    let mut tx = engine.begin_write().await?;
-    for chunk in claims.chunks(RELEASES_PER_STATEMENT) {
-        let mut update = Sql::new(
-            "UPDATE click_outbox SET lease_until = NULL, attempts = attempts - 1 \
-             WHERE (id, attempts) IN (VALUES ",
+
+    // The outbox row is deleted first, fenced on the claim's attempt, so a row another worker
+    // has claimed since is left alone.
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn dead_letter_click(
+        &self,
+        claim: ClaimRef,
+        reason: &str,
+        error: &str,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
+        let mut delete = Sql::new("DELETE FROM click_outbox");
+        push_claim(&mut delete, claim);
+        delete.push(" RETURNING message_id, payload, attempts, enqueued_at");
+        let gone: Option<(Uuid, String, i32, At)> = tx.fetch_optional(delete).await?;
+        let Some((message_id, payload, attempts, enqueued_at)) = gone else {
+            return Ok(false);
+        };
+        let mut insert = Sql::new(
+            "INSERT INTO dead_letters \
+             (message_id, payload, reason, last_error, attempts, enqueued_at, failed_at) VALUES (",
         );
-        for (index, claim) in chunk.iter().enumerate() {
-            update.push(if index == 0 { "(" } else { ", (" });
-            update
-                .bind(claim.id)
-                .push(", ")
-                .bind(i64::from(claim.attempt))
-                .push(")");
+        insert.bind(message_id).push(", ").bind(payload.as_str());
+        insert.push(", ").bind(reason).push(", ").bind(error);
+        insert
+            .push(", ")
+            .bind(i64::from(attempts))
+            .push(", ")
+            .bind(enqueued_at.0);
+        insert.push(", ").bind(Utc::now()).push(
+            ") ON CONFLICT (message_id) DO UPDATE SET \
+             payload = excluded.payload, reason = excluded.reason, \
+             last_error = excluded.last_error, attempts = excluded.attempts, \
+             failed_at = excluded.failed_at",
+        );
+        tx.execute(insert).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn release_clicks(&self, claims: &[ClaimRef]) -> StoreResult<()> {
+        if claims.is_empty() {
+            return Ok(());
         }
-        update.push(")");
-        tx.execute(update).await?;
+        let mut tx = self.begin_write().await?;
+        for chunk in claims.chunks(RELEASES_PER_STATEMENT) {
+            let mut update = Sql::new(
+                "UPDATE click_outbox SET lease_until = NULL, attempts = attempts - 1 \
+                 WHERE (id, attempts) IN (VALUES ",
+            );
+            for (index, claim) in chunk.iter().enumerate() {
+                update.push(if index == 0 { "(" } else { ", (" });
+                update
+                    .bind(claim.id)
+                    .push(", ")
+                    .bind(i64::from(claim.attempt))
+                    .push(")");
+            }
+            update.push(")");
+            tx.execute(update).await?;
+        }
+        tx.commit().await
     }
-    tx.commit().await
-}
 
-/// See `ClickStore::outbox_stats`.
-#[tracing::instrument(level = "debug", skip_all)]
-pub(in crate::store) async fn stats<E: Engine>(engine: &E) -> StoreResult<OutboxStats> {
-    let (backlog, dead_letters, oldest): (i64, i64, Option<At>) = engine
-        .fetch_one(Sql::new(
-            "SELECT (SELECT COUNT(*) FROM click_outbox), \
-                    (SELECT COUNT(*) FROM dead_letters), \
-                    (SELECT enqueued_at FROM click_outbox ORDER BY id LIMIT 1)",
-        ))
-        .await?;
-    Ok(OutboxStats {
-        backlog,
-        oldest_enqueued_at: oldest.map(Into::into),
-        dead_letters,
-    })
-}
-
-/// See `ClickStore::visitor_salt`. Separate statements, not one transaction, so the read sees
-/// a salt another instance or process committed meanwhile.
-#[tracing::instrument(level = "debug", skip_all)]
-pub(in crate::store) async fn visitor_salt<E: Engine>(
-    engine: &E,
-    day: NaiveDate,
-) -> StoreResult<String> {
-    let cutoff = prune_before(day);
-    let day = day_start(day);
-    for table in ["visitor_salts", "visitor_days"] {
-        let mut prune = Sql::new(format!("DELETE FROM {table} WHERE day < "));
-        prune.bind(cutoff);
-        engine.execute(prune).await?;
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn outbox_stats(&self) -> StoreResult<OutboxStats> {
+        let (backlog, dead_letters, oldest): (i64, i64, Option<At>) = self
+            .fetch_one(Sql::new(
+                "SELECT (SELECT COUNT(*) FROM click_outbox), \
+                        (SELECT COUNT(*) FROM dead_letters), \
+                        (SELECT enqueued_at FROM click_outbox ORDER BY id LIMIT 1)",
+            ))
+            .await?;
+        Ok(OutboxStats {
+            backlog,
+            oldest_enqueued_at: oldest.map(Into::into),
+            dead_letters,
+        })
     }
-    let mut insert = Sql::new("INSERT INTO visitor_salts (day, salt) VALUES (");
-    insert.bind(day).push(", ").bind(fresh_salt().as_str());
-    insert.push(") ON CONFLICT (day) DO NOTHING");
-    engine.execute(insert).await?;
-    let mut select = Sql::new("SELECT salt FROM visitor_salts WHERE day = ");
-    select.bind(day);
-    let (salt,): (String,) = engine.fetch_one(select).await?;
-    Ok(salt)
+
+    // Separate statements, not one transaction, so the read sees a salt another instance or
+    // process committed meanwhile.
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn visitor_salt(&self, day: NaiveDate) -> StoreResult<String> {
+        let cutoff = prune_before(day);
+        let day = day_start(day);
+        for table in ["visitor_salts", "visitor_days"] {
+            let mut prune = Sql::new(format!("DELETE FROM {table} WHERE day < "));
+            prune.bind(cutoff);
+            self.execute(prune).await?;
+        }
+        let mut insert = Sql::new("INSERT INTO visitor_salts (day, salt) VALUES (");
+        insert.bind(day).push(", ").bind(fresh_salt().as_str());
+        insert.push(") ON CONFLICT (day) DO NOTHING");
+        self.execute(insert).await?;
+        let mut select = Sql::new("SELECT salt FROM visitor_salts WHERE day = ");
+        select.bind(day);
+        let (salt,): (String,) = self.fetch_one(select).await?;
+        Ok(salt)
+    }
 }
 
 /// Appends the fence of a claim: its row, still at the attempt it was claimed with.

@@ -11,6 +11,8 @@ use crate::store::engine::{Engine, Record, Transaction};
 use crate::store::rollup::DAY_MS;
 use crate::store::sql::Sql;
 
+// Shaped like the Postgres one on purpose: each binds the shared `Sql` to its own sqlx
+// types and pools, and holds the idioms in which the two engines' SQL truly differs.
 #[async_trait]
 impl Engine for SqliteStore {
     type Tx = sqlx::Transaction<'static, Sqlite>;

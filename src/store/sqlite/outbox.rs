@@ -4,17 +4,14 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::Utc;
 use sqlx::{QueryBuilder, Sqlite};
 use uuid::Uuid;
 
 use super::completion::{add_to_counters, complete_batch};
 use super::{SqliteStore, from_millis, to_millis};
 use crate::clicks::Click;
-use crate::clicks::{
-    ClaimRef, ClaimedEvent, Completion, CompletionOutcome, OutboxEntry, OutboxStats,
-};
-use crate::store::shared::outbox;
+use crate::clicks::{ClaimRef, ClaimedEvent, Completion, CompletionOutcome, OutboxEntry};
 use crate::store::{ClickStore, StoreResult};
 
 /// Rows per multi-row INSERT: 4 parameters each stays below SQLite's limit of 32,766 bound
@@ -105,36 +102,6 @@ impl ClickStore for SqliteStore {
         self.texts.remember(&texts);
         Ok(outcomes)
     }
-
-    async fn retry_click(
-        &self,
-        claim: ClaimRef,
-        available_at: DateTime<Utc>,
-        error: &str,
-    ) -> StoreResult<bool> {
-        outbox::retry(self, claim, available_at, error).await
-    }
-
-    async fn dead_letter_click(
-        &self,
-        claim: ClaimRef,
-        reason: &str,
-        error: &str,
-    ) -> StoreResult<bool> {
-        outbox::dead_letter(self, claim, reason, error).await
-    }
-
-    async fn release_clicks(&self, claims: &[ClaimRef]) -> StoreResult<()> {
-        outbox::release(self, claims).await
-    }
-
-    async fn outbox_stats(&self) -> StoreResult<OutboxStats> {
-        outbox::stats(self).await
-    }
-
-    async fn visitor_salt(&self, day: NaiveDate) -> StoreResult<String> {
-        outbox::visitor_salt(self, day).await
-    }
 }
 
 /// One multi-row INSERT of outbox entries; a message id already queued is skipped.
@@ -156,7 +123,7 @@ fn insert_outbox_rows(entries: &[OutboxEntry]) -> QueryBuilder<Sqlite> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::store::{OutboxStore, Store};
 
     fn entries(count: usize) -> Vec<OutboxEntry> {
         (0..count)
