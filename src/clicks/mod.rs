@@ -101,7 +101,7 @@ pub struct Click {
     /// Operating system.
     pub os: Option<String>,
     /// Device category (desktop, mobile, tablet, bot, other).
-    pub device: String,
+    pub device: DeviceKind,
     /// Geo-IP result.
     pub location: Location,
     /// W3C traceparent of the request that produced it.
@@ -110,6 +110,35 @@ pub struct Click {
     pub visitor_hash: Option<String>,
     /// Lowercase host of the referrer, for the referrer breakdown (`None` means direct).
     pub referrer_domain: Option<String>,
+}
+
+/// The kind of device a visit claims to come from, for the "devices" breakdown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum DeviceKind {
+    /// A desktop or laptop browser.
+    Desktop,
+    /// A phone (smartphone or feature phone).
+    Mobile,
+    /// A tablet (iPad, Android without the `Mobile` token).
+    Tablet,
+    /// A crawler that woothee recognises.
+    Bot,
+    /// Anything else: HTTP libraries, appliances, unknown or missing user agents.
+    #[default]
+    Other,
+}
+
+impl DeviceKind {
+    /// Stable lowercase name, for storage and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Desktop => "desktop",
+            Self::Mobile => "mobile",
+            Self::Tablet => "tablet",
+            Self::Bot => "bot",
+            Self::Other => "other",
+        }
+    }
 }
 
 /// Visit counters kept on every link (Shlink's `visitsSummary`).

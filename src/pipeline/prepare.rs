@@ -61,7 +61,7 @@ impl ClickPreparer {
             browser: agent.browser,
             browser_version: agent.browser_version,
             os: agent.os,
-            device: agent.device.as_str().to_owned(),
+            device: agent.device,
             location: enriched.location.unwrap_or_default(),
             traceparent: click.traceparent.clone(),
             visitor_hash,

@@ -202,6 +202,8 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
+    use crate::clicks::DeviceKind;
+
     fn at(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2025, 3, day, hour, minute, 7)
             .single()
@@ -224,7 +226,7 @@ mod tests {
             browser: Some("Firefox".into()),
             browser_version: None,
             os: None,
-            device: "desktop".into(),
+            device: DeviceKind::Desktop,
             location: Default::default(),
             traceparent: None,
             visitor_hash: hash.map(str::to_owned),

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::{app, entry, event, link_id, visits_total};
 use crate::common::{Backend, TestApp};
-use linkpulse::clicks::Click;
+use linkpulse::clicks::{Click, DeviceKind};
 
 /// The completion a worker would make for `claimed`, without enrichment.
 fn completion(claimed: &ClaimedEvent) -> Completion {
@@ -32,7 +32,7 @@ fn completion(claimed: &ClaimedEvent) -> Completion {
             browser: None,
             browser_version: None,
             os: None,
-            device: "other".into(),
+            device: DeviceKind::Other,
             location: Default::default(),
             traceparent: None,
             visitor_hash: None,

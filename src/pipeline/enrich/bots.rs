@@ -8,7 +8,8 @@ use std::sync::LazyLock;
 
 use isbot::Bots;
 
-use super::user_agent::{DeviceKind, UserAgentInfo, parse_user_agent};
+use super::user_agent::{UserAgentInfo, parse_user_agent};
+use crate::clicks::DeviceKind;
 
 /// The compiled `isbot` pattern set; compiling its regex is expensive, so do it once.
 static BOTS: LazyLock<Bots> = LazyLock::new(Bots::default);

@@ -14,7 +14,7 @@ pub use anonymize::anonymize_ip;
 pub use bots::is_bot;
 pub(crate) use country_names::country_name;
 pub use geo::{GeoError, GeoIp};
-pub use user_agent::{DeviceKind, UserAgentInfo, parse_user_agent};
+pub use user_agent::{UserAgentInfo, parse_user_agent};
 
 use crate::clicks::Location;
 
@@ -69,6 +69,8 @@ impl Enricher {
 mod tests {
     use super::*;
     use mmdb_writer::{Value, Writer};
+
+    use crate::clicks::DeviceKind;
 
     const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
 

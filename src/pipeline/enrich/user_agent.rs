@@ -5,40 +5,13 @@ use std::sync::LazyLock;
 use woothee::parser::Parser;
 use woothee::woothee::VALUE_UNKNOWN;
 
+use crate::clicks::DeviceKind;
+
 /// Woothee's name for HTTP client libraries.
 const HTTP_LIBRARY: &str = "HTTP Library";
 
 /// One shared parser (it holds no state, but building it per request is needless work).
 static PARSER: LazyLock<Parser> = LazyLock::new(Parser::new);
-
-/// The kind of device a visit claims to come from, for the "devices" breakdown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum DeviceKind {
-    /// A desktop or laptop browser.
-    Desktop,
-    /// A phone (smartphone or feature phone).
-    Mobile,
-    /// A tablet (iPad, Android without the `Mobile` token).
-    Tablet,
-    /// A crawler that woothee recognises.
-    Bot,
-    /// Anything else: HTTP libraries, appliances, unknown or missing user agents.
-    #[default]
-    Other,
-}
-
-impl DeviceKind {
-    /// Stable lowercase name, for storage and JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Desktop => "desktop",
-            Self::Mobile => "mobile",
-            Self::Tablet => "tablet",
-            Self::Bot => "bot",
-            Self::Other => "other",
-        }
-    }
-}
 
 /// What a user-agent string says about the visitor; unknown parts are `None`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

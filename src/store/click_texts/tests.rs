@@ -1,7 +1,7 @@
 use chrono::Utc;
 
 use super::*;
-use crate::clicks::VisitKind;
+use crate::clicks::{DeviceKind, VisitKind};
 
 /// A click from `agent` on `url`, with the other texts left empty.
 fn click(agent: &str, url: &str) -> Click {
@@ -20,7 +20,7 @@ fn click(agent: &str, url: &str) -> Click {
         browser: None,
         browser_version: None,
         os: None,
-        device: "desktop".into(),
+        device: DeviceKind::Desktop,
         location: Default::default(),
         traceparent: None,
         visitor_hash: None,
