@@ -1,10 +1,11 @@
 //! Headless Chromium driven over WebDriver (Debian's `chromium` + `chromium-driver`), for the
-//! browser tests. Each test gets its own chromedriver on a free port and a fresh profile; the
+//! browser tests. Each test gets its own chromedriver on a port it binds itself and a fresh profile; the
 //! driver and the browser it starts share a process group, which is killed when the [`Browser`]
 //! is dropped, so a failing test leaves no Chromium behind.
 
+use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -45,21 +46,35 @@ pub struct Browser {
     _profile: tempfile::TempDir,
 }
 
+/// The port chromedriver reports it listens on (it binds port 0 itself, so no other process can
+/// take the port between a choice and its use); the rest of its output is drained meanwhile.
+fn reported_port(stdout: ChildStdout) -> Option<u16> {
+    let (found, port) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("started successfully on port ").nth(1) {
+                let _ = found.send(rest.trim_end_matches('.').parse::<u16>().ok());
+            }
+        }
+    });
+    port.recv_timeout(Duration::from_secs(30)).ok().flatten()
+}
+
 impl Browser {
     /// Starts chromedriver and a headless Chromium whose viewport is `width`×`height` CSS pixels.
     pub async fn start(width: u32, height: u32) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let driver = Command::new(chromedriver())
-            .arg(format!("--port={port}"))
+        let mut driver = Command::new(chromedriver())
+            .arg("--port=0")
             .process_group(0)
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver starts (apt-get install chromium chromium-driver)");
+        let port =
+            reported_port(driver.stdout.take().expect("piped stdout")).unwrap_or_else(|| {
+                kill_group(&driver);
+                panic!("chromedriver did not report its port");
+            });
         let profile = tempfile::tempdir().unwrap();
         let mut caps = Capabilities::new();
         caps.insert(
