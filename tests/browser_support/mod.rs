@@ -1,6 +1,6 @@
 //! Headless Chromium driven over WebDriver (Debian's `chromium` + `chromium-driver`), for the
-//! browser tests. Each test gets its own chromedriver on a port it binds itself and a fresh profile; the
-//! driver and the browser it starts share a process group, which is killed when the [`Browser`]
+//! browser tests. Each test gets its own chromedriver on a port it binds itself and a fresh
+//! profile; the driver and the browser it starts share a process group, killed when the [`Browser`]
 //! is dropped, so a failing test leaves no Chromium behind.
 
 use std::io::{BufRead, BufReader};
