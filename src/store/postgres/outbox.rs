@@ -1,7 +1,6 @@
 //! The click outbox in Postgres: array-bound batch statements, `FOR UPDATE SKIP LOCKED` claims,
 //! fenced completion. Several app instances and worker processes can share it.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -11,7 +10,8 @@ use uuid::Uuid;
 use super::rollups::record as record_rollups;
 use super::{PgStore, completion::complete_batch};
 use crate::clicks::Click;
-use crate::clicks::{ClaimRef, ClaimedEvent, Completion, CompletionOutcome, OutboxEntry};
+use crate::clicks::{ClaimedEvent, Completion, CompletionOutcome, OutboxEntry};
+use crate::store::shared::outbox::{ClaimRow, claimed_events, link_counters};
 use crate::store::{ClickStore, StoreResult};
 
 #[async_trait]
@@ -36,7 +36,7 @@ impl ClickStore for PgStore {
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn claim_clicks(&self, limit: u32, lease: Duration) -> StoreResult<Vec<ClaimedEvent>> {
-        let rows: Vec<(i64, Uuid, i32, String, DateTime<Utc>)> = sqlx::query_as(
+        let rows: Vec<ClaimRow> = sqlx::query_as(
             "WITH picked AS (
                  SELECT id FROM click_outbox
                  WHERE available_at <= now() AND (lease_until IS NULL OR lease_until < now())
@@ -51,21 +51,11 @@ impl ClickStore for PgStore {
         .bind(lease.as_secs_f64())
         .fetch_all(&self.pool)
         .await?;
-        let mut claimed: Vec<ClaimedEvent> = rows
-            .into_iter()
-            .map(
-                |(id, message_id, attempt, payload, enqueued_at)| ClaimedEvent {
-                    claim: ClaimRef { id, attempt },
-                    message_id,
-                    payload,
-                    enqueued_at,
-                },
-            )
-            .collect();
-        claimed.sort_by_key(|event| event.claim.id);
-        Ok(claimed)
+        Ok(claimed_events(rows))
     }
 
+    // Per engine like the claim: the click, its counters and its rollups are written in one
+    // transaction with this engine's statements (array-bound statements after locking the links in id order).
     #[tracing::instrument(level = "debug", skip_all)]
     async fn complete_clicks(&self, done: &[Completion]) -> StoreResult<Vec<CompletionOutcome>> {
         if done.is_empty() {
@@ -73,16 +63,7 @@ impl ClickStore for PgStore {
         }
         let mut tx = self.pool.begin().await?;
         let (outcomes, texts) = complete_batch(&mut tx, &self.texts, done).await?;
-        let mut counters: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
-        for (completion, outcome) in done.iter().zip(&outcomes) {
-            if *outcome == CompletionOutcome::Inserted
-                && let Some(link) = completion.click.short_url_id
-            {
-                let entry = counters.entry(link).or_default();
-                entry.0 += 1;
-                entry.1 += i64::from(completion.click.potential_bot);
-            }
-        }
+        let counters = link_counters(done, &outcomes);
         if !counters.is_empty() {
             let links: Vec<i64> = counters.keys().copied().collect();
             let totals: Vec<i64> = counters.values().map(|c| c.0).collect();

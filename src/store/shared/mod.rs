@@ -6,7 +6,7 @@ mod analytics;
 mod api_keys;
 mod dead_letters;
 mod links;
-mod outbox;
+pub(super) mod outbox;
 mod sessions;
 mod tags;
 mod visits;

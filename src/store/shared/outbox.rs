@@ -2,11 +2,13 @@
 //! letters of single claims, releases at shutdown, the backlog figures and the day salts. The
 //! appends, claims and completions differ per engine (`sqlite/outbox.rs`, `postgres/outbox.rs`).
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use crate::clicks::{ClaimRef, OutboxStats};
+use crate::clicks::{ClaimRef, ClaimedEvent, Completion, CompletionOutcome, OutboxStats};
 use crate::store::engine::{Engine, Transaction};
 use crate::store::rollup::{day_start, fresh_salt, prune_before};
 use crate::store::sql::{At, Sql};
@@ -133,6 +135,45 @@ impl<E: Engine> OutboxStore for E {
         let (salt,): (String,) = self.fetch_one(select).await?;
         Ok(salt)
     }
+}
+
+/// One claimed outbox row as both engines' claims return it.
+pub(in crate::store) type ClaimRow = (i64, Uuid, i32, String, At);
+
+/// The claimed rows as events, in outbox order (the order a worker completes them in).
+pub(in crate::store) fn claimed_events(rows: Vec<ClaimRow>) -> Vec<ClaimedEvent> {
+    let mut claimed: Vec<ClaimedEvent> = rows
+        .into_iter()
+        .map(
+            |(id, message_id, attempt, payload, enqueued_at)| ClaimedEvent {
+                claim: ClaimRef { id, attempt },
+                message_id,
+                payload,
+                enqueued_at: enqueued_at.into(),
+            },
+        )
+        .collect();
+    claimed.sort_by_key(|event| event.claim.id);
+    claimed
+}
+
+/// What the inserted clicks add to each link's counters: (total, bots) per link id, in id
+/// order (the order Postgres locks the links in).
+pub(in crate::store) fn link_counters(
+    done: &[Completion],
+    outcomes: &[CompletionOutcome],
+) -> BTreeMap<i64, (i64, i64)> {
+    let mut counters: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    for (completion, outcome) in done.iter().zip(outcomes) {
+        if *outcome == CompletionOutcome::Inserted
+            && let Some(link) = completion.click.short_url_id
+        {
+            let entry = counters.entry(link).or_default();
+            entry.0 += 1;
+            entry.1 += i64::from(completion.click.potential_bot);
+        }
+    }
+    counters
 }
 
 /// Appends the fence of a claim: its row, still at the attempt it was claimed with.

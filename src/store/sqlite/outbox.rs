@@ -1,17 +1,16 @@
 //! The click outbox in SQLite: group-committed appends, leased claims, fenced completion.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::Utc;
 use sqlx::{QueryBuilder, Sqlite};
-use uuid::Uuid;
 
 use super::completion::{add_to_counters, complete_batch};
-use super::{SqliteStore, from_millis, to_millis};
+use super::{SqliteStore, to_millis};
 use crate::clicks::Click;
-use crate::clicks::{ClaimRef, ClaimedEvent, Completion, CompletionOutcome, OutboxEntry};
+use crate::clicks::{ClaimedEvent, Completion, CompletionOutcome, OutboxEntry};
+use crate::store::shared::outbox::{ClaimRow, claimed_events, link_counters};
 use crate::store::{ClickStore, StoreResult};
 
 /// Rows per multi-row INSERT: 4 parameters each stays below SQLite's limit of 32,766 bound
@@ -48,7 +47,7 @@ impl ClickStore for SqliteStore {
     async fn claim_clicks(&self, limit: u32, lease: Duration) -> StoreResult<Vec<ClaimedEvent>> {
         let now = Utc::now();
         let lease_until = now + chrono::Duration::from_std(lease).unwrap_or_default();
-        let rows: Vec<(i64, Uuid, i32, String, i64)> = sqlx::query_as(
+        let rows: Vec<ClaimRow> = sqlx::query_as(
             "UPDATE click_outbox SET attempts = attempts + 1, lease_until = ?1
              WHERE id IN (SELECT id FROM click_outbox
                           WHERE available_at <= ?2 AND (lease_until IS NULL OR lease_until < ?2)
@@ -60,21 +59,11 @@ impl ClickStore for SqliteStore {
         .bind(i64::from(limit))
         .fetch_all(&self.writer)
         .await?;
-        let mut claimed: Vec<ClaimedEvent> = rows
-            .into_iter()
-            .map(
-                |(id, message_id, attempt, payload, enqueued_at)| ClaimedEvent {
-                    claim: ClaimRef { id, attempt },
-                    message_id,
-                    payload,
-                    enqueued_at: from_millis(enqueued_at),
-                },
-            )
-            .collect();
-        claimed.sort_by_key(|event| event.claim.id);
-        Ok(claimed)
+        Ok(claimed_events(rows))
     }
 
+    // Per engine like the claim: the click, its counters and its rollups are written in one
+    // transaction with this engine's statements (multi-row statements on the one writer).
     #[tracing::instrument(level = "debug", skip_all)]
     async fn complete_clicks(&self, done: &[Completion]) -> StoreResult<Vec<CompletionOutcome>> {
         if done.is_empty() {
@@ -88,14 +77,7 @@ impl ClickStore for SqliteStore {
             .filter(|(_, outcome)| **outcome == CompletionOutcome::Inserted)
             .map(|(completion, _)| &completion.click)
             .collect();
-        let mut counters: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
-        for click in &inserted {
-            if let Some(link) = click.short_url_id {
-                let entry = counters.entry(link).or_default();
-                entry.0 += 1;
-                entry.1 += i64::from(click.potential_bot);
-            }
-        }
+        let counters = link_counters(done, &outcomes);
         add_to_counters(&mut tx, &counters).await?;
         super::rollups::record(&mut tx, &inserted).await?;
         tx.commit().await?;
@@ -122,6 +104,8 @@ fn insert_outbox_rows(entries: &[OutboxEntry]) -> QueryBuilder<Sqlite> {
 
 #[cfg(test)]
 mod tests {
+    use uuid::Uuid;
+
     use super::*;
     use crate::store::{OutboxStore, Store};
 
