@@ -36,11 +36,13 @@ pub struct ShortUrl {
     pub visits: VisitsSummary,
 }
 
-/// A validated link ready to insert.
+/// A validated new link. `C` is what is known of its code: the `ShortCode` itself when it is
+/// ready to insert, or how it is to be chosen (`service::LinkDraft`) while a generated code is
+/// still to be drawn.
 #[derive(Debug, Clone)]
-pub struct NewShortUrl {
-    /// The code, custom or generated.
-    pub short_code: ShortCode,
+pub struct NewShortUrl<C = ShortCode> {
+    /// The code, custom or generated (or how it is to be chosen).
+    pub short_code: C,
     /// The destination.
     pub long_url: LongUrl,
     /// Optional title.
@@ -57,6 +59,23 @@ pub struct NewShortUrl {
     pub forward_query: bool,
     /// Tags to attach (created when missing).
     pub tags: Vec<Tag>,
+}
+
+impl<C> NewShortUrl<C> {
+    /// The same link with its code decided (or chosen another way).
+    pub fn with_code<D>(&self, short_code: D) -> NewShortUrl<D> {
+        NewShortUrl {
+            short_code,
+            long_url: self.long_url.clone(),
+            title: self.title.clone(),
+            valid_since: self.valid_since,
+            valid_until: self.valid_until,
+            max_visits: self.max_visits,
+            crawlable: self.crawlable,
+            forward_query: self.forward_query,
+            tags: self.tags.clone(),
+        }
+    }
 }
 
 /// A partial edit: `None` leaves a field alone, `Some(None)` clears a nullable one.

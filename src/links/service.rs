@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::{LongUrl, RedirectCache, ShortCode, ShortUrlPatch, Tag};
+use super::{RedirectCache, ShortCode, ShortUrlPatch, Tag};
 use crate::links::{NewShortUrl, ShortUrl};
 use crate::store::{LinkStore, Store, StoreError, StoreResult};
 
@@ -24,27 +24,7 @@ pub enum CodeChoice {
 }
 
 /// A validated link to create, everything decided except a generated code.
-#[derive(Debug, Clone)]
-pub struct LinkDraft {
-    /// How the code is chosen.
-    pub code: CodeChoice,
-    /// The destination.
-    pub long_url: LongUrl,
-    /// Optional title.
-    pub title: Option<String>,
-    /// Start of validity.
-    pub valid_since: Option<DateTime<Utc>>,
-    /// End of validity.
-    pub valid_until: Option<DateTime<Utc>>,
-    /// Visit cap.
-    pub max_visits: Option<i64>,
-    /// robots.txt flag.
-    pub crawlable: bool,
-    /// Query forwarding flag.
-    pub forward_query: bool,
-    /// Tags to attach.
-    pub tags: Vec<Tag>,
-}
+pub type LinkDraft = NewShortUrl<CodeChoice>;
 
 /// Why a link could not be created.
 #[derive(Debug, thiserror::Error)]
@@ -121,17 +101,19 @@ pub async fn create_link(
             return Ok(existing);
         }
     }
-    match &draft.code {
-        CodeChoice::Custom(slug) => match store.create_short_url(&new_link(draft, slug)).await {
-            Err(StoreError::DuplicateShortCode(_)) => {
-                Err(CreateLinkError::SlugTaken(slug.as_str().to_owned()))
+    match &draft.short_code {
+        CodeChoice::Custom(slug) => {
+            match store.create_short_url(&draft.with_code(slug.clone())).await {
+                Err(StoreError::DuplicateShortCode(_)) => {
+                    Err(CreateLinkError::SlugTaken(slug.as_str().to_owned()))
+                }
+                other => Ok(other?),
             }
-            other => Ok(other?),
-        },
+        }
         CodeChoice::Generated(length) => {
             for _ in 0..MAX_GENERATION_ATTEMPTS {
                 let code = ShortCode::generate(*length);
-                match store.create_short_url(&new_link(draft, &code)).await {
+                match store.create_short_url(&draft.with_code(code)).await {
                     Err(StoreError::DuplicateShortCode(taken)) => {
                         tracing::debug!(code = %taken, "generated short code collided; retrying");
                     }
@@ -147,7 +129,7 @@ pub async fn create_link(
 /// parameter the client gave among custom slug, validSince, validUntil, maxVisits and tags
 /// (tags as an exact set). Parameters the client left out do not constrain the match.
 fn matches(link: &ShortUrl, draft: &LinkDraft) -> bool {
-    if let CodeChoice::Custom(slug) = &draft.code
+    if let CodeChoice::Custom(slug) = &draft.short_code
         && link.short_code != *slug
     {
         return false;
@@ -182,19 +164,5 @@ fn same_instant_if_given(wanted: Option<DateTime<Utc>>, have: Option<DateTime<Ut
 }
 
 /// The insert for `draft` under `code`.
-fn new_link(draft: &LinkDraft, code: &ShortCode) -> NewShortUrl {
-    NewShortUrl {
-        short_code: code.clone(),
-        long_url: draft.long_url.clone(),
-        title: draft.title.clone(),
-        valid_since: draft.valid_since,
-        valid_until: draft.valid_until,
-        max_visits: draft.max_visits,
-        crawlable: draft.crawlable,
-        forward_query: draft.forward_query,
-        tags: draft.tags.clone(),
-    }
-}
-
 #[cfg(test)]
 mod tests;

@@ -118,7 +118,7 @@ pub(crate) fn validate_create(
             Some(title),
         ) if v.is_empty() => {
             let draft = LinkDraft {
-                code: custom.map_or(CodeChoice::Generated(length), CodeChoice::Custom),
+                short_code: custom.map_or(CodeChoice::Generated(length), CodeChoice::Custom),
                 long_url,
                 title,
                 valid_since,

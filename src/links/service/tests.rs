@@ -113,7 +113,7 @@ impl LinkStore for FakeStore {
 fn draft(code: CodeChoice, tags: &[&str]) -> LinkDraft {
     let base = Url::parse("https://lp.example/").unwrap();
     LinkDraft {
-        code,
+        short_code: code,
         long_url: LongUrl::parse("https://example.com/page", &base).unwrap(),
         title: None,
         valid_since: None,

@@ -47,7 +47,7 @@ fn instants_need_an_offset() {
 #[test]
 fn create_defaults_follow_shlink() {
     let (draft, find) = create(json!({"longUrl": "https://example.com/x"})).unwrap();
-    assert_eq!(draft.code, CodeChoice::Generated(DEFAULT_CODE_LEN));
+    assert_eq!(draft.short_code, CodeChoice::Generated(DEFAULT_CODE_LEN));
     assert!(draft.forward_query);
     assert!(!draft.crawlable);
     assert!(!find);
@@ -74,7 +74,7 @@ fn create_takes_every_field() {
     .unwrap();
     assert!(find);
     assert_eq!(
-        draft.code,
+        draft.short_code,
         CodeChoice::Custom(ShortCode::parse("my-slug").unwrap())
     );
     assert_eq!(draft.max_visits, Some(7));
@@ -120,7 +120,7 @@ fn code_length_is_bounded() {
         assert_eq!(refused(result), vec!["shortCodeLength"], "{bad}");
     }
     let (draft, _) = create(json!({"longUrl": "https://e.com", "shortCodeLength": 64})).unwrap();
-    assert_eq!(draft.code, CodeChoice::Generated(64));
+    assert_eq!(draft.short_code, CodeChoice::Generated(64));
 }
 
 #[test]
