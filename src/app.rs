@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -12,6 +11,7 @@ use crate::auth::ApiKeyVerifier;
 use crate::cli;
 use crate::config::{Cli, Command, ServeArgs, redacted};
 use crate::http::client_ip::ClientIpResolver;
+use crate::http::serve::{ServeSettings, Timeouts, serve};
 use crate::http::{self, AppParts, AppState, HttpSettings};
 use crate::links::RedirectCache;
 use crate::links::service::LinkService;
@@ -67,6 +67,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    serving: ServeSettings,
     shutdown: CancellationToken,
     writer: JoinHandle<()>,
     workers: Workers,
@@ -75,13 +76,9 @@ pub struct Application {
 impl Application {
     /// Connects and migrates the store, then binds the listener.
     pub async fn build(database_url: &str, args: ServeArgs) -> anyhow::Result<Self> {
-        let store = store::connect(database_url)
-            .await
-            .with_context(|| format!("opening {}", redacted(database_url)))?;
-        store.migrate().await.context("applying migrations")?;
-        let listener = TcpListener::bind(args.listen)
-            .await
-            .with_context(|| format!("binding {}", args.listen))?;
+        let store = store::connect(database_url).await?;
+        store.migrate().await?;
+        let listener = bind(&args.listen).await?;
         let local = listener.local_addr()?;
         let base_url = match args.base_url {
             Some(url) => url,
@@ -104,6 +101,9 @@ impl Application {
         );
         let shutdown = CancellationToken::new();
         let redirects = RedirectCache::new(Arc::clone(&store), args.link_cache_ttl);
+        if let Some(changes) = store.link_changes() {
+            redirects.follow(changes);
+        }
         let state = AppState::new(AppParts {
             geo: workers.geo(),
             shutdown: shutdown.clone(),
@@ -118,6 +118,8 @@ impl Application {
             settings: HttpSettings {
                 base_url,
                 redirect_status: args.redirect_status,
+                request_timeout: args.request_timeout,
+                listen: Some(local),
             },
             store,
         });
@@ -128,9 +130,18 @@ impl Application {
             click_ack = ?args.click_ack,
             "linkpulse ready"
         );
+        let serving = ServeSettings {
+            timeouts: Timeouts {
+                header: args.header_timeout,
+                idle: args.idle_timeout,
+            },
+            max_connections: args.max_connections,
+            shutdown_deadline: args.shutdown_timeout,
+        };
         Ok(Self {
             listener,
             state,
+            serving,
             shutdown,
             writer,
             workers,
@@ -152,24 +163,52 @@ impl Application {
         self.shutdown.clone()
     }
 
-    /// Serves until the shutdown token is cancelled, then stops in order: finish in-flight
-    /// requests, flush every buffered click to the outbox, let workers finish their batch.
+    /// Serves until the shutdown token is cancelled, then stops in order: let open requests
+    /// finish (up to the shutdown deadline), flush every buffered click to the outbox, let
+    /// workers finish their batch.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let shutdown = self.shutdown.clone();
         let router = http::router(self.state);
-        let served = axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await;
+        serve(self.listener, router, self.serving, self.shutdown).await;
         if let Err(err) = self.writer.await {
             tracing::error!(error = %err, "click writer failed");
         }
         self.workers.stop().await;
         tracing::info!("linkpulse stopped");
-        Ok(served?)
+        Ok(())
     }
+}
+
+/// An error and its causes in one line, each cause only when its text adds something (an error
+/// that prints its source would otherwise repeat it).
+pub fn one_line(err: &anyhow::Error) -> String {
+    let mut line = err.to_string();
+    for cause in err.chain().skip(1) {
+        let text = cause.to_string();
+        if !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+    }
+    line.replace('\n', " ")
+}
+
+/// Binds `--listen`, resolving a host name; a failure says what to change.
+async fn bind(listen: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(listen).await.map_err(|err| {
+        let hint = match err.kind() {
+            std::io::ErrorKind::AddrInUse => {
+                "the port is taken (another linkpulse?): choose another --listen port"
+            }
+            std::io::ErrorKind::PermissionDenied => {
+                "ports below 1024 need privileges: choose a port of 1024 or more"
+            }
+            std::io::ErrorKind::AddrNotAvailable => {
+                "this machine has no such address: use 127.0.0.1, 0.0.0.0 or one of its own"
+            }
+            _ => "check the host name and port given to --listen",
+        };
+        anyhow::anyhow!("cannot listen on {listen}: {err}; {hint}")
+    })
 }
 
 /// Logs go to stderr (stdout is for command output): JSON when `LINKPULSE_LOG_FORMAT=json`,

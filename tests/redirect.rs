@@ -170,7 +170,46 @@ async fn new_links_work_right_after_a_miss(backend: Backend) {
     assert_eq!(location(&response), "https://example.com/fresh");
 }
 
+async fn the_bare_base_url_leads_to_the_dashboard_and_counts_as_an_orphan(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let response = app.get("/").await;
+    let body = response.text().await.unwrap();
+    assert!(body.contains(r#"href="/app/login""#), "{body}");
+    let landing = app.get("/").await;
+    assert_html_404(landing).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while app
+        .count("SELECT COUNT(*) FROM click_rows WHERE short_url_id IS NULL")
+        .await
+        < 2
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the base-URL visits were not stored"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+async fn app_with_a_trailing_slash_is_the_dashboard(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for path in ["/app", "/app/"] {
+        let response = app.get(path).await;
+        assert!(
+            response.status().is_redirection(),
+            "{path}: {}",
+            response.status()
+        );
+        assert!(
+            location(&response).starts_with("/app/login"),
+            "{path} asks to sign in"
+        );
+    }
+}
+
 backend_tests!(
+    the_bare_base_url_leads_to_the_dashboard_and_counts_as_an_orphan,
+    app_with_a_trailing_slash_is_the_dashboard,
     redirects_with_found_and_no_caching,
     redirect_status_is_configurable,
     query_is_forwarded_only_when_enabled,

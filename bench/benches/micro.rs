@@ -52,7 +52,11 @@ fn redirect_lookup(c: &mut Criterion) {
         store
             .create_short_url(&NewShortUrl {
                 short_code: ShortCode::parse("hot").expect("code"),
-                long_url: LongUrl::parse("https://example.com/landing", &base).expect("url"),
+                long_url: LongUrl::parse(
+                    "https://example.com/landing",
+                    &linkpulse::links::OwnOrigin::of(&base),
+                )
+                .expect("url"),
                 title: None,
                 valid_since: None,
                 valid_until: None,

@@ -178,7 +178,7 @@ pub async fn create_links(store: &dyn Store, count: usize) -> anyhow::Result<Vec
         let created = store
             .create_short_url(&NewShortUrl {
                 short_code: ShortCode::parse(&code)?,
-                long_url: LongUrl::parse(&long_url, &own_base)?,
+                long_url: LongUrl::parse(&long_url, &linkpulse::links::OwnOrigin::of(&own_base))?,
                 title: Some(format!("Benchmark link {i}")),
                 valid_since: None,
                 valid_until: None,

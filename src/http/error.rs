@@ -8,6 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::pages;
 use crate::links::LinkError;
 use crate::store::StoreError;
 
@@ -42,6 +43,9 @@ pub enum ApiError {
     /// The body is larger than we accept.
     #[error("request body too large")]
     PayloadTooLarge,
+    /// A body was sent in something other than JSON.
+    #[error("the body must be JSON: send it with Content-Type: application/json")]
+    UnsupportedMediaType,
     /// No route matches.
     #[error("route not found")]
     RouteNotFound,
@@ -109,6 +113,11 @@ impl ApiError {
                 "payload-too-large",
                 "Payload too large",
             ),
+            Self::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+            ),
             Self::RouteNotFound | Self::NotFound(_) => {
                 (StatusCode::NOT_FOUND, "not-found", "Not found")
             }
@@ -162,6 +171,10 @@ impl From<StoreError> for ApiError {
             StoreError::ApiKeyNotFound(name) => {
                 Self::NotFound(format!("no API key named {name:?}"))
             }
+            unreachable if unreachable.is_unavailable() => {
+                tracing::warn!(error = %unreachable, "database unavailable");
+                Self::Unavailable("the database cannot be reached; try again shortly".into())
+            }
             other => Self::Internal(other.into()),
         }
     }
@@ -178,10 +191,14 @@ impl IntoResponse for ApiError {
         body.insert("detail".into(), json!(self.detail()));
         body.insert("status".into(), json!(status.as_u16()));
         let mut response = (status, Json(Value::Object(body))).into_response();
-        response.headers_mut().insert(
+        let headers = response.headers_mut();
+        headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Self::Unavailable(_) = self {
+            headers.insert(header::RETRY_AFTER, pages::RETRY_AFTER_SECONDS);
+        }
         response
     }
 }

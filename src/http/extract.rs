@@ -2,8 +2,8 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
 use super::AppState;
@@ -44,6 +44,11 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let declared_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(is_json_media_type);
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::PayloadTooLarge
@@ -53,8 +58,10 @@ where
         })?;
         let body: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
             b"{}"
-        } else {
+        } else if declared_json {
             &bytes
+        } else {
+            return Err(ApiError::UnsupportedMediaType);
         };
         let de = &mut serde_json::Deserializer::from_slice(body);
         serde_path_to_error::deserialize(de)
@@ -65,6 +72,18 @@ where
                 ApiError::invalid(&field_name(&path, &message), message)
             })
     }
+}
+
+/// `application/json` or a `+json` type such as `application/merge-patch+json`, any parameters.
+fn is_json_media_type(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// Query parameters, with repeated keys (`tags[]=a&tags[]=b`) collected into lists.
@@ -107,7 +126,26 @@ fn field_name(path: &str, message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::field_name;
+    use super::{field_name, is_json_media_type};
+
+    #[test]
+    fn only_json_media_types_are_json() {
+        for json in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            "application/merge-patch+json",
+        ] {
+            assert!(is_json_media_type(json), "{json}");
+        }
+        for other in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "",
+            "json",
+        ] {
+            assert!(!is_json_media_type(other), "{other}");
+        }
+    }
 
     #[test]
     fn names_the_field_from_path_or_message() {

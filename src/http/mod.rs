@@ -10,6 +10,7 @@ mod pages;
 mod pagination;
 mod redirect;
 mod router;
+pub mod serve;
 mod short_urls;
 mod tags;
 pub mod trace;
@@ -27,8 +28,8 @@ use url::Url;
 
 use crate::auth::ApiKeyVerifier;
 use crate::config::RedirectStatus;
-use crate::links::RedirectCache;
 use crate::links::service::LinkService;
+use crate::links::{OwnOrigin, RedirectCache};
 use crate::pipeline::enrich::GeoIp;
 use crate::pipeline::metrics::PipelineMetrics;
 use crate::pipeline::writer::ClickRecorder;
@@ -91,9 +92,21 @@ pub struct HttpSettings {
     pub base_url: Url,
     /// Status code of redirects.
     pub redirect_status: RedirectStatus,
+    /// The longest a REST API request may take.
+    pub request_timeout: std::time::Duration,
+    /// The address the server listens on (`None` in tests without a listener).
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 impl HttpSettings {
+    /// Where we answer, which links may not point back to.
+    pub fn own_origin(&self) -> OwnOrigin<'_> {
+        match self.listen {
+            Some(listen) => OwnOrigin::new(&self.base_url, listen),
+            None => OwnOrigin::of(&self.base_url),
+        }
+    }
+
     /// The full short URL for a code.
     pub fn short_url(&self, code: &str) -> String {
         self.absolute_url(code)

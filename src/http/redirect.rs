@@ -42,11 +42,12 @@ pub async fn follow(
     let started = Instant::now();
     let target = match active_target(&state, &code).await {
         Ok(target) => target,
-        Err(response) => {
+        Err(Refusal::NoSuchLink) => {
             let facts = orphan(VisitKind::InvalidShortUrl, &uri, &headers, peer);
             record(&state, facts).await;
-            return response;
+            return pages::not_found();
         }
+        Err(Refusal::Unavailable) => return pages::unavailable(),
     };
     let location = target.location(uri.query());
     let Ok(location_header) = HeaderValue::try_from(location.as_str()) else {
@@ -84,17 +85,20 @@ pub async fn track(
     headers: HeaderMap,
 ) -> Response {
     let facts = match active_target(&state, &code).await {
-        Ok(target) => VisitFacts {
+        Ok(target) => Some(VisitFacts {
             kind: VisitKind::ValidShortUrl,
             link_id: Some(target.link_id),
             redirect_url: None,
             uri: &uri,
             headers: &headers,
             peer,
-        },
-        Err(_) => orphan(VisitKind::InvalidShortUrl, &uri, &headers, peer),
+        }),
+        Err(Refusal::NoSuchLink) => Some(orphan(VisitKind::InvalidShortUrl, &uri, &headers, peer)),
+        Err(Refusal::Unavailable) => None,
     };
-    record(&state, facts).await;
+    if let Some(facts) = facts {
+        record(&state, facts).await;
+    }
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("image/gif")),
@@ -105,7 +109,7 @@ pub async fn track(
         .into_response()
 }
 
-/// The bare base URL: an orphan visit and the friendly 404 page.
+/// The bare base URL: an orphan visit and a 404 page leading to the dashboard.
 pub async fn base_url(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -113,7 +117,7 @@ pub async fn base_url(
     headers: HeaderMap,
 ) -> Response {
     record(&state, orphan(VisitKind::BaseUrl, &uri, &headers, peer)).await;
-    pages::not_found()
+    pages::landing()
 }
 
 /// Any other unknown path: an orphan visit and the friendly 404 page.
@@ -127,20 +131,28 @@ pub async fn regular_404(
     pages::not_found()
 }
 
-/// The link behind `code` if it exists and redirects now; otherwise the page to answer with.
+/// Why a code does not redirect.
+enum Refusal {
+    /// No link has it, or the link does not redirect now: an orphan visit.
+    NoSuchLink,
+    /// The database failed and nothing is known about the code: not a visit of anything.
+    Unavailable,
+}
+
+/// The link behind `code` if it exists and redirects now.
 async fn active_target(
     state: &AppState,
     code: &str,
-) -> Result<std::sync::Arc<RedirectTarget>, Response> {
+) -> Result<std::sync::Arc<RedirectTarget>, Refusal> {
     let Ok(code) = ShortCode::parse(code) else {
-        return Err(pages::not_found());
+        return Err(Refusal::NoSuchLink);
     };
     match state.redirects.lookup(&code).await {
         Ok(Some(target)) if target.is_enabled_at(Utc::now()) => Ok(target),
-        Ok(_) => Err(pages::not_found()),
+        Ok(_) => Err(Refusal::NoSuchLink),
         Err(err) => {
             tracing::error!(error = %err, code = %code, "redirect lookup failed");
-            Err(pages::unavailable())
+            Err(Refusal::Unavailable)
         }
     }
 }

@@ -2,6 +2,9 @@
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use tower_http::trace::TraceLayer;
 
@@ -19,7 +22,7 @@ const API_VERSIONS: [&str; 3] = ["/rest/v1", "/rest/v2", "/rest/v3"];
 /// public statistics page of a link that allows it (`redirect::follow` tells them apart: a code
 /// never ends in `+`).
 pub fn router(state: AppState) -> Router {
-    let api = rest_api();
+    let api = rest_api().layer(middleware::from_fn_with_state(state.clone(), time_limit));
     let mut app = Router::new()
         .route("/rest/health", get(health::check))
         .route("/rest/{*rest}", any(api_not_found));
@@ -53,6 +56,7 @@ fn admin_routes() -> Router<AppState> {
 fn pages() -> Router<AppState> {
     Router::new()
         .route("/app", get(dashboard::show))
+        .route("/app/", get(dashboard::show))
         .route("/app/login", get(login::show).post(login::submit))
         .route("/app/logout", post(login::logout))
         .route("/app/links", post(link_forms::create))
@@ -73,7 +77,7 @@ fn pages() -> Router<AppState> {
         .route("/app/events", get(live::global_events))
         .route("/static/{file}", get(assets::serve))
         .layer(axum::Extension(throttle::LoginThrottle::default()))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(middleware::from_fn(security::headers))
 }
 
 /// Shlink's REST API v3, mounted under each `/rest/v{n}`.
@@ -115,6 +119,19 @@ fn rest_api() -> Router<AppState> {
         .route("/visits/non-orphan", get(visits::non_orphan_visits))
         .route("/mercure-info", any(not_implemented))
         .fallback(api_not_found)
+}
+
+/// Answers 503 problem+json for an API request still running after `--request-timeout`.
+async fn time_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let limit = state.settings.request_timeout;
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::Unavailable(format!(
+            "the request took longer than {}",
+            humantime::format_duration(limit)
+        ))
+        .into_response(),
+    }
 }
 
 async fn not_implemented() -> ApiError {

@@ -1,55 +1,181 @@
-//! `RedirectCache`: keeps hot links in memory so a redirect costs no database round trip.
+//! `RedirectCache`: keeps hot links in memory so a redirect costs no database round trip, and so
+//! redirects keep working while the database is down.
 //!
-//! Edits on this instance invalidate at once; other instances see them when the entry's short
-//! time-to-live runs out, which bounds how stale a link can be across instances.
+//! An entry is *fresh* for the configured time-to-live and then *due*: the next redirect still
+//! answers from it at once while one background lookup refreshes it (stale-while-revalidate).
+//! When that lookup fails, the last known answer keeps serving (stale-if-error) for as long as
+//! the entry is kept, [`KEPT_FOR`]. Edits on this instance forget their link at once; edits on
+//! other instances arrive as [`LinkChange`]s (Postgres `LISTEN`/`NOTIFY`), with the time-to-live
+//! as the fallback when notifications were missed.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use moka::sync::Cache;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 use super::{RedirectTarget, ShortCode};
-use crate::store::{Store, StoreResult};
+use crate::store::{LinkChange, Store, StoreResult};
 
 /// Most links held in memory at once.
 const CAPACITY: u64 = 200_000;
 
+/// How long a looked-up answer is kept to fall back on when the database fails.
+pub const KEPT_FOR: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How long a due entry waits before another refresh is tried after one failed (or while one
+/// runs), so an outage costs one lookup per link and interval, not one per redirect.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// How the cache reads a code it does not know or must refresh (the store, in production).
+type Lookup =
+    Arc<dyn Fn(ShortCode) -> BoxFuture<'static, StoreResult<Option<RedirectTarget>>> + Send + Sync>;
+
+/// The longest a link with a visit cap is trusted: its counter moves with every click, and the
+/// cap must bite within about a second of being reached, as before the cache kept answers long.
+const CAPPED_FRESH_FOR: Duration = Duration::from_millis(1500);
+
+/// What the cache knows about one short code.
+#[derive(Clone)]
+struct Entry {
+    /// The link, or `None` for "no such link".
+    target: Option<Arc<RedirectTarget>>,
+    /// When the answer should be looked up again.
+    due: Instant,
+    /// The cache's epoch when the answer was read; an older epoch makes it due at once.
+    epoch: u64,
+}
+
 /// A read-through cache of redirect targets, negative answers included.
 #[derive(Clone)]
 pub struct RedirectCache {
-    store: Arc<dyn Store>,
-    /// `None` when lookups are not to be reused (a time-to-live of zero).
-    entries: Option<Cache<String, Option<Arc<RedirectTarget>>>>,
+    lookup: Lookup,
+    entries: Cache<String, Entry>,
+    fresh_for: Duration,
+    /// Bumped when every entry must be checked again (notifications were missed).
+    epoch: Arc<AtomicU64>,
+    /// Bumped by every invalidation, so a lookup that raced an edit does not store its answer.
+    edits: Arc<AtomicU64>,
 }
 
 impl RedirectCache {
-    /// An empty cache in front of `store` whose lookups (hits and misses) are trusted for `ttl`.
-    pub fn new(store: Arc<dyn Store>, ttl: Duration) -> Self {
-        let entries = (!ttl.is_zero()).then(|| {
-            Cache::builder()
-                .max_capacity(CAPACITY)
-                .time_to_live(ttl)
-                .build()
+    /// An empty cache in front of `store` whose answers (hits and misses) are trusted for
+    /// `fresh_for`; zero asks the database on every redirect and keeps answers only for outages.
+    pub fn new(store: Arc<dyn Store>, fresh_for: Duration) -> Self {
+        let lookup: Lookup = Arc::new(move |code| {
+            let store = Arc::clone(&store);
+            Box::pin(async move { store.find_redirect_target(&code).await })
         });
-        Self { store, entries }
+        Self::reading(lookup, fresh_for)
     }
 
-    /// The target for `code`, from memory when possible.
+    /// An empty cache whose misses and refreshes call `lookup`.
+    fn reading(lookup: Lookup, fresh_for: Duration) -> Self {
+        let entries = Cache::builder()
+            .max_capacity(CAPACITY)
+            .time_to_live(KEPT_FOR)
+            .build();
+        Self {
+            lookup,
+            entries,
+            fresh_for,
+            epoch: Arc::default(),
+            edits: Arc::default(),
+        }
+    }
+
+    /// The target for `code`: from memory when fresh; when due, the stale answer while a
+    /// background lookup refreshes it; an error only when the database fails and nothing is
+    /// known about `code`.
     pub async fn lookup(&self, code: &ShortCode) -> StoreResult<Option<Arc<RedirectTarget>>> {
-        if let Some(hit) = self.entries.as_ref().and_then(|e| e.get(code.as_str())) {
-            return Ok(hit);
+        let Some(entry) = self.entries.get(code.as_str()) else {
+            return self.read(code).await;
+        };
+        let now = Instant::now();
+        if entry.due > now && entry.epoch == self.epoch.load(Ordering::Acquire) {
+            return Ok(entry.target);
         }
-        let found = self.store.find_redirect_target(code).await?.map(Arc::new);
-        if let Some(entries) = &self.entries {
-            entries.insert(code.as_str().to_owned(), found.clone());
+        if self.fresh_for.is_zero() {
+            return Ok(self.read(code).await.unwrap_or(entry.target));
         }
-        Ok(found)
+        self.postpone(code, &entry, now);
+        let cache = self.clone();
+        let code = code.clone();
+        tokio::spawn(async move { cache.read(&code).await });
+        Ok(entry.target)
     }
 
     /// Forgets `code` so the next lookup reads the database (after an edit or delete).
     pub fn invalidate(&self, code: &str) {
-        if let Some(entries) = &self.entries {
-            entries.invalidate(code);
+        self.edits.fetch_add(1, Ordering::AcqRel);
+        self.entries.invalidate(code);
+    }
+
+    /// Makes every entry due, keeping the answers for outages (after missed notifications).
+    pub fn expire_all(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Applies edits announced by other instances until the feed ends.
+    pub fn follow(&self, mut changes: mpsc::Receiver<LinkChange>) {
+        let cache = self.clone();
+        tokio::spawn(async move {
+            while let Some(change) = changes.recv().await {
+                match change {
+                    LinkChange::Link(code) => cache.invalidate(&code),
+                    LinkChange::Missed => cache.expire_all(),
+                }
+            }
+        });
+    }
+
+    /// Reads `code` from the database and remembers the answer; on failure the entry (if any)
+    /// keeps its stale answer and is tried again after [`RETRY_AFTER`].
+    async fn read(&self, code: &ShortCode) -> StoreResult<Option<Arc<RedirectTarget>>> {
+        let edits = self.edits.load(Ordering::Acquire);
+        let epoch = self.epoch.load(Ordering::Acquire);
+        match (self.lookup)(code.clone()).await {
+            Ok(found) => {
+                let target = found.map(Arc::new);
+                if self.edits.load(Ordering::Acquire) == edits {
+                    let due = Instant::now() + self.freshness(target.as_deref());
+                    let entry = Entry {
+                        target: target.clone(),
+                        due,
+                        epoch,
+                    };
+                    self.entries.insert(code.as_str().to_owned(), entry);
+                }
+                Ok(target)
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, code = %code, "redirect lookup failed; serving the last known answer if any");
+                Err(err)
+            }
         }
     }
+
+    /// How long an answer about `target` is trusted.
+    fn freshness(&self, target: Option<&RedirectTarget>) -> Duration {
+        match target {
+            Some(capped) if capped.max_visits.is_some() => self.fresh_for.min(CAPPED_FRESH_FOR),
+            _ => self.fresh_for,
+        }
+    }
+
+    /// Marks a due entry as being refreshed, so other redirects meanwhile do not start lookups.
+    fn postpone(&self, code: &ShortCode, entry: &Entry, now: Instant) {
+        let postponed = Entry {
+            due: now + RETRY_AFTER,
+            epoch: self.epoch.load(Ordering::Acquire),
+            ..entry.clone()
+        };
+        self.entries.insert(code.as_str().to_owned(), postponed);
+    }
 }
+
+#[cfg(test)]
+mod tests;

@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use super::LinkError;
+use super::{LinkError, OwnOrigin};
 
 /// Longest accepted long URL, in bytes.
 pub const MAX_LONG_URL_LEN: usize = 8 * 1024;
@@ -12,12 +12,10 @@ pub const MAX_LONG_URL_LEN: usize = 8 * 1024;
 pub struct LongUrl(String);
 
 impl LongUrl {
-    /// Validates `raw`; `own_base` is our public base URL, which a link may not point back to.
-    pub fn parse(raw: &str, own_base: &Url) -> Result<Self, LinkError> {
+    /// Validates `raw`; a link may not point back at `own` (see [`OwnOrigin::is_ours`]).
+    pub fn parse(raw: &str, own: &OwnOrigin<'_>) -> Result<Self, LinkError> {
         let url = Self::check(raw)?;
-        if url.host_str() == own_base.host_str()
-            && url.port_or_known_default() == own_base.port_or_known_default()
-        {
+        if own.is_ours(&url) {
             return Err(LinkError::LongUrl("must not point back at this shortener"));
         }
         Ok(Self(url.into()))
@@ -68,18 +66,22 @@ mod tests {
         Url::parse("https://lp.example/").unwrap()
     }
 
+    fn parse(raw: &str) -> Result<LongUrl, LinkError> {
+        LongUrl::parse(raw, &OwnOrigin::of(&base()))
+    }
+
     #[test]
     fn a_stored_url_may_point_at_a_base_url_that_changed_since() {
         let ours = "https://lp.example/x";
-        assert!(LongUrl::parse(ours, &base()).is_err());
+        assert!(parse(ours).is_err());
         assert_eq!(LongUrl::parse_stored(ours).unwrap().as_str(), ours);
         assert!(LongUrl::parse_stored("ftp://example.com/").is_err());
     }
 
     #[test]
     fn accepts_plain_http_and_https() {
-        assert!(LongUrl::parse("https://example.com/a?b=c#d", &base()).is_ok());
-        assert!(LongUrl::parse("http://example.com", &base()).is_ok());
+        assert!(parse("https://example.com/a?b=c#d").is_ok());
+        assert!(parse("http://example.com").is_ok());
     }
 
     #[test]
@@ -97,24 +99,21 @@ mod tests {
             "https://lp.example:443/abc",
             "",
         ] {
-            assert!(
-                LongUrl::parse(bad, &base()).is_err(),
-                "{bad} must be rejected"
-            );
+            assert!(parse(bad).is_err(), "{bad} must be rejected");
         }
     }
 
     #[test]
     fn another_port_on_our_host_is_not_us() {
-        assert!(LongUrl::parse("https://lp.example:8443/x", &base()).is_ok());
+        assert!(parse("https://lp.example:8443/x").is_ok());
     }
 
     #[test]
     fn length_limit_is_8_kib() {
         let ok = format!("https://example.com/{}", "a".repeat(MAX_LONG_URL_LEN - 20));
-        assert!(LongUrl::parse(&ok, &base()).is_ok());
+        assert!(parse(&ok).is_ok());
         let too_long = format!("https://example.com/{}", "a".repeat(MAX_LONG_URL_LEN));
-        assert!(LongUrl::parse(&too_long, &base()).is_err());
+        assert!(parse(&too_long).is_err());
     }
 
     proptest! {
@@ -122,19 +121,19 @@ mod tests {
         fn any_non_web_scheme_is_rejected(scheme in "[a-z][a-z0-9+]{1,10}", rest in "[a-z0-9/.]{1,20}") {
             prop_assume!(scheme != "http" && scheme != "https");
             let raw = format!("{scheme}://{rest}");
-            prop_assert!(LongUrl::parse(&raw, &base()).is_err());
+            prop_assert!(parse(&raw).is_err());
         }
 
         #[test]
         fn user_info_is_always_rejected(user in "[a-z]{1,10}", host in "[a-z]{1,10}\\.com") {
             let raw = format!("https://{user}@{host}/");
-            prop_assert!(LongUrl::parse(&raw, &base()).is_err());
+            prop_assert!(parse(&raw).is_err());
         }
 
         #[test]
         fn ordinary_web_urls_are_accepted(host in "[a-z]{1,12}\\.(com|org|net)", path in "[a-zA-Z0-9/_-]{0,40}") {
             let raw = format!("https://{host}/{path}");
-            prop_assert!(LongUrl::parse(&raw, &base()).is_ok());
+            prop_assert!(parse(&raw).is_ok());
         }
     }
 }

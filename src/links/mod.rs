@@ -28,6 +28,7 @@ use text_value;
 mod cache;
 mod long_url;
 mod model;
+mod own_origin;
 mod redirect_target;
 pub mod service;
 mod short_code;
@@ -39,6 +40,7 @@ pub use model::{
     NewShortUrl, ShortUrl, ShortUrlFilter, ShortUrlOrder, ShortUrlPatch, TagFilter, TagOrder,
     TagStats, TagsMode,
 };
+pub use own_origin::OwnOrigin;
 pub use redirect_target::RedirectTarget;
 pub use short_code::{DEFAULT_CODE_LEN, MAX_SLUG_LEN, MIN_CODE_LEN, ShortCode};
 pub use tag::Tag;

@@ -29,6 +29,9 @@ pub struct PipelineMetrics {
     pub oldest_age: Gauge,
     /// Rows in the dead-letter table (set at scrape time).
     pub dead_letters: Gauge,
+    /// Unix time of the last successful reading of the three gauges above: while the database
+    /// is down they keep their last values, and this says how old those are.
+    pub outbox_read_at: Gauge,
     /// Seconds from the request to the stored click.
     pub click_latency: Histogram,
     /// Events per outbox commit.
@@ -51,6 +54,7 @@ impl PipelineMetrics {
             backlog: registry.gauge("linkpulse_outbox_backlog"),
             oldest_age: registry.gauge("linkpulse_outbox_oldest_age_seconds"),
             dead_letters: registry.gauge("linkpulse_dead_letters"),
+            outbox_read_at: registry.gauge("linkpulse_outbox_stats_read_timestamp_seconds"),
             click_latency: registry.histogram("linkpulse_click_latency_seconds"),
             batch_size: registry.histogram("linkpulse_writer_batch_size"),
             worker_batch_size: registry.histogram("linkpulse_worker_batch_size"),
@@ -80,6 +84,8 @@ impl PipelineMetrics {
             (now - oldest).num_milliseconds().max(0) as f64 / 1000.0
         });
         self.oldest_age.set(age);
+        self.outbox_read_at
+            .set(now.timestamp_millis() as f64 / 1000.0);
     }
 }
 
@@ -120,5 +126,10 @@ mod tests {
             text.contains("linkpulse_outbox_oldest_age_seconds 1.5\n"),
             "{text}"
         );
+        let read_at = format!(
+            "linkpulse_outbox_stats_read_timestamp_seconds {}\n",
+            now.timestamp_millis() as f64 / 1000.0
+        );
+        assert!(text.contains(&read_at), "{text}");
     }
 }

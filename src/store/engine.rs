@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
+use tokio::sync::mpsc;
 
 use super::sql::Sql;
-use super::{StoreError, StoreResult};
+use super::{LinkChange, StoreError, StoreResult};
 
 /// A row type both engines decode, so a query written once can read it on either.
 pub trait Record:
@@ -48,6 +49,18 @@ pub trait Engine: Send + Sync {
     /// Appends the whole days from `since` to the instant in `column`, as an integer (instants
     /// are milliseconds in SQLite and `timestamptz` in Postgres).
     fn push_days_since(sql: &mut Sql, column: &'static str, since: DateTime<Utc>);
+
+    /// A statement telling other instances that `code` changed, run inside the edit's
+    /// transaction so it is announced exactly when the edit commits; `None` where no other
+    /// instance shares the database.
+    fn link_changed(_code: &str) -> Option<Sql> {
+        None
+    }
+
+    /// Edits announced by other instances, for the redirect cache; `None` where there are none.
+    fn link_changes(&self) -> Option<mpsc::Receiver<LinkChange>> {
+        None
+    }
 
     /// Applies the engine's own migration stream.
     async fn migrate(&self) -> StoreResult<()>;

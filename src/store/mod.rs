@@ -60,6 +60,24 @@ pub enum StoreError {
     /// No API key has this name.
     #[error("no API key named {0:?}")]
     ApiKeyNotFound(String),
+    /// The Postgres server could not be reached or refused us; `reason` says why and what to fix.
+    #[error("cannot connect to Postgres at {server} (database {database:?}): {reason}")]
+    PostgresConnect {
+        /// `host:port`.
+        server: String,
+        /// The database named in the URL.
+        database: String,
+        /// What went wrong and what to change.
+        reason: String,
+    },
+    /// The SQLite file cannot be opened or created; `reason` says why and what to fix.
+    #[error("cannot open the SQLite database {path}: {reason}")]
+    SqliteOpen {
+        /// The file named in the URL.
+        path: String,
+        /// What went wrong and what to change.
+        reason: String,
+    },
     /// `DATABASE_URL` names an engine we do not support.
     #[error("unsupported database URL {0:?}: use sqlite://… or postgres://…")]
     UnsupportedUrl(String),
@@ -80,6 +98,37 @@ impl StoreError {
         matches!(self, Self::Database(err) if engine::is_unique_violation(err))
     }
 
+    /// Whether the database could not be reached or is not serving (connection refused or lost,
+    /// pool exhausted, server shutting down or refusing connections, SQLite locked or full): a
+    /// condition that passes, answered with 503 and `Retry-After` rather than 500.
+    pub fn is_unavailable(&self) -> bool {
+        use sqlx::Error;
+        let Self::Database(err) = self else {
+            return false;
+        };
+        match err {
+            Error::Io(_)
+            | Error::Tls(_)
+            | Error::PoolTimedOut
+            | Error::PoolClosed
+            | Error::WorkerCrashed => true,
+            Error::Database(db) => {
+                let code = db.code().unwrap_or_default();
+                // Postgres: class 08 (connection), 57P01–57P03 (shutdown, cannot connect now),
+                // 53300 (too many connections), 55000 for a database not accepting connections.
+                // SQLite: 5 and 6 (busy, locked), 13 (disk full), 14 (cannot open).
+                code.starts_with("08")
+                    || matches!(
+                        &*code,
+                        "57P01" | "57P02" | "57P03" | "53300" | "5" | "6" | "13" | "14"
+                    )
+                    || (code == "55000"
+                        && db.message().contains("not currently accepting connections"))
+            }
+            _ => false,
+        }
+    }
+
     /// Whether the database refused what a statement carried (a constraint, a trigger, a value it
     /// cannot take) rather than failing as a whole: only then can a smaller batch get through.
     pub fn concerns_the_data(&self) -> bool {
@@ -89,6 +138,15 @@ impl StoreError {
                 | Self::UnresolvedText(_)
         )
     }
+}
+
+/// An edit made by another instance, as the redirect cache hears of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkChange {
+    /// The link with this short code was created, edited or deleted.
+    Link(String),
+    /// Announcements may have been lost (the listening connection dropped): trust nothing.
+    Missed,
 }
 
 /// Short alias used by every store method.
@@ -287,6 +345,9 @@ pub trait Store:
     async fn ping(&self) -> StoreResult<()>;
     /// Which engine this is, for logs and the health check.
     fn engine(&self) -> &'static str;
+    /// Link edits announced by other instances sharing the database (Postgres); `None` when
+    /// no other instance can (SQLite).
+    fn link_changes(&self) -> Option<tokio::sync::mpsc::Receiver<LinkChange>>;
 }
 
 /// Opens the store named by `database_url` (`sqlite://…` or `postgres://…`).

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use linkpulse::links::NewShortUrl;
-use linkpulse::links::{LongUrl, ShortCode};
+use linkpulse::links::{LongUrl, OwnOrigin, ShortCode};
 use linkpulse::store::{self, Store};
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
@@ -24,7 +24,7 @@ pub async fn database_with_link(
     let base = url::Url::parse("http://lp.test/").expect("base URL");
     let link = NewShortUrl {
         short_code: ShortCode::parse(code).expect("code"),
-        long_url: LongUrl::parse("https://example.com/", &base).expect("long URL"),
+        long_url: LongUrl::parse("https://example.com/", &OwnOrigin::of(&base)).expect("long URL"),
         title: None,
         valid_since: None,
         valid_until: None,

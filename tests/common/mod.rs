@@ -73,6 +73,8 @@ impl Drop for TestApp {
 /// A test's own database, removed when dropped: the SQLite file's temporary folder, or the
 /// Postgres database (tests leave nothing behind).
 pub enum TestDatabase {
+    /// Another test app's database (a second instance on it), removed by that app.
+    Shared,
     /// The folder holding the SQLite file.
     Sqlite(tempfile::TempDir),
     /// A database on the `TEST_DATABASE_URL` server.
@@ -213,8 +215,13 @@ pub async fn spawn_app_on(database_url: String, database: TestDatabase, extra: &
 
     let store = store::connect(&database_url).await.expect("store connects");
     let api_key = generate_key();
+    // A second instance on a shared database gets a key of its own name.
+    let name = match database {
+        TestDatabase::Shared => format!("test-{}", uuid::Uuid::now_v7().simple()),
+        _ => "test".to_owned(),
+    };
     store
-        .insert_api_key("test", &hash_key(&api_key))
+        .insert_api_key(&name, &hash_key(&api_key))
         .await
         .expect("insert API key");
     let client = Client::builder()

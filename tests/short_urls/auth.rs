@@ -36,7 +36,7 @@ async fn known_link(app: &TestApp) {
             short_code: linkpulse::links::ShortCode::parse("known").unwrap(),
             long_url: linkpulse::links::LongUrl::parse(
                 "https://example.com/known",
-                &url::Url::parse(&app.address).unwrap(),
+                &linkpulse::links::OwnOrigin::of(&url::Url::parse(&app.address).unwrap()),
             )
             .unwrap(),
             title: None,

@@ -250,7 +250,86 @@ async fn refused_edits_change_nothing(backend: Backend) {
     assert_eq!(fetch(&app, "fixed").await, before);
 }
 
+async fn links_back_to_this_server_are_refused_however_spelled(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let port = app.port;
+    for host in [
+        "localhost",
+        "LocalHost.",
+        "[::1]",
+        "[::ffff:127.0.0.1]",
+        "127.0.0.2",
+        "0.0.0.0",
+    ] {
+        let long_url = format!("http://{host}:{port}/loop");
+        refused(&app, json!({"longUrl": long_url}), "longUrl").await;
+    }
+    let elsewhere = format!("http://localhost:{}/dev-server", port.wrapping_add(1));
+    assert_eq!(
+        post(&app, &json!({"longUrl": elsewhere})).await.status(),
+        200
+    );
+}
+
+async fn titles_with_control_characters_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for title in ["nul\u{0}byte", "new\nline", "escape\u{1b}[31m"] {
+        refused(
+            &app,
+            json!({"longUrl": "https://example.com/", "title": title}),
+            "title",
+        )
+        .await;
+    }
+    post(
+        &app,
+        &json!({"longUrl": "https://example.com/", "customSlug": "titled"}),
+    )
+    .await;
+    let before = fetch(&app, "titled").await;
+    let response = patch(&app, "titled", &json!({"title": "a\u{0}b"})).await;
+    let problem = assert_problem(response, 400, "invalid-data").await;
+    assert_eq!(invalid_elements(&problem), vec!["title".to_owned()]);
+    assert_eq!(fetch(&app, "titled").await, before);
+}
+
+async fn bodies_that_are_not_json_get_415(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let body = r#"{"longUrl": "https://example.com/"}"#;
+    for content_type in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        None,
+    ] {
+        let mut request = app.api(Method::POST, "/short-urls").body(body);
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let problem =
+            assert_problem(request.send().await.unwrap(), 415, "unsupported-media-type").await;
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("application/json"),
+            "{problem}"
+        );
+    }
+    assert_eq!(stored_links(&app).await, 0);
+    let typed = app
+        .api(Method::POST, "/short-urls")
+        .header("content-type", "application/json; charset=utf-8")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(typed.status(), 200);
+}
+
 backend_tests!(
+    links_back_to_this_server_are_refused_however_spelled,
+    titles_with_control_characters_are_refused,
+    bodies_that_are_not_json_get_415,
     dangerous_long_urls_are_refused,
     bad_slugs_are_refused,
     numbers_are_range_checked,

@@ -15,6 +15,8 @@ use crate::store::StoreError;
 struct ErrorPage<'a> {
     title: &'a str,
     message: &'a str,
+    /// A link onward (`href`, label), when there is somewhere useful to go.
+    action: Option<(&'a str, &'a str)>,
 }
 
 /// Everything a page handler can fail with; never rendered as problem+json.
@@ -101,6 +103,10 @@ impl IntoResponse for PageError {
                 "Bad request",
                 "The request could not be understood. Go back and try again.",
             ),
+            Self::Store(err) if err.is_unavailable() => {
+                tracing::warn!(error = %err, "page failed: database unavailable");
+                return super::unavailable();
+            }
             Self::Store(err) => {
                 tracing::error!(error = %err, "page failed in the store");
                 (
@@ -127,7 +133,22 @@ impl IntoResponse for PageError {
 /// The friendly error page with `status`, carrying the security headers (it is served from
 /// the redirect routes too, which have no page middleware).
 pub(super) fn render_error(status: StatusCode, title: &str, message: &str) -> Response {
-    let mut response = match (ErrorPage { title, message }).render() {
+    render_page(status, title, message, None)
+}
+
+/// [`render_error`] with a link onward.
+pub(super) fn render_page(
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    action: Option<(&str, &str)>,
+) -> Response {
+    let page = ErrorPage {
+        title,
+        message,
+        action,
+    };
+    let mut response = match page.render() {
         Ok(body) => (status, Html(body)).into_response(),
         Err(err) => {
             tracing::error!(error = %err, "error page failed to render");

@@ -20,11 +20,11 @@ pub mod security;
 pub mod session;
 pub mod throttle;
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 pub use self::error::PageError;
-use self::error::render_error;
+use self::error::{render_error, render_page};
 
 /// 404 for a link that does not exist or no longer redirects.
 pub fn not_found() -> Response {
@@ -35,11 +35,27 @@ pub fn not_found() -> Response {
     )
 }
 
+/// The bare base URL: what this server is, and the way to its dashboard.
+pub fn landing() -> Response {
+    render_page(
+        StatusCode::NOT_FOUND,
+        "linkpulse",
+        "This address serves short links: each one is this address followed by its code.",
+        Some(("/app/login", "Sign in to the dashboard")),
+    )
+}
+
+/// Seconds a client is asked to wait after a 503, when the database cannot be reached.
+pub const RETRY_AFTER_SECONDS: HeaderValue = HeaderValue::from_static("5");
+
 /// 503 when the database cannot be reached.
 pub fn unavailable() -> Response {
-    render_error(
+    let mut page = render_error(
         StatusCode::SERVICE_UNAVAILABLE,
         "Temporarily unavailable",
         "We could not look this link up right now. Please try again in a moment.",
-    )
+    );
+    page.headers_mut()
+        .insert(header::RETRY_AFTER, RETRY_AFTER_SECONDS);
+    page
 }

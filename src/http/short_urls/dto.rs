@@ -167,6 +167,8 @@ mod tests {
     fn short_url_json_has_shlink_shape() {
         let settings = HttpSettings {
             base_url: Url::parse("https://s.example/").unwrap(),
+            request_timeout: std::time::Duration::from_secs(30),
+            listen: None,
             redirect_status: "302".parse::<RedirectStatus>().unwrap(),
         };
         let created = Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap();

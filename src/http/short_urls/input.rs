@@ -84,7 +84,7 @@ pub(crate) fn validate_create(
     let mut v = Violations::default();
     let long_url = v.check(
         "longUrl",
-        LongUrl::parse(&body.long_url, &settings.base_url),
+        LongUrl::parse(&body.long_url, &settings.own_origin()),
     );
     let length = match body.short_code_length {
         None => Some(DEFAULT_CODE_LEN),
@@ -154,7 +154,7 @@ pub(crate) fn validate_edit(
         None => {}
         Some(None) => v.add("longUrl", "longUrl cannot be null"),
         Some(Some(raw)) => {
-            patch.long_url = v.check("longUrl", LongUrl::parse(&raw, &settings.base_url))
+            patch.long_url = v.check("longUrl", LongUrl::parse(&raw, &settings.own_origin()))
         }
     }
     if let Some(since) = body.valid_since {
@@ -285,11 +285,15 @@ fn max_visits(n: i64) -> Result<i64, &'static str> {
     }
 }
 
-/// A blank title is no title; a long one is refused.
+/// A blank title is no title; a long one, or one with control characters (which Postgres cannot
+/// store and no page can show), is refused.
 fn title(raw: Option<String>) -> Result<Option<String>, String> {
     match raw {
         Some(t) if t.chars().count() > MAX_TITLE_LEN => {
             Err(format!("title must be at most {MAX_TITLE_LEN} characters"))
+        }
+        Some(t) if t.chars().any(char::is_control) => {
+            Err("title must not contain control characters (such as U+0000 or line breaks)".into())
         }
         Some(t) if t.trim().is_empty() => Ok(None),
         other => Ok(other),

@@ -140,6 +140,8 @@ mod tests {
     fn settings() -> HttpSettings {
         HttpSettings {
             base_url: Url::parse("https://s.example/").unwrap(),
+            request_timeout: std::time::Duration::from_secs(30),
+            listen: None,
             redirect_status: "302".parse::<RedirectStatus>().unwrap(),
         }
     }

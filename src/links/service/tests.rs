@@ -9,7 +9,7 @@ use url::Url;
 
 use super::*;
 use crate::clicks::VisitsSummary;
-use crate::links::{LongUrl, RedirectTarget, ShortUrlFilter, ShortUrlPatch};
+use crate::links::{LongUrl, OwnOrigin, RedirectTarget, ShortUrlFilter, ShortUrlPatch};
 use crate::listing::Page;
 use crate::store::StoreResult;
 
@@ -114,7 +114,7 @@ fn draft(code: CodeChoice, tags: &[&str]) -> LinkDraft {
     let base = Url::parse("https://lp.example/").unwrap();
     LinkDraft {
         short_code: code,
-        long_url: LongUrl::parse("https://example.com/page", &base).unwrap(),
+        long_url: LongUrl::parse("https://example.com/page", &OwnOrigin::of(&base)).unwrap(),
         title: None,
         valid_since: None,
         valid_until: None,

@@ -6,7 +6,7 @@ use sqlx::Connection;
 use tempfile::TempDir;
 use url::Url;
 
-use crate::links::{LongUrl, NewShortUrl, ShortCode, Tag};
+use crate::links::{LongUrl, NewShortUrl, OwnOrigin, ShortCode, Tag};
 use crate::store::Store;
 use crate::store::engine::Engine;
 use crate::store::postgres::PgStore;
@@ -125,7 +125,7 @@ pub(super) fn new_link(code_raw: &str, url: &str, tags: &[&str]) -> NewShortUrl 
     let base = Url::parse("https://lp.test/").expect("base");
     NewShortUrl {
         short_code: code(code_raw),
-        long_url: LongUrl::parse(url, &base).expect("valid long URL"),
+        long_url: LongUrl::parse(url, &OwnOrigin::of(&base)).expect("valid long URL"),
         title: None,
         valid_since: None,
         valid_until: None,

@@ -4,7 +4,7 @@ use chrono::{Duration, TimeZone, Utc};
 use url::Url;
 
 use super::fixture::{Fixture, code, new_link, set_created_at, set_visits};
-use crate::links::{LongUrl, Tag};
+use crate::links::{LongUrl, OwnOrigin, Tag};
 use crate::links::{ShortUrl, ShortUrlPatch};
 use crate::store::{LinkStore, StoreError, TagStore};
 
@@ -139,7 +139,7 @@ async fn update_applies_only_present_fields<F: Fixture>() {
 
     let base = Url::parse("https://lp.test/").unwrap();
     let patch = ShortUrlPatch {
-        long_url: Some(LongUrl::parse("https://example.org/b", &base).unwrap()),
+        long_url: Some(LongUrl::parse("https://example.org/b", &OwnOrigin::of(&base)).unwrap()),
         valid_since: Some(None),
         tags: Some(Tag::parse_all(&["new", "keep"]).unwrap()),
         forward_query: Some(false),

@@ -5,7 +5,7 @@ use chrono::{Duration, TimeZone, Utc};
 use url::Url;
 
 use super::fixture::{Fixture, code, count_rows, new_link, set_created_at, set_visits};
-use crate::links::{LongUrl, Tag};
+use crate::links::{LongUrl, OwnOrigin, Tag};
 use crate::links::{ShortUrlFilter, ShortUrlOrder, ShortUrlPatch, TagsMode};
 use crate::listing::Direction;
 use crate::store::{LinkStore, StoreError};
@@ -332,7 +332,7 @@ async fn update_applies_only_present_fields_and_clears<F: Fixture>() {
 
     let base = Url::parse("https://lp.test/").unwrap();
     let clear = ShortUrlPatch {
-        long_url: Some(LongUrl::parse("https://example.com/new", &base).unwrap()),
+        long_url: Some(LongUrl::parse("https://example.com/new", &OwnOrigin::of(&base)).unwrap()),
         title: Some(None),
         max_visits: Some(None),
         valid_since: Some(None),

@@ -3,11 +3,12 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Postgres;
+use tokio::sync::mpsc;
 
-use super::PgStore;
-use crate::store::StoreResult;
+use super::{PgStore, link_changes};
 use crate::store::engine::{Engine, Record, Transaction};
 use crate::store::sql::Sql;
+use crate::store::{LinkChange, StoreResult};
 
 /// Starts the read-only snapshot in which a count and its page are read, so the two agree.
 const BEGIN_SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
@@ -39,6 +40,14 @@ impl Engine for PgStore {
             .push(" - ")
             .bind(since);
         sql.push(") AS BIGINT) / 86400");
+    }
+
+    fn link_changed(code: &str) -> Option<Sql> {
+        Some(link_changes::notice(code))
+    }
+
+    fn link_changes(&self) -> Option<mpsc::Receiver<LinkChange>> {
+        Some(link_changes::listen(self))
     }
 
     async fn migrate(&self) -> StoreResult<()> {

@@ -1,11 +1,11 @@
 //! Postgres: the scale-out engine, shared by several app instances.
 
 mod completion;
+mod connect;
 mod engine;
+mod link_changes;
 mod outbox;
 mod rollups;
-
-use std::time::Duration;
 
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
@@ -25,10 +25,11 @@ pub struct PgStore {
 impl PgStore {
     /// Connects to the database named by a `postgres://` URL.
     pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = connect::check(url).await?;
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect(url)
+            .acquire_timeout(connect::CONNECT_TIMEOUT)
+            .connect_with(options)
             .await?;
         Ok(Self {
             pool,

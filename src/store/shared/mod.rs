@@ -33,4 +33,8 @@ impl<E: Engine + ClickStore> Store for E {
     fn engine(&self) -> &'static str {
         E::NAME
     }
+
+    fn link_changes(&self) -> Option<tokio::sync::mpsc::Receiver<super::LinkChange>> {
+        Engine::link_changes(self)
+    }
 }

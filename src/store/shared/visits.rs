@@ -138,6 +138,7 @@ impl<E: Engine> VisitStore for E {
         reset.bind(link);
         tx.execute(reset).await?;
         forget_rollups::<E>(&mut tx, link).await?;
+        super::links::announce::<E>(&mut tx, code.as_str()).await?;
         tx.commit().await?;
         Ok(deleted)
     }

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use super::{StoreResult, TextIds};
+use super::{StoreError, StoreResult, TextIds};
 
 /// How long a statement waits for a lock before failing with SQLITE_BUSY.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -62,11 +62,12 @@ impl SqliteStore {
             .page_size(PAGE_SIZE)
             .row_buffer_size(ROW_BUFFER)
             .foreign_keys(true);
-        if let Some(parent) = Path::new(options.get_filename()).parent()
-            && !parent.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
-        }
+        let path = Path::new(options.get_filename()).to_owned();
+        prepare_path(url, &path)?;
+        let failed = |err: sqlx::Error| StoreError::SqliteOpen {
+            path: path.display().to_string(),
+            reason: explain(&err),
+        };
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(
@@ -75,17 +76,72 @@ impl SqliteStore {
                     .pragma("cache_size", (-WRITER_CACHE_KIB).to_string())
                     .pragma("wal_autocheckpoint", WAL_CHECKPOINT_PAGES.to_string()),
             )
-            .await?;
+            .await
+            .map_err(failed)?;
         let reader = SqlitePoolOptions::new()
             .max_connections(READERS)
             .connect_with(options.read_only(true))
-            .await?;
+            .await
+            .map_err(failed)?;
         Ok(Self {
             writer,
             reader,
             texts: TextIds::default(),
         })
     }
+}
+
+/// Refuses a URL without a file or naming a folder, and creates the file's folder.
+fn prepare_path(url: &str, path: &Path) -> StoreResult<()> {
+    let refused = |reason: String| StoreError::SqliteOpen {
+        path: path.display().to_string(),
+        reason,
+    };
+    if path.as_os_str().is_empty() || url.contains(":memory:") || url.contains("mode=memory") {
+        return Err(StoreError::SqliteOpen {
+            path: url.to_owned(),
+            reason: "the URL names no file (an in-memory database would lose every click on \
+                     restart): give a path, e.g. sqlite://data/linkpulse.db"
+                .into(),
+        });
+    }
+    if path.is_dir() {
+        return Err(refused(format!(
+            "it is a folder: name a file inside it, e.g. sqlite://{}/linkpulse.db",
+            path.display()
+        )));
+    }
+    if let Some(parent) = path.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).map_err(|err| {
+            let why = if err.kind() == std::io::ErrorKind::AlreadyExists {
+                "a file of that name is in the way".to_owned()
+            } else {
+                err.to_string()
+            };
+            refused(format!(
+                "cannot create its folder {}: {why}",
+                parent.display()
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// What an open failure means for the person who named the file.
+fn explain(err: &sqlx::Error) -> String {
+    let Some(db) = err.as_database_error() else {
+        return err.to_string();
+    };
+    let hint = match db.code().as_deref() {
+        Some("14") => "check that the folder exists and this user may write to it",
+        Some("8") => "the file or its folder is read-only for this user",
+        Some("26") => "the file is not a SQLite database: name another file",
+        Some("23") => "permission denied: check the file's owner and mode",
+        _ => "check the path in DATABASE_URL",
+    };
+    format!("{}: {hint}", db.message())
 }
 
 /// Write transactions take the write lock up front, so `busy_timeout` applies when another

@@ -9,6 +9,8 @@ use crate::config::RedirectStatus;
 fn settings() -> HttpSettings {
     HttpSettings {
         base_url: Url::parse("https://s.example/").unwrap(),
+        request_timeout: std::time::Duration::from_secs(30),
+        listen: None,
         redirect_status: "302".parse::<RedirectStatus>().unwrap(),
     }
 }
@@ -131,6 +133,22 @@ fn validity_window_must_not_be_empty() {
         "validUntil": "2026-01-01T00:00:00Z"
     }));
     assert_eq!(refused(result), vec!["validSince", "validUntil"]);
+}
+
+#[test]
+fn titles_with_control_characters_are_refused_naming_the_field() {
+    for bad in ["a\u{0}b", "line\nbreak", "bell\u{7}", "del\u{7f}"] {
+        assert_eq!(
+            refused(create(json!({"longUrl": "https://e.com", "title": bad}))),
+            vec!["title"],
+            "{bad:?}"
+        );
+        assert_eq!(
+            refused(edit(json!({"title": bad}))),
+            vec!["title"],
+            "{bad:?}"
+        );
+    }
 }
 
 #[test]

@@ -48,6 +48,7 @@ impl<E: Engine> LinkStore for E {
         };
         attach_tags(&mut tx, id, &new.tags).await?;
         let created = load_by_id::<E>(&mut tx, id, code).await?;
+        announce::<E>(&mut tx, code).await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -142,19 +143,30 @@ impl<E: Engine> LinkStore for E {
             attach_tags(&mut tx, id, tags).await?;
         }
         let updated = load_by_id::<E>(&mut tx, id, code.as_str()).await?;
+        announce::<E>(&mut tx, code.as_str()).await?;
         tx.commit().await?;
         Ok(updated)
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn delete_short_url(&self, code: &ShortCode) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         let mut delete = Sql::new("DELETE FROM short_urls WHERE short_code = ");
         delete.bind(code.as_str());
-        if self.execute(delete).await? == 0 {
+        if tx.execute(delete).await? == 0 {
             return Err(StoreError::LinkNotFound(code.to_string()));
         }
-        Ok(())
+        announce::<E>(&mut tx, code.as_str()).await?;
+        tx.commit().await
     }
+}
+
+/// Tells other instances that `code` changed, when the transaction commits.
+pub(super) async fn announce<E: Engine>(tx: &mut E::Tx, code: &str) -> StoreResult<()> {
+    if let Some(notice) = E::link_changed(code) {
+        tx.execute(notice).await?;
+    }
+    Ok(())
 }
 
 /// `UPDATE short_urls SET …` for the scalar fields present in `patch`; `None` when there are none.

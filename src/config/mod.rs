@@ -1,13 +1,10 @@
 //! Command-line interface: every flag has an environment-variable fallback.
 
-use std::fmt;
-use std::net::SocketAddr;
-use std::str::FromStr;
+mod values;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use axum::http::StatusCode;
 use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 use url::Url;
@@ -16,6 +13,8 @@ use crate::http::client_ip::parse_trusted_proxy;
 use crate::pipeline::retry::Backoff;
 use crate::pipeline::runtime::PipelineSettings;
 use crate::pipeline::writer::AckMode;
+pub use values::{RedirectStatus, redacted};
+use values::{parse_base_url, parse_listen};
 
 /// linkpulse: a self-hosted URL shortener with click analytics and a Shlink-compatible REST API.
 #[derive(Debug, Parser)]
@@ -57,19 +56,22 @@ pub enum Command {
 /// Flags of `linkpulse serve`.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
-    /// Address and port to listen on (port 0 picks a free one).
-    #[arg(long, env = "LINKPULSE_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
+    /// Host (name or address) and port to listen on, e.g. `0.0.0.0:8080`, `[::]:8080` or
+    /// `localhost:8080` (port 0 picks a free one).
+    #[arg(long, env = "LINKPULSE_LISTEN", default_value = "127.0.0.1:8080", value_parser = parse_listen)]
+    pub listen: String,
 
     /// Public base URL used to build `shortUrl` (e.g. https://s.example.com);
     /// defaults to http://<listen address>.
-    #[arg(long, env = "LINKPULSE_BASE_URL")]
+    #[arg(long, env = "LINKPULSE_BASE_URL", value_parser = parse_base_url)]
     pub base_url: Option<Url>,
 
-    /// How long a link looked up for a redirect is reused before the database is asked again:
-    /// the longest another instance serves a link after it was edited or deleted (0 disables
-    /// the cache; edits on this instance apply at once).
-    #[arg(long, env = "LINKPULSE_LINK_CACHE_TTL", default_value = "1500ms", value_parser = humantime::parse_duration)]
+    /// How long a link looked up for a redirect is trusted before it is read again (in the
+    /// background; the redirect does not wait). Edits on this instance apply at once, on other
+    /// Postgres instances within a second (LISTEN/NOTIFY); this is the fallback when such
+    /// announcements are lost. While the database is down, known links keep redirecting from
+    /// their last answer (kept 24 h). 0 reads the database on every redirect.
+    #[arg(long, env = "LINKPULSE_LINK_CACHE_TTL", default_value = "60s", value_parser = humantime::parse_duration)]
     pub link_cache_ttl: Duration,
 
     /// How long a verdict on an API key is reused: a disabled key stops working within this
@@ -105,6 +107,29 @@ pub struct ServeArgs {
     /// stalled longer (e.g. database down) is its click dropped, counted and logged.
     #[arg(long, env = "LINKPULSE_CLICK_BUFFER_WAIT", default_value = "2s", value_parser = humantime::parse_duration)]
     pub click_buffer_wait: Duration,
+
+    /// The longest a client may take to send a request's headers, counted from their first byte
+    /// (a client trickling them is disconnected).
+    #[arg(long, env = "LINKPULSE_HEADER_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub header_timeout: Duration,
+
+    /// How long a kept-alive connection may sit idle between requests before it is closed
+    /// (keep it above 15 s, the live pages' heartbeat).
+    #[arg(long, env = "LINKPULSE_IDLE_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub idle_timeout: Duration,
+
+    /// The longest a REST API request may take; a slower one is answered 503 problem+json.
+    #[arg(long, env = "LINKPULSE_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub request_timeout: Duration,
+
+    /// Connections open at once; further clients wait in the listen queue until one closes.
+    #[arg(long, env = "LINKPULSE_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
+
+    /// On SIGTERM, how long open requests may finish before their connections are closed;
+    /// every click already answered is flushed to the database after that either way.
+    #[arg(long, env = "LINKPULSE_SHUTDOWN_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub shutdown_timeout: Duration,
 
     /// Proxies whose X-Forwarded-For / Forwarded headers are believed (comma-separated CIDRs).
     #[arg(long, env = "LINKPULSE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_trusted_proxy)]
@@ -238,69 +263,9 @@ pub enum ApiKeyCommand {
     },
 }
 
-/// The redirect status codes a link may answer with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RedirectStatus(StatusCode);
-
-impl RedirectStatus {
-    /// The status to send.
-    pub fn code(self) -> StatusCode {
-        self.0
-    }
-}
-
-impl FromStr for RedirectStatus {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "301" => Ok(Self(StatusCode::MOVED_PERMANENTLY)),
-            "302" => Ok(Self(StatusCode::FOUND)),
-            "307" => Ok(Self(StatusCode::TEMPORARY_REDIRECT)),
-            "308" => Ok(Self(StatusCode::PERMANENT_REDIRECT)),
-            other => Err(format!("{other} is not one of 301, 302, 307, 308")),
-        }
-    }
-}
-
-impl fmt::Display for RedirectStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0.as_u16())
-    }
-}
-
-/// A database URL with any password hidden, for logs.
-pub fn redacted(database_url: &str) -> String {
-    match Url::parse(database_url) {
-        Ok(mut url) if url.password().is_some() => {
-            let _ = url.set_password(Some("***"));
-            url.to_string()
-        }
-        _ => database_url.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn redirect_status_accepts_only_redirects() {
-        assert_eq!(
-            "307".parse::<RedirectStatus>().unwrap().code().as_u16(),
-            307
-        );
-        assert!("200".parse::<RedirectStatus>().is_err());
-    }
-
-    #[test]
-    fn passwords_are_hidden() {
-        assert_eq!(
-            redacted("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
-        assert_eq!(redacted("sqlite://data/x.db"), "sqlite://data/x.db");
-    }
 
     #[test]
     fn cli_parses_serve_flags() {
