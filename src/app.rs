@@ -120,6 +120,7 @@ impl Application {
                 redirect_status: args.redirect_status,
                 request_timeout: args.request_timeout,
                 listen: Some(local),
+                cors_origins: args.cors_origins,
             },
             store,
         });

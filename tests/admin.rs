@@ -118,7 +118,7 @@ async fn admin_routes_refuse_missing_or_wrong_keys(backend: Backend) {
                 request = request.json(body);
             }
             let response = request.send().await.expect("request");
-            assert_problem(response, 401, "invalid-api-key").await;
+            assert_problem(response, 401, common::refusal_for(key).0).await;
         }
     }
     assert_eq!(

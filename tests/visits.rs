@@ -363,7 +363,7 @@ async fn unknown_links_and_missing_keys_are_refused(backend: Backend) {
             .send()
             .await
             .unwrap();
-        assert_problem(response, 401, "invalid-api-key").await;
+        assert_problem(response, 401, "missing-authentication").await;
     }
 }
 

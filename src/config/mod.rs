@@ -131,6 +131,17 @@ pub struct ServeArgs {
     #[arg(long, env = "LINKPULSE_SHUTDOWN_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub shutdown_timeout: Duration,
 
+    /// Origins whose web pages may call the REST API from a browser (comma-separated, e.g.
+    /// `https://app.shlink.io`); `*` allows any, as Shlink does, since the API key is the
+    /// credential. The pages under /app stay same-origin only.
+    #[arg(
+        long,
+        env = "LINKPULSE_CORS_ORIGINS",
+        value_delimiter = ',',
+        default_value = "*"
+    )]
+    pub cors_origins: Vec<String>,
+
     /// Proxies whose X-Forwarded-For / Forwarded headers are believed (comma-separated CIDRs).
     #[arg(long, env = "LINKPULSE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_trusted_proxy)]
     pub trusted_proxies: Vec<IpNet>,

@@ -37,9 +37,18 @@ pub enum ApiError {
     /// A tag rename would collide with an existing tag.
     #[error("tag {0} already exists")]
     TagConflict(String),
-    /// The `X-Api-Key` header is missing, unknown or disabled.
+    /// No `X-Api-Key` header (nor `apiKey` where the route takes it in the query).
+    #[error("missing API key")]
+    MissingAuthentication,
+    /// The API key is unknown or disabled.
     #[error("invalid API key")]
     InvalidApiKey,
+    /// The route exists but not with this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// `GET /mercure-info`: real-time updates go another way here (see the AsyncAPI contract).
+    #[error("This Shlink instance is not integrated with a mercure hub.")]
+    MercureNotConfigured,
     /// The body is larger than we accept.
     #[error("request body too large")]
     PayloadTooLarge,
@@ -103,10 +112,25 @@ impl ApiError {
                 extra.insert("newName".into(), json!(tag));
                 (StatusCode::CONFLICT, "tag-conflict", "Tag conflict")
             }
+            Self::MissingAuthentication => (
+                StatusCode::UNAUTHORIZED,
+                "missing-authentication",
+                "Invalid authorization",
+            ),
             Self::InvalidApiKey => (
                 StatusCode::UNAUTHORIZED,
                 "invalid-api-key",
                 "Invalid API key",
+            ),
+            Self::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+            ),
+            Self::MercureNotConfigured => (
+                StatusCode::NOT_IMPLEMENTED,
+                "mercure-not-configured",
+                "Mercure integration not configured",
             ),
             Self::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -142,7 +166,11 @@ impl ApiError {
 
     fn detail(&self) -> String {
         match self {
+            Self::MissingAuthentication => "Expected one of the following authentication headers, \
+                                            [\"X-Api-Key\"], but none were provided"
+                .into(),
             Self::InvalidApiKey => "Provided API key does not exist or is invalid.".into(),
+            Self::MethodNotAllowed => "This route does not answer this HTTP method.".into(),
             Self::Internal(_) => "An unexpected error occurred; it has been logged.".into(),
             Self::RouteNotFound => "Requested route does not exist.".into(),
             other => other.to_string(),

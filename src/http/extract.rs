@@ -24,7 +24,7 @@ impl FromRequestParts<AppState> for ApiKey {
             .get(API_KEY_HEADER)
             .and_then(|v| v.to_str().ok())
             .filter(|k| !k.is_empty())
-            .ok_or(ApiError::InvalidApiKey)?;
+            .ok_or(ApiError::MissingAuthentication)?;
         match state.api_keys.is_valid(key).await {
             Ok(true) => Ok(Self),
             Ok(false) => Err(ApiError::InvalidApiKey),

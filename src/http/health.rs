@@ -1,4 +1,5 @@
-//! `GET /rest/health`: Shlink's health check, which also proves the database answers.
+//! `GET /rest/health` (and `/rest/v{1,2,3}/health`): Shlink's health check, which also proves
+//! the database answers.
 
 use axum::Json;
 use axum::extract::State;
@@ -8,12 +9,23 @@ use serde_json::json;
 
 use super::AppState;
 
+/// The Shlink release whose REST API linkpulse answers like, reported as `version`: Shlink's
+/// clients switch features on and off by comparing it. 4.0.0 is the API of redirect rules
+/// (which we answer, with none yet) and without per-device long URLs (which we do not store);
+/// later releases add features (rule conditions, `excludeTags`) we do not offer yet.
+pub const SHLINK_COMPATIBLE_VERSION: &str = "4.0.0";
+
 /// 200 `pass` when the database answers, 503 `fail` with the reason when it does not.
 pub async fn check(State(state): State<AppState>) -> Response {
     let (status, body) = match state.store.ping().await {
         Ok(()) => (
             StatusCode::OK,
-            json!({ "status": "pass", "version": env!("CARGO_PKG_VERSION"), "links": {} }),
+            json!({
+                "status": "pass",
+                "version": SHLINK_COMPATIBLE_VERSION,
+                "linkpulseVersion": env!("CARGO_PKG_VERSION"),
+                "links": {},
+            }),
         ),
         Err(err) => {
             tracing::warn!(error = %err, "health check: database unreachable");
@@ -21,7 +33,8 @@ pub async fn check(State(state): State<AppState>) -> Response {
                 StatusCode::SERVICE_UNAVAILABLE,
                 json!({
                     "status": "fail",
-                    "version": env!("CARGO_PKG_VERSION"),
+                    "version": SHLINK_COMPATIBLE_VERSION,
+                    "linkpulseVersion": env!("CARGO_PKG_VERSION"),
                     "output": format!("{} database unreachable", state.store.engine()),
                 }),
             )

@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use metrics::Histogram;
 
+pub use health::SHLINK_COMPATIBLE_VERSION;
 pub use redirect::LATENCY_METRIC as REDIRECT_LATENCY;
 pub use router::router;
 use tokio_util::sync::CancellationToken;
@@ -96,6 +97,8 @@ pub struct HttpSettings {
     pub request_timeout: std::time::Duration,
     /// The address the server listens on (`None` in tests without a listener).
     pub listen: Option<std::net::SocketAddr>,
+    /// Origins whose browser pages may call the REST API (`*`: any).
+    pub cors_origins: Vec<String>,
 }
 
 impl HttpSettings {

@@ -2,18 +2,27 @@
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use std::time::Duration;
+
 use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{any, get, patch, post};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 use super::error::ApiError;
+use super::extract::ApiKey;
 use super::pages::{assets, dashboard, export, link, link_forms, live, login, security, throttle};
+use super::short_urls::contract;
 use super::{AppState, admin, domains, health, redirect, short_urls, tags, visits};
 
 /// Largest accepted request body; larger ones get 413.
 const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// How long a browser may reuse a CORS preflight's answer.
+const CORS_MAX_AGE: Duration = Duration::from_secs(3600);
 
 /// API versions Shlink clients may address; all speak the v3 contract.
 const API_VERSIONS: [&str; 3] = ["/rest/v1", "/rest/v2", "/rest/v3"];
@@ -23,13 +32,18 @@ const API_VERSIONS: [&str; 3] = ["/rest/v1", "/rest/v2", "/rest/v3"];
 /// never ends in `+`).
 pub fn router(state: AppState) -> Router {
     let api = rest_api().layer(middleware::from_fn_with_state(state.clone(), time_limit));
-    let mut app = Router::new()
+    let mut rest = Router::new()
         .route("/rest/health", get(health::check))
         .route("/rest/{*rest}", any(api_not_found));
     for prefix in API_VERSIONS {
-        app = app.nest(prefix, api.clone());
+        rest = rest.nest(prefix, api.clone());
     }
-    app.route("/", get(redirect::base_url))
+    let rest = rest
+        .layer(cors(&state.settings.cors_origins))
+        .layer(middleware::from_fn(preflight_no_content));
+    Router::new()
+        .merge(rest)
+        .route("/", get(redirect::base_url))
         .route("/metrics", get(admin::metrics))
         .nest("/admin", admin_routes())
         .merge(pages())
@@ -98,27 +112,68 @@ fn rest_api() -> Router<AppState> {
             get(tags::list).put(tags::rename).delete(tags::delete),
         )
         .route("/tags/stats", get(tags::stats))
+        .route("/health", get(health::check))
         .route("/domains", get(domains::list))
-        .route("/short-urls/shorten", any(not_implemented))
+        .route("/short-urls/shorten", get(contract::shorten))
         .route(
             "/short-urls/{short_code}/redirect-rules",
-            any(not_implemented),
+            get(contract::redirect_rules).post(contract::set_redirect_rules),
         )
         .route(
             "/short-urls/{short_code}/visits",
             get(visits::link_visits).delete(visits::delete_link_visits),
         )
         .route("/tags/{tag}/visits", get(visits::tag_visits))
-        .route("/domains/{domain}/visits", any(not_implemented))
-        .route("/domains/redirects", any(not_implemented))
+        .route("/domains/{domain}/visits", get(not_implemented))
+        .route("/domains/redirects", patch(not_implemented))
         .route("/visits", get(visits::overview))
         .route(
             "/visits/orphan",
             get(visits::orphan_visits).delete(visits::delete_orphan_visits),
         )
         .route("/visits/non-orphan", get(visits::non_orphan_visits))
-        .route("/mercure-info", any(not_implemented))
+        .route("/mercure-info", get(mercure_info))
         .fallback(api_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// CORS for the REST API, which browser clients on other origins (Shlink's web client) call
+/// with the API key as the credential: `*` allows any origin, as Shlink does.
+fn cors(origins: &[String]) -> CorsLayer {
+    let allowed = if origins.iter().any(|origin| origin == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|origin| HeaderValue::from_str(origin).ok()),
+        )
+    };
+    CorsLayer::new()
+        .allow_origin(allowed)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            HeaderName::from_static("x-api-key"),
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+        ])
+        .max_age(CORS_MAX_AGE)
+}
+
+/// A CORS preflight answered by [`cors`] says "no content" with 204, as Shlink's does.
+async fn preflight_no_content(request: Request, next: Next) -> Response {
+    let preflight = request.method() == Method::OPTIONS;
+    let mut response = next.run(request).await;
+    if preflight && response.status() == StatusCode::OK {
+        *response.status_mut() = StatusCode::NO_CONTENT;
+    }
+    response
 }
 
 /// Answers 503 problem+json for an API request still running after `--request-timeout`.
@@ -134,8 +189,18 @@ async fn time_limit(State(state): State<AppState>, request: Request, next: Next)
     }
 }
 
-async fn not_implemented() -> ApiError {
+/// A contract route still to be built; the key is checked first, as on every API route.
+async fn not_implemented(_key: ApiKey) -> ApiError {
     ApiError::NotImplemented("this part of the Shlink API")
+}
+
+/// Real-time events are not offered through a Mercure hub here.
+async fn mercure_info(_key: ApiKey) -> ApiError {
+    ApiError::MercureNotConfigured
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
 }
 
 async fn api_not_found() -> ApiError {

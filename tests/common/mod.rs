@@ -171,6 +171,15 @@ fn parse_without_env(argv: Vec<&str>) -> Cli {
     Cli::from_arg_matches(&matches).expect("valid test flags")
 }
 
+/// The problem type and title an API route answers for `key`: none (or an empty one) is missing
+/// authentication, any other a wrong key.
+pub fn refusal_for(key: Option<&str>) -> (&'static str, &'static str) {
+    match key {
+        None | Some("") => ("missing-authentication", "Invalid authorization"),
+        Some(_) => ("invalid-api-key", "Invalid API key"),
+    }
+}
+
 /// The value of the unlabelled series `name` in a Prometheus text page.
 pub fn metric_value(text: &str, name: &str) -> f64 {
     text.lines()

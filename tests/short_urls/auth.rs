@@ -5,9 +5,9 @@ use serde_json::json;
 
 use super::stored_links;
 use crate::backend_tests;
-use crate::common::{Backend, TestApp, assert_problem, spawn_app, spawn_app_with};
+use crate::common::{Backend, TestApp, assert_problem, refusal_for, spawn_app, spawn_app_with};
 
-/// Every `/short-urls` route with `key` (or none) must answer 401 `invalid-api-key`.
+/// Every `/short-urls` route with `key` (or none) must answer 401 with the matching type.
 async fn all_refused(app: &TestApp, key: Option<&str>) {
     let body = json!({"longUrl": "https://example.com/"});
     for (method, path) in [
@@ -25,8 +25,9 @@ async fn all_refused(app: &TestApp, key: Option<&str>) {
             request = request.header("X-Api-Key", key);
         }
         let response = request.send().await.unwrap();
-        let problem = assert_problem(response, 401, "invalid-api-key").await;
-        assert_eq!(problem["title"], "Invalid API key", "{method} {path}");
+        let (kind, title) = refusal_for(key);
+        let problem = assert_problem(response, 401, kind).await;
+        assert_eq!(problem["title"], title, "{method} {path}");
     }
 }
 
@@ -94,7 +95,7 @@ async fn key_is_checked_before_the_body(backend: Backend) {
         .send()
         .await
         .unwrap();
-    assert_problem(response, 401, "invalid-api-key").await;
+    assert_problem(response, 401, "missing-authentication").await;
 }
 
 backend_tests!(

@@ -3,6 +3,7 @@
 //! Every handler requires an API key; input is validated completely (see `input`) before the
 //! store is written, and edits and deletes drop the link from the redirect cache at once.
 
+pub(super) mod contract;
 pub(super) mod dto;
 pub(super) mod input;
 mod query;

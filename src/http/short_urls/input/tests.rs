@@ -11,6 +11,7 @@ fn settings() -> HttpSettings {
         base_url: Url::parse("https://s.example/").unwrap(),
         request_timeout: std::time::Duration::from_secs(30),
         listen: None,
+        cors_origins: vec!["*".to_owned()],
         redirect_status: "302".parse::<RedirectStatus>().unwrap(),
     }
 }
