@@ -1,6 +1,7 @@
 //! What Shlink's own clients need beyond the CRUD routes: CORS for the web client on another
 //! origin, the health check under every version with a version that enables our features,
-//! the one-request `shorten`, the redirect-rules routes, and Shlink's statuses for wrong methods.
+//! the one-request `shorten`, the redirect-rules routes, Shlink's statuses for wrong methods,
+//! and `robots.txt`.
 
 mod common;
 
@@ -199,7 +200,32 @@ async fn a_wrong_method_is_405_problem_json(backend: Backend) {
     }
 }
 
+async fn robots_txt_allows_only_crawlable_links(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.create_link(
+        json!({"longUrl": "https://example.com/1", "customSlug": "open", "crawlable": true}),
+    )
+    .await;
+    app.create_link(json!({"longUrl": "https://example.com/2", "customSlug": "hidden"}))
+        .await;
+    let response = app.get("/robots.txt").await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = response.text().await.unwrap();
+    assert!(
+        text.contains("User-agent: *\nAllow: /open\nDisallow: /\n"),
+        "{text}"
+    );
+    assert!(!text.contains("hidden"), "{text}");
+}
+
 backend_tests!(
+    robots_txt_allows_only_crawlable_links,
     preflight_and_responses_carry_cors_headers,
     cors_origins_can_be_restricted,
     health_answers_under_every_version_with_the_shlink_version_we_match,

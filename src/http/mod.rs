@@ -9,6 +9,7 @@ mod health;
 mod pages;
 mod pagination;
 mod redirect;
+mod robots;
 mod router;
 pub mod serve;
 mod short_urls;

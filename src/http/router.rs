@@ -16,7 +16,7 @@ use super::error::ApiError;
 use super::extract::ApiKey;
 use super::pages::{assets, dashboard, export, link, link_forms, live, login, security, throttle};
 use super::short_urls::contract;
-use super::{AppState, admin, domains, health, redirect, short_urls, tags, visits};
+use super::{AppState, admin, domains, health, redirect, robots, short_urls, tags, visits};
 
 /// Largest accepted request body; larger ones get 413.
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -45,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .merge(rest)
         .route("/", get(redirect::base_url))
         .route("/metrics", get(admin::metrics))
+        .route("/robots.txt", get(robots::robots))
         .nest("/admin", admin_routes())
         .merge(pages())
         .route("/{short_code}", get(redirect::follow))

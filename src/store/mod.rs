@@ -161,6 +161,9 @@ pub trait LinkStore: Send + Sync {
     async fn find_short_url(&self, code: &ShortCode) -> StoreResult<Option<ShortUrl>>;
     /// Links with exactly this long URL, newest first (for `findIfExists`).
     async fn find_by_long_url(&self, long_url: &str) -> StoreResult<Vec<ShortUrl>>;
+    /// Short codes of the links search engines may crawl (`crawlable`), in byte order, for
+    /// `robots.txt`.
+    async fn crawlable_short_codes(&self) -> StoreResult<Vec<String>>;
     /// The small record the redirect path caches.
     async fn find_redirect_target(&self, code: &ShortCode) -> StoreResult<Option<RedirectTarget>>;
     /// One page of links matching `filter`, with the total count for the pagination envelope.

@@ -80,6 +80,12 @@ impl LinkStore for FakeStore {
     async fn find_short_url(&self, _code: &ShortCode) -> StoreResult<Option<ShortUrl>> {
         Ok(None)
     }
+    async fn crawlable_short_codes(&self) -> StoreResult<Vec<String>> {
+        let links = self.links.lock().unwrap();
+        let crawlable = links.iter().filter(|l| l.crawlable);
+        Ok(crawlable.map(|l| l.short_code.to_string()).collect())
+    }
+
     async fn find_by_long_url(&self, long_url: &str) -> StoreResult<Vec<ShortUrl>> {
         let mut found: Vec<ShortUrl> = self
             .links

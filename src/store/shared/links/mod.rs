@@ -77,6 +77,17 @@ impl<E: Engine> LinkStore for E {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
+    async fn crawlable_short_codes(&self) -> StoreResult<Vec<String>> {
+        let mut select = Sql::new("SELECT short_code FROM short_urls WHERE crawlable = ");
+        select
+            .bind(true)
+            .push(" ORDER BY short_code")
+            .push(E::BYTE_ORDER);
+        let codes: Vec<(String,)> = self.fetch_all(select).await?;
+        Ok(codes.into_iter().map(|(code,)| code).collect())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn find_redirect_target(&self, code: &ShortCode) -> StoreResult<Option<RedirectTarget>> {
         let mut select = Sql::new(
             "SELECT id, long_url, forward_query, valid_since, valid_until, max_visits, \
