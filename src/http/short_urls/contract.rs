@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::dto::{CreateBody, ShortUrlJson};
-use super::{DomainQuery, addressed_code, input, not_found};
+use super::{DomainQuery, addressed_link, input};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiKey, ApiQuery};
@@ -61,12 +61,7 @@ pub async fn redirect_rules(
     path: Result<Path<String>, PathRejection>,
     ApiQuery(query): ApiQuery<DomainQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let code = addressed_code(path, &query, &state)?;
-    let link = state
-        .store
-        .find_short_url(&code)
-        .await?
-        .ok_or_else(|| not_found(&code))?;
+    let link = addressed_link(path, &query, &state).await?;
     Ok(Json(json!({
         "defaultLongUrl": link.long_url.as_str(),
         "redirectRules": [],

@@ -20,8 +20,8 @@ use super::AppState;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiKey, ApiQuery};
 use super::pagination::Paginated;
-use crate::links::ShortCode;
 use crate::links::service::CreateLinkError;
+use crate::links::{ShortCode, ShortUrl};
 use crate::listing::Page;
 
 /// `GET /short-urls` body.
@@ -80,12 +80,7 @@ pub async fn get(
     path: Result<Path<String>, PathRejection>,
     ApiQuery(query): ApiQuery<DomainQuery>,
 ) -> Result<Json<ShortUrlJson>, ApiError> {
-    let code = addressed_code(path, &query, &state)?;
-    let link = state
-        .store
-        .find_short_url(&code)
-        .await?
-        .ok_or_else(|| not_found(&code))?;
+    let link = addressed_link(path, &query, &state).await?;
     Ok(Json(ShortUrlJson::new(link, &state.settings)))
 }
 
@@ -138,6 +133,20 @@ fn addressed_code(
         return Err(ApiError::ShortUrlNotFound(raw));
     }
     ShortCode::parse(&raw).map_err(|_| ApiError::ShortUrlNotFound(raw))
+}
+
+/// The stored link the path and `?domain=` address; `short-url-not-found` when there is none.
+async fn addressed_link(
+    path: Result<Path<String>, PathRejection>,
+    query: &DomainQuery,
+    state: &AppState,
+) -> Result<ShortUrl, ApiError> {
+    let code = addressed_code(path, query, state)?;
+    state
+        .store
+        .find_short_url(&code)
+        .await?
+        .ok_or_else(|| not_found(&code))
 }
 
 fn not_found(code: &ShortCode) -> ApiError {
