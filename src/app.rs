@@ -13,8 +13,8 @@ use crate::config::{Cli, Command, ServeArgs, redacted};
 use crate::http::client_ip::ClientIpResolver;
 use crate::http::serve::{ServeSettings, Timeouts, serve};
 use crate::http::{self, AppParts, AppState, HttpSettings};
-use crate::links::RedirectCache;
 use crate::links::service::LinkService;
+use crate::links::{NotFoundCache, RedirectCache};
 use crate::pipeline::metrics::PipelineMetrics;
 use crate::pipeline::runtime::Workers;
 use crate::pipeline::writer::{ClickRecorder, WriterSettings};
@@ -101,8 +101,11 @@ impl Application {
         );
         let shutdown = CancellationToken::new();
         let redirects = RedirectCache::new(Arc::clone(&store), args.link_cache_ttl);
+        let not_found = NotFoundCache::default();
+        let links = LinkService::new(Arc::clone(&store), redirects.clone(), not_found.clone());
+        links.load_not_found_redirects().await?;
         if let Some(changes) = store.link_changes() {
-            redirects.follow(changes);
+            links.follow(changes);
         }
         let state = AppState::new(AppParts {
             geo: workers.geo(),
@@ -112,7 +115,8 @@ impl Application {
             metrics,
             redirect_latency: registry.histogram(http::REDIRECT_LATENCY),
             registry,
-            links: LinkService::new(Arc::clone(&store), redirects.clone()),
+            links,
+            not_found,
             redirects,
             api_keys: ApiKeyVerifier::new(Arc::clone(&store), args.api_key_cache_ttl),
             settings: HttpSettings {

@@ -34,6 +34,9 @@ pub enum ApiError {
     /// No tag has this name.
     #[error("tag {0} not found")]
     TagNotFound(String),
+    /// This instance serves no such domain.
+    #[error("Domain with authority \"{0}\" could not be found")]
+    DomainNotFound(String),
     /// A tag rename would collide with an existing tag.
     #[error("tag {0} already exists")]
     TagConflict(String),
@@ -61,9 +64,6 @@ pub enum ApiError {
     /// A resource outside Shlink's contract (e.g. a dead letter) does not exist; says which.
     #[error("{0}")]
     NotFound(String),
-    /// A route of the contract we do not build (yet).
-    #[error("{0} is not implemented")]
-    NotImplemented(&'static str),
     /// A dependency (the database) is down.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -108,6 +108,14 @@ impl ApiError {
                 extra.insert("tag".into(), json!(tag));
                 (StatusCode::NOT_FOUND, "tag-not-found", "Tag not found")
             }
+            Self::DomainNotFound(authority) => {
+                extra.insert("authority".into(), json!(authority));
+                (
+                    StatusCode::NOT_FOUND,
+                    "domain-not-found",
+                    "Domain not found",
+                )
+            }
             Self::TagConflict(tag) => {
                 extra.insert("newName".into(), json!(tag));
                 (StatusCode::CONFLICT, "tag-conflict", "Tag conflict")
@@ -145,11 +153,6 @@ impl ApiError {
             Self::RouteNotFound | Self::NotFound(_) => {
                 (StatusCode::NOT_FOUND, "not-found", "Not found")
             }
-            Self::NotImplemented(_) => (
-                StatusCode::NOT_IMPLEMENTED,
-                "not-implemented",
-                "Not implemented",
-            ),
             Self::Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "service-unavailable",

@@ -113,14 +113,17 @@ fn form_urlencoded_parse(query: &str) -> url::form_urlencoded::Parse<'_> {
     url::form_urlencoded::parse(query.as_bytes())
 }
 
-/// The offending field: the serde path when there is one, else the name in "missing field `x`".
+/// The request field at fault: the first segment of the serde path when there is one, else the
+/// name in "missing field `x`"; a body that is not an object at all is `body`. Only names of
+/// request fields come out, never a value or the parser's text.
 fn field_name(path: &str, message: &str) -> String {
-    if path != "." && !path.is_empty() && !path.starts_with('?') {
-        return path.split('.').next().unwrap_or(path).to_owned();
+    let top = path.split(['.', '[']).next().unwrap_or_default();
+    if !top.is_empty() && !top.starts_with('?') {
+        return top.to_owned();
     }
     message
-        .split('`')
-        .nth(1)
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
         .map_or_else(|| "body".to_owned(), str::to_owned)
 }
 
@@ -150,9 +153,14 @@ mod tests {
     #[test]
     fn names_the_field_from_path_or_message() {
         assert_eq!(field_name("maxVisits", "invalid type"), "maxVisits");
-        assert_eq!(field_name("tags[0]", "invalid type"), "tags[0]");
+        assert_eq!(field_name("tags[0]", "invalid type"), "tags");
+        assert_eq!(field_name("meta.title", "invalid type"), "meta");
         assert_eq!(field_name(".", "missing field `longUrl`"), "longUrl");
         assert_eq!(field_name(".", "EOF while parsing"), "body");
         assert_eq!(field_name("?", "EOF while parsing an object"), "body");
+        assert_eq!(
+            field_name(".", "invalid type: integer `386`, expected struct NewLink"),
+            "body"
+        );
     }
 }

@@ -31,7 +31,7 @@ use url::Url;
 use crate::auth::ApiKeyVerifier;
 use crate::config::RedirectStatus;
 use crate::links::service::LinkService;
-use crate::links::{OwnOrigin, RedirectCache};
+use crate::links::{NotFoundCache, OwnOrigin, RedirectCache};
 use crate::pipeline::enrich::GeoIp;
 use crate::pipeline::metrics::PipelineMetrics;
 use crate::pipeline::writer::ClickRecorder;
@@ -65,6 +65,8 @@ pub struct AppParts {
     pub store: Arc<dyn Store>,
     /// Link lookups for the redirect path, served from memory when hot.
     pub redirects: RedirectCache,
+    /// Where visitors who miss a link are sent, held in memory for the redirect path.
+    pub not_found: NotFoundCache,
     /// Every edit of a link, keeping `redirects` true to it.
     pub links: LinkService,
     /// API key checks with a short-lived verdict cache.

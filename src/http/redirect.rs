@@ -5,14 +5,14 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{HeaderMap, HeaderValue, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
 use super::visit::{VisitFacts, record};
-use super::{AppState, pages};
+use super::{AppState, domains, pages};
 use crate::clicks::VisitKind;
-use crate::links::{RedirectTarget, ShortCode};
+use crate::links::{Miss, RedirectTarget, ShortCode};
 
 /// The histogram of how long the redirect handler takes, in seconds.
 pub const LATENCY_METRIC: &str = "linkpulse_redirect_latency_seconds";
@@ -45,7 +45,8 @@ pub async fn follow(
         Err(Refusal::NoSuchLink) => {
             let facts = orphan(VisitKind::InvalidShortUrl, &uri, &headers, peer);
             record(&state, facts).await;
-            return pages::not_found();
+            return not_found_redirect(&state, Miss::InvalidShortUrl, &uri)
+                .unwrap_or_else(pages::not_found);
         }
         Err(Refusal::Unavailable) => return pages::unavailable(),
     };
@@ -109,7 +110,8 @@ pub async fn track(
         .into_response()
 }
 
-/// The bare base URL: an orphan visit and a 404 page leading to the dashboard.
+/// The bare base URL: an orphan visit, then the operator's base URL redirect or our landing
+/// page leading to the dashboard.
 pub async fn base_url(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -117,10 +119,11 @@ pub async fn base_url(
     headers: HeaderMap,
 ) -> Response {
     record(&state, orphan(VisitKind::BaseUrl, &uri, &headers, peer)).await;
-    pages::landing()
+    not_found_redirect(&state, Miss::BaseUrl, &uri).unwrap_or_else(pages::landing)
 }
 
-/// Any other unknown path: an orphan visit and the friendly 404 page.
+/// Any other unknown path: an orphan visit, then the operator's regular 404 redirect or the
+/// friendly 404 page.
 pub async fn regular_404(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -128,7 +131,23 @@ pub async fn regular_404(
     headers: HeaderMap,
 ) -> Response {
     record(&state, orphan(VisitKind::Regular404, &uri, &headers, peer)).await;
-    pages::not_found()
+    not_found_redirect(&state, Miss::Regular404, &uri).unwrap_or_else(pages::not_found)
+}
+
+/// A 302 to where the operator sends visitors who made `miss` (`PATCH /domains/redirects`),
+/// if anywhere; always 302 whatever `--redirect-status` says, since the setting may change.
+fn not_found_redirect(state: &AppState, miss: Miss, uri: &Uri) -> Option<Response> {
+    let domain = domains::authority(&state.settings.base_url);
+    let target = state
+        .not_found
+        .current()
+        .target(miss, &domain, uri.path())?;
+    let location = HeaderValue::try_from(target).ok()?;
+    let headers = [
+        (header::LOCATION, location),
+        (header::CACHE_CONTROL, NO_STORE),
+    ];
+    Some((StatusCode::FOUND, headers).into_response())
 }
 
 /// Why a code does not redirect.

@@ -125,8 +125,8 @@ fn rest_api() -> Router<AppState> {
             get(visits::link_visits).delete(visits::delete_link_visits),
         )
         .route("/tags/{tag}/visits", get(visits::tag_visits))
-        .route("/domains/{domain}/visits", get(not_implemented))
-        .route("/domains/redirects", patch(not_implemented))
+        .route("/domains/{domain}/visits", get(domains::domain_visits))
+        .route("/domains/redirects", patch(domains::set_redirects))
         .route("/visits", get(visits::overview))
         .route(
             "/visits/orphan",
@@ -188,11 +188,6 @@ async fn time_limit(State(state): State<AppState>, request: Request, next: Next)
         ))
         .into_response(),
     }
-}
-
-/// A contract route still to be built; the key is checked first, as on every API route.
-async fn not_implemented(_key: ApiKey) -> ApiError {
-    ApiError::NotImplemented("this part of the Shlink API")
 }
 
 /// Real-time events are not offered through a Mercure hub here.

@@ -14,11 +14,10 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use moka::sync::Cache;
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::{RedirectTarget, ShortCode};
-use crate::store::{LinkChange, Store, StoreResult};
+use crate::store::{Store, StoreResult};
 
 /// Most links held in memory at once.
 const CAPACITY: u64 = 200_000;
@@ -117,19 +116,6 @@ impl RedirectCache {
     /// Makes every entry due, keeping the answers for outages (after missed notifications).
     pub fn expire_all(&self) {
         self.epoch.fetch_add(1, Ordering::AcqRel);
-    }
-
-    /// Applies edits announced by other instances until the feed ends.
-    pub fn follow(&self, mut changes: mpsc::Receiver<LinkChange>) {
-        let cache = self.clone();
-        tokio::spawn(async move {
-            while let Some(change) = changes.recv().await {
-                match change {
-                    LinkChange::Link(code) => cache.invalidate(&code),
-                    LinkChange::Missed => cache.expire_all(),
-                }
-            }
-        });
     }
 
     /// Reads `code` from the database and remembers the answer; on failure the entry (if any)

@@ -28,6 +28,7 @@ use text_value;
 mod cache;
 mod long_url;
 mod model;
+mod not_found;
 mod own_origin;
 mod redirect_target;
 pub mod service;
@@ -40,6 +41,7 @@ pub use model::{
     NewShortUrl, ShortUrl, ShortUrlFilter, ShortUrlOrder, ShortUrlPatch, TagFilter, TagOrder,
     TagStats, TagsMode,
 };
+pub use not_found::{Miss, NotFoundCache, NotFoundRedirects, NotFoundRedirectsPatch, RedirectUrl};
 pub use own_origin::OwnOrigin;
 pub use redirect_target::RedirectTarget;
 pub use short_code::{DEFAULT_CODE_LEN, MAX_SLUG_LEN, MIN_CODE_LEN, ShortCode};

@@ -139,6 +139,10 @@ pub struct ShortUrlFilter {
     pub tags: Vec<String>,
     /// Any or all of `tags`.
     pub tags_mode: TagsMode,
+    /// Tag names whose links are left out.
+    pub exclude_tags: Vec<String>,
+    /// Leave out links carrying any, or only those carrying all, of `exclude_tags`.
+    pub exclude_tags_mode: TagsMode,
     /// Ordering; `None` means newest first.
     pub order_by: Option<(ShortUrlOrder, Direction)>,
     /// Only links created at or after this instant.
@@ -159,6 +163,8 @@ impl Default for ShortUrlFilter {
             search_term: None,
             tags: Vec::new(),
             tags_mode: TagsMode::Any,
+            exclude_tags: Vec::new(),
+            exclude_tags_mode: TagsMode::Any,
             order_by: None,
             start_date: None,
             end_date: None,

@@ -7,9 +7,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::{RedirectCache, ShortCode, ShortUrlPatch, Tag};
+use tokio::sync::mpsc;
+
+use super::{NotFoundCache, NotFoundRedirects, NotFoundRedirectsPatch, RedirectCache};
+use super::{ShortCode, ShortUrlPatch, Tag};
 use crate::links::{NewShortUrl, ShortUrl};
-use crate::store::{LinkStore, Store, StoreError, StoreResult};
+use crate::store::{LinkChange, LinkStore, Store, StoreError, StoreResult};
 
 /// Generated codes tried before giving up; with 49^5 codes a second collision is already rare.
 const MAX_GENERATION_ATTEMPTS: usize = 5;
@@ -40,17 +43,64 @@ pub enum CreateLinkError {
     Store(#[from] StoreError),
 }
 
-/// Every edit of a link, followed by what the redirect path must forget.
+/// Every edit of a link or of where misses go, followed by what the redirect path must forget.
 #[derive(Clone)]
 pub struct LinkService {
     store: Arc<dyn Store>,
     redirects: RedirectCache,
+    not_found: NotFoundCache,
 }
 
 impl LinkService {
-    /// Edits links in `store` and keeps `redirects` true to them.
-    pub fn new(store: Arc<dyn Store>, redirects: RedirectCache) -> Self {
-        Self { store, redirects }
+    /// Edits links in `store` and keeps `redirects` and `not_found` true to them.
+    pub fn new(store: Arc<dyn Store>, redirects: RedirectCache, not_found: NotFoundCache) -> Self {
+        Self {
+            store,
+            redirects,
+            not_found,
+        }
+    }
+
+    /// Reads the not-found redirects into the redirect path's memory (at start and whenever
+    /// another instance changed them).
+    pub async fn load_not_found_redirects(&self) -> StoreResult<()> {
+        let redirects = self.store.not_found_redirects().await?;
+        self.not_found.replace(redirects);
+        Ok(())
+    }
+
+    /// Applies `patch` to the not-found redirects; they are followed at once.
+    pub async fn set_not_found_redirects(
+        &self,
+        patch: NotFoundRedirectsPatch,
+    ) -> StoreResult<NotFoundRedirects> {
+        let redirects = self.store.set_not_found_redirects(patch).await?;
+        self.not_found.replace(redirects.clone());
+        Ok(redirects)
+    }
+
+    /// Applies edits announced by other instances until the feed ends: an edited link is
+    /// forgotten, new not-found redirects are read again, and after missed announcements both.
+    pub fn follow(&self, mut changes: mpsc::Receiver<LinkChange>) {
+        let service = self.clone();
+        tokio::spawn(async move {
+            while let Some(change) = changes.recv().await {
+                let reload = match change {
+                    LinkChange::Link(code) => {
+                        service.redirects.invalidate(&code);
+                        false
+                    }
+                    LinkChange::NotFoundRedirects => true,
+                    LinkChange::Missed => {
+                        service.redirects.expire_all();
+                        true
+                    }
+                };
+                if reload && let Err(err) = service.load_not_found_redirects().await {
+                    tracing::warn!(error = %err, "cannot read the not-found redirects; keeping the last ones");
+                }
+            }
+        });
     }
 
     /// Creates a link (see [`create_link`]); a lookup of its code may have cached "no such link"

@@ -50,10 +50,10 @@ pub trait Engine: Send + Sync {
     /// are milliseconds in SQLite and `timestamptz` in Postgres).
     fn push_days_since(sql: &mut Sql, column: &'static str, since: DateTime<Utc>);
 
-    /// A statement telling other instances that `code` changed, run inside the edit's
-    /// transaction so it is announced exactly when the edit commits; `None` where no other
-    /// instance shares the database.
-    fn link_changed(_code: &str) -> Option<Sql> {
+    /// A statement telling other instances of `change`, run inside the edit's transaction so
+    /// it is announced exactly when the edit commits; `None` where no other instance shares
+    /// the database.
+    fn announcement(_change: &LinkChange) -> Option<Sql> {
         None
     }
 

@@ -34,8 +34,8 @@ use crate::clicks::{
     OutboxEntry, OutboxStats,
 };
 use crate::links::{
-    NewShortUrl, RedirectTarget, ShortCode, ShortUrl, ShortUrlFilter, ShortUrlPatch, TagFilter,
-    TagStats,
+    NewShortUrl, NotFoundRedirects, NotFoundRedirectsPatch, RedirectTarget, ShortCode, ShortUrl,
+    ShortUrlFilter, ShortUrlPatch, TagFilter, TagStats,
 };
 use crate::listing::Page;
 
@@ -145,6 +145,8 @@ impl StoreError {
 pub enum LinkChange {
     /// The link with this short code was created, edited or deleted.
     Link(String),
+    /// The not-found redirects changed.
+    NotFoundRedirects,
     /// Announcements may have been lost (the listening connection dropped): trust nothing.
     Missed,
 }
@@ -176,6 +178,18 @@ pub trait LinkStore: Send + Sync {
     ) -> StoreResult<ShortUrl>;
     /// Deletes a link (its tag links go with it); `NotFound` when the code does not exist.
     async fn delete_short_url(&self, code: &ShortCode) -> StoreResult<()>;
+}
+
+/// Domains: where visitors who miss a link are sent.
+#[async_trait]
+pub trait DomainStore: Send + Sync {
+    /// The default domain's not-found redirects (all empty until set).
+    async fn not_found_redirects(&self) -> StoreResult<NotFoundRedirects>;
+    /// Applies `patch` to them in one transaction and returns the result.
+    async fn set_not_found_redirects(
+        &self,
+        patch: NotFoundRedirectsPatch,
+    ) -> StoreResult<NotFoundRedirects>;
 }
 
 /// Tags: list, stats, rename, delete.
@@ -333,6 +347,7 @@ pub trait SessionStore: Send + Sync {
 #[async_trait]
 pub trait Store:
     LinkStore
+    + DomainStore
     + TagStore
     + ApiKeyStore
     + ClickStore

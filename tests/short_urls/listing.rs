@@ -154,6 +154,18 @@ async fn tags_any_and_all(backend: Backend) {
     just_a.sort();
     assert_eq!(just_a, vec!["both", "only-a"]);
     assert_eq!(codes(&list(&app, "tags[]=zzz").await).len(), 0);
+    assert_eq!(
+        codes(&list(&app, "excludeTags[]=a&excludeTags[]=b").await),
+        vec!["none"]
+    );
+    let mut not_both =
+        codes(&list(&app, "excludeTags[]=a&excludeTags[]=b&excludeTagsMode=all").await);
+    not_both.sort();
+    assert_eq!(not_both, vec!["none", "only-a", "only-b"]);
+    assert_eq!(
+        codes(&list(&app, "tags[]=a&excludeTags[]=b").await),
+        vec!["only-a"]
+    );
     let bad_mode = app
         .api(Method::GET, "/short-urls?tags[]=a&tagsMode=some")
         .send()
@@ -247,7 +259,7 @@ async fn unsupported_filters_are_refused_not_ignored(backend: Backend) {
     let app = spawn_app(backend).await;
     seed(&app, &["one"]).await;
     for (query, field) in [
-        ("excludeTags[]=a", "excludeTags[]"),
+        ("excludeTagsMode=none", "excludeTagsMode"),
         ("apiKeyName=someone", "apiKeyName"),
         ("excludeMaxVisitsReached=yes", "excludeMaxVisitsReached"),
     ] {

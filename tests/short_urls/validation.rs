@@ -176,6 +176,7 @@ async fn malformed_bodies_name_the_field(backend: Backend) {
         (r#"{"longUrl": "#, "longUrl"),
         (r#"{"title": "x""#, "body"),
         ("not json", "body"),
+        ("386", "body"),
         ("{}", "longUrl"),
         (r#"{"longUrl": null}"#, "longUrl"),
         (r#"{"longUrl": 5}"#, "longUrl"),
@@ -186,6 +187,10 @@ async fn malformed_bodies_name_the_field(backend: Backend) {
         (
             r#"{"longUrl": "https://example.com/", "crawlable": "yes"}"#,
             "crawlable",
+        ),
+        (
+            r#"{"longUrl": "https://example.com/", "tags": ["a", 386]}"#,
+            "tags",
         ),
     ] {
         let response = app

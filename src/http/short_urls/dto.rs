@@ -58,7 +58,7 @@ pub struct EditBody {
 
 /// For `#[serde(default, deserialize_with = "present")]`: a field that is in the body, even as
 /// `null`, becomes `Some(..)`, so absent (`None`) and explicit `null` (`Some(None)`) differ.
-fn present<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+pub(in crate::http) fn present<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
     T: Deserialize<'de>,
     D: Deserializer<'de>,

@@ -4,10 +4,10 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use url::Url;
 
 use super::dto::{CreateBody, EditBody};
 use crate::http::HttpSettings;
+use crate::http::domains::is_own_domain;
 use crate::http::error::ApiError;
 use crate::links::ShortUrlPatch;
 use crate::links::service::{CodeChoice, LinkDraft};
@@ -24,7 +24,7 @@ pub(crate) struct Violations {
 
 impl Violations {
     /// Records that `field` was refused for `detail`.
-    pub(super) fn add(&mut self, field: &str, detail: impl Into<String>) {
+    pub(crate) fn add(&mut self, field: &str, detail: impl Into<String>) {
         self.refused.push((field.to_owned(), detail.into()));
     }
 
@@ -34,17 +34,17 @@ impl Violations {
     }
 
     /// The value, or `None` after recording the error against `field`.
-    pub(super) fn check<T, E: ToString>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
+    pub(crate) fn check<T, E: ToString>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
         result.map_err(|err| self.add(field, err.to_string())).ok()
     }
 
     /// Whether no field was refused.
-    pub(super) fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.refused.is_empty()
     }
 
     /// `Ok` when nothing was refused, else [`Self::into_error`].
-    pub(super) fn finish(self) -> Result<(), ApiError> {
+    pub(crate) fn finish(self) -> Result<(), ApiError> {
         if self.is_empty() {
             Ok(())
         } else {
@@ -53,7 +53,7 @@ impl Violations {
     }
 
     /// One `invalid-data` error naming every refused field.
-    pub(super) fn into_error(self) -> ApiError {
+    pub(crate) fn into_error(self) -> ApiError {
         let mut elements: Vec<String> = Vec::new();
         for (field, _) in &self.refused {
             if !elements.contains(field) {
@@ -233,20 +233,6 @@ pub(super) fn parse_instant(field: &str, raw: &str) -> Result<DateTime<Utc>, Str
         .map_err(|_| {
             format!("{field} must be an ISO-8601 date-time with an offset, e.g. 2026-11-25T10:00:00+00:00")
         })
-}
-
-/// Whether a `domain` value names our default domain: absent, empty, `DEFAULT`, or our host
-/// (with our port when the base URL has an explicit one).
-pub(super) fn is_own_domain(domain: Option<&str>, base: &Url) -> bool {
-    let Some(domain) = domain.map(str::trim).filter(|d| !d.is_empty()) else {
-        return true;
-    };
-    if domain == "DEFAULT" {
-        return true;
-    }
-    let host = base.host_str().unwrap_or_default();
-    let authority = base.port().map(|port| format!("{host}:{port}"));
-    domain.eq_ignore_ascii_case(host) || authority.is_some_and(|a| domain.eq_ignore_ascii_case(&a))
 }
 
 /// `None` when the field was absent; `Some(None)` for `null`; the instant when it parses.

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use self::dto::{CreateBody, EditBody, ShortUrlJson};
 use self::query::ListQuery;
 use super::AppState;
+use super::domains::is_own_domain;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiKey, ApiQuery};
 use super::pagination::Paginated;
@@ -129,7 +130,7 @@ fn addressed_code(
     state: &AppState,
 ) -> Result<ShortCode, ApiError> {
     let Path(raw) = path.map_err(|err| ApiError::invalid("shortCode", err.body_text()))?;
-    if !input::is_own_domain(query.domain.as_deref(), &state.settings.base_url) {
+    if !is_own_domain(query.domain.as_deref(), &state.settings.base_url) {
         return Err(ApiError::ShortUrlNotFound(raw));
     }
     ShortCode::parse(&raw).map_err(|_| ApiError::ShortUrlNotFound(raw))

@@ -2,8 +2,9 @@
 
 use serde::Deserialize;
 
-use super::input::{Violations, is_own_domain, parse_instant};
+use super::input::{Violations, parse_instant};
 use crate::http::HttpSettings;
+use crate::http::domains::is_own_domain;
 use crate::http::error::ApiError;
 use crate::http::pagination::PageRequest;
 use crate::links::{ShortUrlFilter, ShortUrlOrder, TagsMode};
@@ -24,6 +25,7 @@ pub struct ListQuery {
     tags_mode: Option<ModeParam>,
     #[serde(rename = "excludeTags[]", default)]
     exclude_tags: Vec<String>,
+    exclude_tags_mode: Option<ModeParam>,
     order_by: Option<String>,
     start_date: Option<String>,
     end_date: Option<String>,
@@ -70,9 +72,6 @@ pub(super) fn plan(query: ListQuery, settings: &HttpSettings) -> Result<ListPlan
     };
     let start_date = date("startDate", query.start_date);
     let end_date = date("endDate", query.end_date);
-    if query.exclude_tags.iter().any(|t| !t.trim().is_empty()) {
-        v.add("excludeTags[]", "excluding tags is not supported");
-    }
     if query.api_key_name.is_some_and(|n| !n.trim().is_empty()) {
         v.add("apiKeyName", "filtering by API key is not supported");
     }
@@ -84,16 +83,10 @@ pub(super) fn plan(query: ListQuery, settings: &HttpSettings) -> Result<ListPlan
             .search_term
             .map(|t| t.trim().to_owned())
             .filter(|t| !t.is_empty()),
-        tags: query
-            .tags
-            .iter()
-            .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty())
-            .collect(),
-        tags_mode: match query.tags_mode {
-            Some(ModeParam::All) => TagsMode::All,
-            Some(ModeParam::Any) | None => TagsMode::Any,
-        },
+        tags: tag_names(&query.tags),
+        tags_mode: mode(query.tags_mode),
+        exclude_tags: tag_names(&query.exclude_tags),
+        exclude_tags_mode: mode(query.exclude_tags_mode),
         order_by,
         start_date,
         end_date,
@@ -105,6 +98,22 @@ pub(super) fn plan(query: ListQuery, settings: &HttpSettings) -> Result<ListPlan
         page,
         foreign_domain: !is_own_domain(query.domain.as_deref(), &settings.base_url),
     })
+}
+
+/// The non-blank names of a `tags[]`-style parameter, trimmed.
+fn tag_names(raw: &[String]) -> Vec<String> {
+    raw.iter()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// `tagsMode` / `excludeTagsMode`, `any` unless the client says `all`.
+fn mode(param: Option<ModeParam>) -> TagsMode {
+    match param {
+        Some(ModeParam::All) => TagsMode::All,
+        Some(ModeParam::Any) | None => TagsMode::Any,
+    }
 }
 
 /// Parses `field-ASC` / `field-DESC` (a bare field sorts ascending, as in Shlink).
@@ -173,6 +182,7 @@ mod tests {
     fn every_filter_is_carried_over() {
         let plan = parse(
             "page=2&itemsPerPage=3&searchTerm=%20foo%20&tags[]=a&tags[]=b&tagsMode=all\
+             &excludeTags[]=c&excludeTagsMode=all\
              &orderBy=visits-DESC&startDate=2026-01-01T00:00:00%2B02:00&endDate=2026-02-01T00:00:00Z\
              &excludeMaxVisitsReached=true&excludePastValidUntil=true&domain=s.example",
         )
@@ -182,6 +192,8 @@ mod tests {
         assert_eq!(f.search_term.as_deref(), Some("foo"));
         assert_eq!(f.tags, vec!["a", "b"]);
         assert_eq!(f.tags_mode, TagsMode::All);
+        assert_eq!(f.exclude_tags, vec!["c"]);
+        assert_eq!(f.exclude_tags_mode, TagsMode::All);
         assert_eq!(f.order_by, Some((ShortUrlOrder::Visits, Direction::Desc)));
         assert_eq!(
             f.start_date.unwrap().to_rfc3339(),
@@ -200,7 +212,6 @@ mod tests {
             refused("startDate=yesterday&endDate=2026-13-01T00:00:00Z"),
             vec!["startDate", "endDate"]
         );
-        assert_eq!(refused("excludeTags[]=x"), vec!["excludeTags[]"]);
         assert_eq!(refused("apiKeyName=other"), vec!["apiKeyName"]);
         assert!(parse("page=0").is_err());
     }

@@ -92,6 +92,30 @@ async fn tag_filter_any_and_all<F: Fixture>() {
     let every = store.list_short_urls(&filter(TagsMode::All)).await.unwrap();
     assert_eq!(codes(&every.items), ["both"]);
     assert_eq!(every.total, 1);
+    let excluding = |mode| ShortUrlFilter {
+        exclude_tags: vec!["a".to_owned(), "b".to_owned()],
+        exclude_tags_mode: mode,
+        order_by: Some((ShortUrlOrder::ShortCode, Direction::Asc)),
+        ..all()
+    };
+    let without_any = store
+        .list_short_urls(&excluding(TagsMode::Any))
+        .await
+        .unwrap();
+    assert_eq!(codes(&without_any.items), ["none"]);
+    let without_all = store
+        .list_short_urls(&excluding(TagsMode::All))
+        .await
+        .unwrap();
+    assert_eq!(codes(&without_all.items), ["none", "onlya", "onlyb"]);
+    let kept_and_excluded = ShortUrlFilter {
+        tags: vec!["a".to_owned()],
+        exclude_tags: vec!["c".to_owned()],
+        ..excluding(TagsMode::Any)
+    };
+    let page = store.list_short_urls(&kept_and_excluded).await.unwrap();
+    assert_eq!(codes(&page.items), ["both"]);
+    assert_eq!(page.total, 1);
 }
 
 async fn ordering_and_pagination<F: Fixture>() {

@@ -42,8 +42,8 @@ impl Engine for PgStore {
         sql.push(") AS BIGINT) / 86400");
     }
 
-    fn link_changed(code: &str) -> Option<Sql> {
-        Some(link_changes::notice(code))
+    fn announcement(change: &LinkChange) -> Option<Sql> {
+        link_changes::notice(change)
     }
 
     fn link_changes(&self) -> Option<mpsc::Receiver<LinkChange>> {

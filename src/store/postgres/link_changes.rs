@@ -1,5 +1,6 @@
-//! Link edits between instances: each edit's transaction sends `NOTIFY` on one channel, and every
-//! instance `LISTEN`s on it to forget the edited link in its redirect cache within moments.
+//! Link edits between instances: each edit's transaction sends `NOTIFY`, and every instance
+//! `LISTEN`s to forget the edited link in its redirect cache, or read the not-found redirects
+//! again, within moments.
 
 use std::time::Duration;
 
@@ -10,8 +11,11 @@ use super::PgStore;
 use crate::store::LinkChange;
 use crate::store::sql::Sql;
 
-/// The channel edits are announced on; the payload is the short code.
+/// The channel link edits are announced on; the payload is the short code.
 const CHANNEL: &str = "linkpulse_link_changes";
+
+/// The channel changes of the not-found redirects are announced on.
+const NOT_FOUND_CHANNEL: &str = "linkpulse_not_found_redirects";
 
 /// Announcements held for a slow cache before the listener waits.
 const BUFFER: usize = 1024;
@@ -19,11 +23,16 @@ const BUFFER: usize = 1024;
 /// Pause before listening again after the connection failed (e.g. the database is down).
 const RECONNECT_PAUSE: Duration = Duration::from_secs(1);
 
-/// `SELECT pg_notify(…)` for `code`: delivered when the surrounding transaction commits.
-pub(super) fn notice(code: &str) -> Sql {
+/// `SELECT pg_notify(…)` for `change`: delivered when the surrounding transaction commits.
+pub(super) fn notice(change: &LinkChange) -> Option<Sql> {
+    let (channel, payload) = match change {
+        LinkChange::Link(code) => (CHANNEL, code.as_str()),
+        LinkChange::NotFoundRedirects => (NOT_FOUND_CHANNEL, ""),
+        LinkChange::Missed => return None,
+    };
     let mut sql = Sql::new("SELECT pg_notify(");
-    sql.bind(CHANNEL).push(", ").bind(code).push(")");
-    sql
+    sql.bind(channel).push(", ").bind(payload).push(")");
+    Some(sql)
 }
 
 /// Listens in a task of its own for as long as the receiver lives. Whenever listening was
@@ -35,7 +44,10 @@ pub(super) fn listen(store: &PgStore) -> mpsc::Receiver<LinkChange> {
         let mut interrupted = false;
         while !sender.is_closed() {
             let listener = match PgListener::connect_with(&pool).await {
-                Ok(mut listener) => listener.listen(CHANNEL).await.map(|()| listener),
+                Ok(mut listener) => listener
+                    .listen_all([CHANNEL, NOT_FOUND_CHANNEL])
+                    .await
+                    .map(|()| listener),
                 Err(err) => Err(err),
             };
             match listener {
@@ -59,7 +71,11 @@ async fn forward(listener: &mut PgListener, sender: &mpsc::Sender<LinkChange>) {
     loop {
         match listener.try_recv().await {
             Ok(Some(notification)) => {
-                let change = LinkChange::Link(notification.payload().to_owned());
+                let change = if notification.channel() == NOT_FOUND_CHANNEL {
+                    LinkChange::NotFoundRedirects
+                } else {
+                    LinkChange::Link(notification.payload().to_owned())
+                };
                 if sender.send(change).await.is_err() {
                     return;
                 }

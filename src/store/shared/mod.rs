@@ -5,6 +5,7 @@
 mod analytics;
 mod api_keys;
 mod dead_letters;
+mod domains;
 mod links;
 pub(super) mod outbox;
 mod sessions;

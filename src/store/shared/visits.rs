@@ -10,7 +10,7 @@ use crate::listing::Page;
 use crate::store::engine::{Engine, Transaction};
 use crate::store::sql::{At, Sql};
 use crate::store::{
-    StoreError, StoreResult, Visit, VisitFilter, VisitScope, VisitStore, VisitsOverview,
+    LinkChange, StoreError, StoreResult, Visit, VisitFilter, VisitScope, VisitStore, VisitsOverview,
 };
 
 /// The columns a listing reads, in `VisitRow` field order.
@@ -138,7 +138,7 @@ impl<E: Engine> VisitStore for E {
         reset.bind(link);
         tx.execute(reset).await?;
         forget_rollups::<E>(&mut tx, link).await?;
-        super::links::announce::<E>(&mut tx, code.as_str()).await?;
+        super::links::announce::<E>(&mut tx, LinkChange::Link(code.to_string())).await?;
         tx.commit().await?;
         Ok(deleted)
     }

@@ -28,7 +28,13 @@ pub(super) fn push_where<E: Engine>(sql: &mut Sql, filter: &ShortUrlFilter, now:
         );
         sql.push(like).bind(pattern.as_str()).push(" ESCAPE '\\'))");
     }
-    push_tags(sql, &filter.tags, filter.tags_mode);
+    push_tags(sql, &filter.tags, filter.tags_mode, Carrying::Keep);
+    push_tags(
+        sql,
+        &filter.exclude_tags,
+        filter.exclude_tags_mode,
+        Carrying::Exclude,
+    );
     if let Some(start) = filter.start_date {
         sql.push(" AND s.created_at >= ").bind(start);
     }
@@ -45,8 +51,16 @@ pub(super) fn push_where<E: Engine>(sql: &mut Sql, filter: &ShortUrlFilter, now:
     }
 }
 
-/// Links carrying any (or all) of the distinct `tags`; an empty list filters nothing.
-fn push_tags(sql: &mut Sql, tags: &[String], mode: TagsMode) {
+/// Whether links carrying the tags are the ones kept or the ones left out.
+#[derive(Clone, Copy)]
+enum Carrying {
+    Keep,
+    Exclude,
+}
+
+/// Keeps (or leaves out) links carrying any (or all) of the distinct `tags`; an empty list
+/// filters nothing.
+fn push_tags(sql: &mut Sql, tags: &[String], mode: TagsMode, carrying: Carrying) {
     let mut names: Vec<&str> = tags.iter().map(String::as_str).collect();
     names.sort_unstable();
     names.dedup();
@@ -56,14 +70,22 @@ fn push_tags(sql: &mut Sql, tags: &[String], mode: TagsMode) {
     let wanted = i64::try_from(names.len()).unwrap_or(i64::MAX);
     let carried = "FROM short_url_tags st JOIN tags t ON t.id = st.tag_id \
                    WHERE st.short_url_id = s.id AND t.name IN ";
-    match mode {
-        TagsMode::Any => {
+    match (mode, carrying) {
+        (TagsMode::Any, Carrying::Keep) => {
             sql.push(format!(" AND EXISTS (SELECT 1 {carried}"));
             sql.bind_list(names).push(")");
         }
-        TagsMode::All => {
+        (TagsMode::Any, Carrying::Exclude) => {
+            sql.push(format!(" AND NOT EXISTS (SELECT 1 {carried}"));
+            sql.bind_list(names).push(")");
+        }
+        (TagsMode::All, Carrying::Keep) => {
             sql.push(format!(" AND (SELECT COUNT(*) {carried}"));
             sql.bind_list(names).push(") = ").bind(wanted);
+        }
+        (TagsMode::All, Carrying::Exclude) => {
+            sql.push(format!(" AND (SELECT COUNT(*) {carried}"));
+            sql.bind_list(names).push(") < ").bind(wanted);
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::links::{RedirectTarget, ShortCode};
 use crate::listing::Page;
 use crate::store::engine::{Engine, Transaction};
 use crate::store::sql::{At, Sql};
-use crate::store::{LinkStore, StoreError, StoreResult};
+use crate::store::{LinkChange, LinkStore, StoreError, StoreResult};
 
 /// The columns `find_redirect_target` reads, in `RedirectTarget` field order.
 type TargetRow = (i64, String, bool, Option<At>, Option<At>, Option<i64>, i64);
@@ -48,7 +48,7 @@ impl<E: Engine> LinkStore for E {
         };
         attach_tags(&mut tx, id, &new.tags).await?;
         let created = load_by_id::<E>(&mut tx, id, code).await?;
-        announce::<E>(&mut tx, code).await?;
+        announce::<E>(&mut tx, LinkChange::Link(code.to_owned())).await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -154,7 +154,7 @@ impl<E: Engine> LinkStore for E {
             attach_tags(&mut tx, id, tags).await?;
         }
         let updated = load_by_id::<E>(&mut tx, id, code.as_str()).await?;
-        announce::<E>(&mut tx, code.as_str()).await?;
+        announce::<E>(&mut tx, LinkChange::Link(code.to_string())).await?;
         tx.commit().await?;
         Ok(updated)
     }
@@ -167,14 +167,17 @@ impl<E: Engine> LinkStore for E {
         if tx.execute(delete).await? == 0 {
             return Err(StoreError::LinkNotFound(code.to_string()));
         }
-        announce::<E>(&mut tx, code.as_str()).await?;
+        announce::<E>(&mut tx, LinkChange::Link(code.to_string())).await?;
         tx.commit().await
     }
 }
 
 /// Tells other instances that `code` changed, when the transaction commits.
-pub(super) async fn announce<E: Engine>(tx: &mut E::Tx, code: &str) -> StoreResult<()> {
-    if let Some(notice) = E::link_changed(code) {
+pub(in crate::store::shared) async fn announce<E: Engine>(
+    tx: &mut E::Tx,
+    change: LinkChange,
+) -> StoreResult<()> {
+    if let Some(notice) = E::announcement(&change) {
         tx.execute(notice).await?;
     }
     Ok(())
