@@ -2,6 +2,7 @@
 //! handed to the writer, one response; enrichment happens later in the workers.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Path, State};
@@ -13,6 +14,7 @@ use super::visit::{VisitFacts, record};
 use super::{AppState, domains, pages};
 use crate::clicks::VisitKind;
 use crate::links::{Miss, RedirectTarget, ShortCode};
+use crate::pipeline::enrich::is_bot;
 
 /// The histogram of how long the redirect handler takes, in seconds.
 pub const LATENCY_METRIC: &str = "linkpulse_redirect_latency_seconds";
@@ -40,7 +42,7 @@ pub async fn follow(
         return pages::public::page(&state, code, &uri, &headers).await;
     }
     let started = Instant::now();
-    let target = match active_target(&state, &code).await {
+    let target = match active_target(&state, &code, &headers).await {
         Ok(target) => target,
         Err(Refusal::NoSuchLink) => {
             let facts = orphan(VisitKind::InvalidShortUrl, &uri, &headers, peer);
@@ -85,7 +87,7 @@ pub async fn track(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let facts = match active_target(&state, &code).await {
+    let facts = match active_target(&state, &code, &headers).await {
         Ok(target) => Some(VisitFacts {
             kind: VisitKind::ValidShortUrl,
             link_id: Some(target.link_id),
@@ -158,19 +160,39 @@ enum Refusal {
     Unavailable,
 }
 
-/// The link behind `code` if it exists and redirects now.
+/// The link behind `code` if it exists and redirects now. A human visit of a capped link is
+/// granted by the store first, so the cap is exact; bots (judged by the pipeline's own detector)
+/// never use it up, and uncapped links cost no I/O.
 async fn active_target(
     state: &AppState,
     code: &str,
-) -> Result<std::sync::Arc<RedirectTarget>, Refusal> {
+    headers: &HeaderMap,
+) -> Result<Arc<RedirectTarget>, Refusal> {
     let Ok(code) = ShortCode::parse(code) else {
         return Err(Refusal::NoSuchLink);
     };
-    match state.redirects.lookup(&code).await {
-        Ok(Some(target)) if target.is_enabled_at(Utc::now()) => Ok(target),
-        Ok(_) => Err(Refusal::NoSuchLink),
+    let target = match state.redirects.lookup(&code).await {
+        Ok(Some(target)) if target.is_enabled_at(Utc::now()) => target,
+        Ok(_) => return Err(Refusal::NoSuchLink),
         Err(err) => {
             tracing::error!(error = %err, code = %code, "redirect lookup failed");
+            return Err(Refusal::Unavailable);
+        }
+    };
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|agent| agent.to_str().ok());
+    if target.max_visits.is_none() || is_bot(user_agent) {
+        return Ok(target);
+    }
+    match state.store.take_capped_visit(target.link_id).await {
+        Ok(true) => Ok(target),
+        Ok(false) => {
+            state.redirects.invalidate(code.as_str());
+            Err(Refusal::NoSuchLink)
+        }
+        Err(err) => {
+            tracing::error!(error = %err, code = %code, "cannot grant a capped visit");
             Err(Refusal::Unavailable)
         }
     }

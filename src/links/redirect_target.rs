@@ -16,9 +16,11 @@ pub struct RedirectTarget {
     pub valid_since: Option<DateTime<Utc>>,
     /// The link answers 404 after this instant.
     pub valid_until: Option<DateTime<Utc>>,
-    /// The link answers 404 once this many human visits were counted.
+    /// The link answers 404 once this many human visits were granted.
     pub max_visits: Option<i64>,
-    /// Human (non-bot) visits counted so far.
+    /// Human (non-bot) visits granted so far, as last read: each new one is taken from the
+    /// store ([`crate::store::LinkStore::take_capped_visit`]), this only spares the asking once
+    /// the cap is known to be used up.
     pub non_bot_visits: i64,
 }
 

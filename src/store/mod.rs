@@ -168,6 +168,10 @@ pub trait LinkStore: Send + Sync {
     async fn crawlable_short_codes(&self) -> StoreResult<Vec<String>>;
     /// The small record the redirect path caches.
     async fn find_redirect_target(&self, code: &ShortCode) -> StoreResult<Option<RedirectTarget>>;
+    /// Grants one human visit of a capped link, atomically across instances: false once its
+    /// `maxVisits` are used up (or it has no cap), so the visit that reaches the cap is the last
+    /// one redirected.
+    async fn take_capped_visit(&self, link_id: i64) -> StoreResult<bool>;
     /// One page of links matching `filter`, with the total count for the pagination envelope.
     async fn list_short_urls(&self, filter: &ShortUrlFilter) -> StoreResult<Page<ShortUrl>>;
     /// Applies the fields present in `patch`; `NotFound` when the code does not exist.

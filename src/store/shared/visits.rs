@@ -133,8 +133,9 @@ impl<E: Engine> VisitStore for E {
         let mut delete = Sql::new("DELETE FROM click_rows WHERE short_url_id = ");
         delete.bind(link);
         let deleted = tx.execute(delete).await?;
-        let mut reset =
-            Sql::new("UPDATE short_urls SET visits_total = 0, visits_bots = 0 WHERE id = ");
+        let mut reset = Sql::new(
+            "UPDATE short_urls SET visits_total = 0, visits_bots = 0, cap_used = 0 WHERE id = ",
+        );
         reset.bind(link);
         tx.execute(reset).await?;
         forget_rollups::<E>(&mut tx, link).await?;

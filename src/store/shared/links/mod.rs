@@ -91,7 +91,7 @@ impl<E: Engine> LinkStore for E {
     async fn find_redirect_target(&self, code: &ShortCode) -> StoreResult<Option<RedirectTarget>> {
         let mut select = Sql::new(
             "SELECT id, long_url, forward_query, valid_since, valid_until, max_visits, \
-             visits_total - visits_bots FROM short_urls WHERE short_code = ",
+             cap_used FROM short_urls WHERE short_code = ",
         );
         select.bind(code.as_str());
         let row: Option<TargetRow> = self.fetch_optional(select).await?;
@@ -108,6 +108,14 @@ impl<E: Engine> LinkStore for E {
                 }
             },
         ))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn take_capped_visit(&self, link_id: i64) -> StoreResult<bool> {
+        let mut take = Sql::new("UPDATE short_urls SET cap_used = cap_used + 1 WHERE id = ");
+        take.bind(link_id)
+            .push(" AND max_visits IS NOT NULL AND cap_used < max_visits");
+        Ok(self.execute(take).await? == 1)
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -208,6 +216,12 @@ fn update_statement(patch: &ShortUrlPatch) -> Option<Sql> {
     }
     if let Some(max_visits) = patch.max_visits {
         set("max_visits = ", max_visits.into());
+        // A new cap counts the human visits already made, and any granted since.
+        set(
+            "cap_used = CASE WHEN cap_used > visits_total - visits_bots THEN cap_used \
+             ELSE visits_total - visits_bots END + ",
+            0_i64.into(),
+        );
     }
     if let Some(crawlable) = patch.crawlable {
         set("crawlable = ", crawlable.into());
