@@ -7,7 +7,7 @@ use moka::sync::Cache;
 use rand::RngExt;
 use sha2::{Digest, Sha256};
 
-use crate::store::{Store, StoreResult};
+use crate::store::{KeyIdentity, Store, StoreResult};
 
 /// Makes a new random key (128 bits, shown once to the operator).
 pub fn generate_key() -> String {
@@ -27,7 +27,7 @@ pub fn hash_key(key: &str) -> String {
 pub struct ApiKeyVerifier {
     store: Arc<dyn Store>,
     /// `None` when verdicts are not to be reused (a time-to-live of zero).
-    verdicts: Option<Cache<String, bool>>,
+    verdicts: Option<Cache<String, Option<Arc<KeyIdentity>>>>,
 }
 
 impl ApiKeyVerifier {
@@ -43,15 +43,15 @@ impl ApiKeyVerifier {
         Self { store, verdicts }
     }
 
-    /// Whether `key` belongs to an enabled API key.
-    pub async fn is_valid(&self, key: &str) -> StoreResult<bool> {
+    /// The enabled API key `key` is, with its roles; `None` for an unknown or disabled one.
+    pub async fn identify(&self, key: &str) -> StoreResult<Option<Arc<KeyIdentity>>> {
         let hash = hash_key(key);
         if let Some(verdict) = self.verdicts.as_ref().and_then(|v| v.get(&hash)) {
             return Ok(verdict);
         }
-        let verdict = self.store.is_valid_api_key(&hash).await?;
+        let verdict = self.store.find_api_key(&hash).await?.map(Arc::new);
         if let Some(verdicts) = &self.verdicts {
-            verdicts.insert(hash, verdict);
+            verdicts.insert(hash, verdict.clone());
         }
         Ok(verdict)
     }

@@ -17,3 +17,13 @@ pub struct Page<T> {
     /// Rows matching the filter across all pages.
     pub total: u64,
 }
+
+impl<T> Default for Page<T> {
+    /// No rows at all: what a caller who may see nothing gets.
+    fn default() -> Self {
+        Self {
+            items: Vec::new(),
+            total: 0,
+        }
+    }
+}

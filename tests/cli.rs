@@ -11,7 +11,7 @@ use chrono::Utc;
 use common::{Backend, TestDatabase, fresh_database, test_worker, test_worker_settings};
 use linkpulse::auth::hash_key;
 use linkpulse::clicks::OutboxEntry;
-use linkpulse::store::{self, Store};
+use linkpulse::store::{self, KeyRoles, Store};
 use tokio::process::Command;
 use uuid::Uuid;
 
@@ -143,7 +143,12 @@ async fn api_key_generate_list_and_disable(backend: Backend) {
         key.len() >= 20 && !key.contains(char::is_whitespace),
         "the last line is the key and nothing follows it: {stdout:?}"
     );
-    assert!(store.is_valid_api_key(&hash_key(key)).await.expect("check"));
+    let found = store.find_api_key(&hash_key(key)).await.expect("check");
+    assert_eq!(
+        found.map(|k| k.roles),
+        Some(KeyRoles::default()),
+        "an admin key"
+    );
 
     let server = Server::start(&url).await;
     assert_eq!(server.api_status(key).await, 200, "the new key works");
@@ -160,6 +165,7 @@ async fn api_key_generate_list_and_disable(backend: Backend) {
     let listing = linkpulse(&url, &["api-key", "list"]).await;
     let line = key_line(listing.ok(), "ci").expect("ci listed");
     assert_eq!(line.split_whitespace().nth(1), Some("enabled"), "{line}");
+    assert!(line.ends_with("admin"), "{line}");
     assert_eq!(
         listing.stdout.lines().count(),
         1,
@@ -169,7 +175,10 @@ async fn api_key_generate_list_and_disable(backend: Backend) {
 
     let disabled = linkpulse(&url, &["api-key", "disable", "ci"]).await;
     assert!(disabled.ok().contains("disabled"), "{}", disabled.stdout);
-    assert!(!store.is_valid_api_key(&hash_key(key)).await.expect("check"));
+    assert_eq!(
+        store.find_api_key(&hash_key(key)).await.expect("check"),
+        None
+    );
     let listing = linkpulse(&url, &["api-key", "list"]).await;
     let line = key_line(listing.ok(), "ci").expect("ci listed");
     assert_eq!(line.split_whitespace().nth(1), Some("disabled"), "{line}");
@@ -292,8 +301,43 @@ async fn dlq_replay_and_purge_need_a_selection(backend: Backend) {
     );
 }
 
+async fn api_key_roles_are_chosen_at_generate_and_listed(backend: Backend) {
+    let (url, _dir, store) = database(backend).await;
+    let args = [
+        "api-key",
+        "generate",
+        "--name",
+        "limited",
+        "--author-only",
+        "--domain-only",
+        "s.example",
+        "--no-orphan-visits",
+    ];
+    let generated = linkpulse(&url, &args).await;
+    let stdout = generated.ok();
+    assert!(
+        stdout.contains("author only, domain only: s.example, no orphan visits"),
+        "{stdout}"
+    );
+    let key = stdout.trim_end().rsplit('\n').next().expect("key line");
+    let found = store.find_api_key(&hash_key(key)).await.expect("check");
+    let roles = found.expect("stored").roles;
+    assert_eq!(
+        roles,
+        KeyRoles {
+            author_only: true,
+            domain_only: Some("s.example".to_owned()),
+            no_orphan_visits: true,
+        }
+    );
+    let listing = linkpulse(&url, &["api-key", "list"]).await;
+    let line = key_line(listing.ok(), "limited").expect("listed");
+    assert!(line.ends_with("no orphan visits"), "{line}");
+}
+
 backend_tests!(
     api_key_generate_list_and_disable,
+    api_key_roles_are_chosen_at_generate_and_listed,
     migrate_runs_twice,
     dlq_list_show_replay_and_purge,
     dlq_replay_and_purge_need_a_selection,

@@ -64,6 +64,7 @@ fn redirect_lookup(c: &mut Criterion) {
                 crawlable: false,
                 forward_query: true,
                 tags: Vec::new(),
+                author_key_id: None,
             })
             .await
             .expect("link");

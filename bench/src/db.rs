@@ -186,6 +186,7 @@ pub async fn create_links(store: &dyn Store, count: usize) -> anyhow::Result<Vec
                 crawlable: false,
                 forward_query: true,
                 tags: Vec::new(),
+                author_key_id: None,
             })
             .await?;
         links.push(BenchLink {

@@ -259,11 +259,23 @@ pub struct DlqSelection {
 /// `linkpulse api-key …`.
 #[derive(Debug, Subcommand)]
 pub enum ApiKeyCommand {
-    /// Create a key; it is printed once, on the last line, and stored only as a hash.
+    /// Create a key; it is printed once, on the last line, and stored only as a hash. Without
+    /// role flags it is an admin key; each flag limits it as Shlink's roles do.
     Generate {
         /// A unique name to recognise the key by (e.g. the client that uses it).
         #[arg(long)]
         name: String,
+        /// The key sees and edits only the links created with it (and their tags and visits),
+        /// and may not rename or delete tags.
+        #[arg(long)]
+        author_only: bool,
+        /// The key sees and creates only links of this domain (`host[:port]`); a domain this
+        /// instance does not serve leaves it nothing to see.
+        #[arg(long, value_name = "DOMAIN")]
+        domain_only: Option<String>,
+        /// The key sees no orphan visits (visits that hit no link).
+        #[arg(long)]
+        no_orphan_visits: bool,
     },
     /// List keys by name with their state.
     List,

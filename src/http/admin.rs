@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::ApiError;
-use super::extract::{ApiJson, ApiKey, ApiQuery};
+use super::extract::{AdminKey, ApiJson, ApiQuery};
 use crate::clicks::{DeadLetter, DeadLetterSelection};
 
 /// Prometheus text exposition; queue gauges are read from the database at scrape time.
@@ -33,7 +33,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 }
 
 pub(super) async fn pipeline_status(
-    _: ApiKey,
+    _: AdminKey,
     State(state): State<AppState>,
 ) -> Result<Json<Value>, ApiError> {
     let stats = state.store.outbox_stats().await?;
@@ -92,7 +92,7 @@ impl From<DeadLetter> for DeadLetterView {
 }
 
 pub(super) async fn list_dead_letters(
-    _: ApiKey,
+    _: AdminKey,
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<Value>, ApiError> {
@@ -105,7 +105,7 @@ pub(super) async fn list_dead_letters(
 }
 
 pub(super) async fn show_dead_letter(
-    _: ApiKey,
+    _: AdminKey,
     State(state): State<AppState>,
     path: Result<Path<i64>, PathRejection>,
 ) -> Result<Json<DeadLetterView>, ApiError> {
@@ -139,7 +139,7 @@ impl SelectionBody {
 }
 
 pub(super) async fn replay(
-    _: ApiKey,
+    _: AdminKey,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<SelectionBody>,
 ) -> Result<Json<Value>, ApiError> {
@@ -148,7 +148,7 @@ pub(super) async fn replay(
 }
 
 pub(super) async fn purge(
-    _: ApiKey,
+    _: AdminKey,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<SelectionBody>,
 ) -> Result<Json<Value>, ApiError> {

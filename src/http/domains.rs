@@ -75,15 +75,21 @@ pub struct RedirectsBody {
 
 /// Lists the default domain with its not-found redirects, which are also the defaults.
 #[tracing::instrument(skip_all)]
-pub async fn list(_key: ApiKey, State(state): State<AppState>) -> Json<DomainsResponse> {
+pub async fn list(key: ApiKey, State(state): State<AppState>) -> Json<DomainsResponse> {
     let redirects = state.not_found.current();
+    let ours = Domain {
+        domain: authority(&state.settings.base_url),
+        is_default: true,
+        redirects: redirects.as_ref().into(),
+    };
+    let data = if key.sees_our_domain(&state.settings.base_url) {
+        vec![ours]
+    } else {
+        Vec::new()
+    };
     Json(DomainsResponse {
         domains: DomainList {
-            data: vec![Domain {
-                domain: authority(&state.settings.base_url),
-                is_default: true,
-                redirects: redirects.as_ref().into(),
-            }],
+            data,
             default_redirects: redirects.as_ref().into(),
         },
     })
@@ -93,10 +99,13 @@ pub async fn list(_key: ApiKey, State(state): State<AppState>) -> Json<DomainsRe
 /// `domain`, since this instance serves only its own.
 #[tracing::instrument(skip_all)]
 pub async fn set_redirects(
-    _key: ApiKey,
+    key: ApiKey,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RedirectsBody>,
 ) -> Result<Json<RedirectsJson>, ApiError> {
+    if !key.sees_our_domain(&state.settings.base_url) {
+        return Err(ApiError::DomainNotFound(body.domain.unwrap_or_default()));
+    }
     let mut v = Violations::default();
     match body.domain.as_deref().map(str::trim) {
         None | Some("") => v.add("domain", "domain is required"),
@@ -127,16 +136,17 @@ pub async fn set_redirects(
 /// found.
 #[tracing::instrument(skip_all)]
 pub async fn domain_visits(
-    _key: ApiKey,
+    key: ApiKey,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     ApiQuery(query): ApiQuery<VisitsQuery>,
 ) -> Result<Json<VisitsResponse>, ApiError> {
     let Path(domain) = path.map_err(|err| ApiError::invalid("domain", err.body_text()))?;
-    if !is_own_domain(Some(&domain), &state.settings.base_url) {
+    let base = &state.settings.base_url;
+    if !is_own_domain(Some(&domain), base) || !key.sees_our_domain(base) {
         return Err(ApiError::DomainNotFound(domain));
     }
-    visits::list_scope(&state, &query, &VisitScope::NonOrphan).await
+    visits::list_scope(&key, &state, &query, &VisitScope::NonOrphan).await
 }
 
 /// Whether a `domain` value names ours: absent, empty, `DEFAULT`, or our host (with our port

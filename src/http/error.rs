@@ -37,6 +37,12 @@ pub enum ApiError {
     /// This instance serves no such domain.
     #[error("Domain with authority \"{0}\" could not be found")]
     DomainNotFound(String),
+    /// A key with roles tried to rename or delete tags, which may be on others' links.
+    #[error("You are not allowed to rename or delete tags with this API key")]
+    ForbiddenTagOperation,
+    /// A limited key tried an operational route that needs an admin key.
+    #[error("this route needs an API key without roles")]
+    AdminKeyRequired,
     /// A tag rename would collide with an existing tag.
     #[error("tag {0} already exists")]
     TagConflict(String),
@@ -116,6 +122,12 @@ impl ApiError {
                     "Domain not found",
                 )
             }
+            Self::ForbiddenTagOperation => (
+                StatusCode::FORBIDDEN,
+                "forbidden-tag-operation",
+                "Forbidden tag operation",
+            ),
+            Self::AdminKeyRequired => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
             Self::TagConflict(tag) => {
                 extra.insert("newName".into(), json!(tag));
                 (StatusCode::CONFLICT, "tag-conflict", "Tag conflict")

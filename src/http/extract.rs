@@ -1,5 +1,7 @@
 //! Extractors whose rejections are our `ApiError`, so every bad request gets problem+json.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -8,12 +10,29 @@ use serde::de::DeserializeOwned;
 
 use super::AppState;
 use super::error::ApiError;
+use crate::store::KeyIdentity;
 
 /// Header carrying the API key, as in Shlink.
 const API_KEY_HEADER: &str = "x-api-key";
 
-/// Proof that the request carried an enabled API key.
-pub struct ApiKey;
+/// The enabled API key the request carried; what it may see is in [`super::access`].
+pub struct ApiKey(pub Arc<KeyIdentity>);
+
+impl ApiKey {
+    /// The key presented as `raw` (from the header, or `apiKey` where the route takes it in
+    /// the query): `missing-authentication` when empty, `invalid-api-key` when unknown.
+    pub async fn identify(raw: Option<&str>, state: &AppState) -> Result<Self, ApiError> {
+        let key = raw
+            .filter(|k| !k.is_empty())
+            .ok_or(ApiError::MissingAuthentication)?;
+        state
+            .api_keys
+            .identify(key)
+            .await?
+            .map(Self)
+            .ok_or(ApiError::InvalidApiKey)
+    }
+}
 
 impl FromRequestParts<AppState> for ApiKey {
     type Rejection = ApiError;
@@ -22,13 +41,23 @@ impl FromRequestParts<AppState> for ApiKey {
         let key = parts
             .headers
             .get(API_KEY_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .filter(|k| !k.is_empty())
-            .ok_or(ApiError::MissingAuthentication)?;
-        match state.api_keys.is_valid(key).await {
-            Ok(true) => Ok(Self),
-            Ok(false) => Err(ApiError::InvalidApiKey),
-            Err(err) => Err(ApiError::from(err)),
+            .and_then(|v| v.to_str().ok());
+        Self::identify(key, state).await
+    }
+}
+
+/// An API key without roles, which the operational routes under `/admin` need.
+pub struct AdminKey;
+
+impl FromRequestParts<AppState> for AdminKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let key = ApiKey::from_request_parts(parts, state).await?;
+        if key.0.roles.is_admin() {
+            Ok(Self)
+        } else {
+            Err(ApiError::AdminKeyRequired)
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The HTTP surface: Shlink's REST API, the redirect, our own routes and the pages.
 
+mod access;
 mod admin;
 pub mod client_ip;
 mod domains;

@@ -12,7 +12,7 @@ use super::pagination::{PageRequest, Paginated};
 use crate::clicks::VisitsSummary;
 use crate::links::Tag;
 use crate::links::{TagFilter, TagOrder, TagStats};
-use crate::listing::Direction;
+use crate::listing::{Direction, Page};
 use crate::store::StoreError;
 
 /// Query of `GET /tags` and `GET /tags/stats`.
@@ -86,12 +86,17 @@ pub struct DeleteParams {
 /// `GET /tags`: tag names, ordered by name only (as the contract allows), all by default.
 #[tracing::instrument(skip_all)]
 pub async fn list(
-    _key: ApiKey,
+    key: ApiKey,
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<TagsResponse<String>>, ApiError> {
-    let (filter, request) = filter_from(params, false)?;
-    let page = state.store.list_tags(&filter).await?;
+    let (mut filter, request) = filter_from(params, false)?;
+    filter.author_key_id = key.own_links_only();
+    let page = if key.sees_our_domain(&state.settings.base_url) {
+        state.store.list_tags(&filter).await?
+    } else {
+        Page::default()
+    };
     Ok(Json(TagsResponse {
         tags: Paginated::from_page(page, request, |name| name),
     }))
@@ -100,12 +105,17 @@ pub async fn list(
 /// `GET /tags/stats`: tags with their link and visit counts, orderable by any of them.
 #[tracing::instrument(skip_all)]
 pub async fn stats(
-    _key: ApiKey,
+    key: ApiKey,
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<TagsResponse<TagStatsJson>>, ApiError> {
-    let (filter, request) = filter_from(params, true)?;
-    let page = state.store.tag_stats(&filter).await?;
+    let (mut filter, request) = filter_from(params, true)?;
+    filter.author_key_id = key.own_links_only();
+    let page = if key.sees_our_domain(&state.settings.base_url) {
+        state.store.tag_stats(&filter).await?
+    } else {
+        Page::default()
+    };
     Ok(Json(TagsResponse {
         tags: Paginated::from_page(page, request, TagStatsJson::from),
     }))
@@ -115,10 +125,11 @@ pub async fn stats(
 /// one is taken.
 #[tracing::instrument(skip_all)]
 pub async fn rename(
-    _key: ApiKey,
+    key: ApiKey,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RenameBody>,
 ) -> Result<StatusCode, ApiError> {
+    key.may_edit_tags()?;
     let (old, new) = validate_rename(&body)?;
     if old == new {
         return if tag_exists(&state, old.as_str()).await? {
@@ -138,10 +149,11 @@ pub async fn rename(
 /// ignored.
 #[tracing::instrument(skip_all)]
 pub async fn delete(
-    _key: ApiKey,
+    key: ApiKey,
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<DeleteParams>,
 ) -> Result<StatusCode, ApiError> {
+    key.may_edit_tags()?;
     let names: Vec<String> = Tag::parse_all(&params.tags)?
         .iter()
         .map(|tag| tag.as_str().to_owned())
@@ -168,6 +180,7 @@ fn filter_from(params: ListParams, with_stats: bool) -> Result<(TagFilter, PageR
             .map(|term| term.trim().to_owned())
             .filter(|term| !term.is_empty()),
         order_by,
+        author_key_id: None,
     };
     Ok((filter, request))
 }

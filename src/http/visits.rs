@@ -19,7 +19,7 @@ use super::domains::is_own_domain;
 use super::error::ApiError;
 use super::extract::{ApiKey, ApiQuery};
 use super::pagination::{PageRequest, Paginated};
-use crate::clicks::VisitKind;
+use crate::clicks::{VisitKind, VisitsSummary};
 use crate::links::{ShortCode, Tag};
 use crate::listing::Page;
 use crate::store::{StoreError, Visit, VisitFilter, VisitScope};
@@ -48,12 +48,12 @@ pub struct DomainQuery {
 /// `GET /short-urls/{shortCode}/visits`.
 #[tracing::instrument(skip_all)]
 pub async fn link_visits(
-    _key: ApiKey,
+    key: ApiKey,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     ApiQuery(query): ApiQuery<VisitsQuery>,
 ) -> Result<Json<VisitsResponse>, ApiError> {
-    let code = addressed_code(path, query.domain.as_deref(), &state.settings.base_url)?;
+    let code = visible_code(&key, path, query.domain.as_deref(), &state).await?;
     let (filter, request) = filter_from(&query)?;
     let page = state
         .store
@@ -65,12 +65,12 @@ pub async fn link_visits(
 /// `DELETE /short-urls/{shortCode}/visits`: deletes them and zeroes the link's counters.
 #[tracing::instrument(skip_all)]
 pub async fn delete_link_visits(
-    _key: ApiKey,
+    key: ApiKey,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     ApiQuery(query): ApiQuery<DomainQuery>,
 ) -> Result<Json<DeletedJson>, ApiError> {
-    let code = addressed_code(path, query.domain.as_deref(), &state.settings.base_url)?;
+    let code = visible_code(&key, path, query.domain.as_deref(), &state).await?;
     let deleted = state.links.delete_visits(&code).await?;
     Ok(Json(DeletedJson {
         deleted_visits: deleted,
@@ -80,7 +80,7 @@ pub async fn delete_link_visits(
 /// `GET /tags/{tag}/visits`: visits of every link carrying the tag.
 #[tracing::instrument(skip_all)]
 pub async fn tag_visits(
-    _key: ApiKey,
+    key: ApiKey,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     ApiQuery(query): ApiQuery<VisitsQuery>,
@@ -89,26 +89,26 @@ pub async fn tag_visits(
     let tag = Tag::parse(&raw).map_err(|_| ApiError::TagNotFound(raw.clone()))?;
     let (filter, request) = filter_from(&query)?;
     let scope = VisitScope::Tag(tag.as_str().to_owned());
-    let page = list_on_domain(&state, &query, &scope, &filter).await?;
+    let page = list_on_domain(&key, &state, &query, &scope, filter).await?;
     Ok(respond(page, request, VisitJson::visit))
 }
 
 /// `GET /visits/non-orphan`: visits of every link.
 #[tracing::instrument(skip_all)]
 pub async fn non_orphan_visits(
-    _key: ApiKey,
+    key: ApiKey,
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<VisitsQuery>,
 ) -> Result<Json<VisitsResponse>, ApiError> {
     let (filter, request) = filter_from(&query)?;
-    let page = list_on_domain(&state, &query, &VisitScope::NonOrphan, &filter).await?;
+    let page = list_on_domain(&key, &state, &query, &VisitScope::NonOrphan, filter).await?;
     Ok(respond(page, request, VisitJson::visit))
 }
 
 /// `GET /visits/orphan`: visits that hit no link, optionally of one `type`.
 #[tracing::instrument(skip_all)]
 pub async fn orphan_visits(
-    _key: ApiKey,
+    key: ApiKey,
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<VisitsQuery>,
 ) -> Result<Json<VisitsResponse>, ApiError> {
@@ -119,17 +119,21 @@ pub async fn orphan_visits(
         .filter(|raw| !raw.trim().is_empty())
         .map(orphan_kind)
         .transpose()?;
-    let page = list_on_domain(&state, &query, &VisitScope::Orphan(kind), &filter).await?;
+    let page = list_on_domain(&key, &state, &query, &VisitScope::Orphan(kind), filter).await?;
     Ok(respond(page, request, VisitJson::orphan))
 }
 
 /// `DELETE /visits/orphan`.
 #[tracing::instrument(skip_all)]
 pub async fn delete_orphan_visits(
-    _key: ApiKey,
+    key: ApiKey,
     State(state): State<AppState>,
 ) -> Result<Json<DeletedJson>, ApiError> {
-    let deleted = state.store.delete_orphan_visits().await?;
+    let deleted = if key.sees_orphan_visits(&state.settings.base_url) {
+        state.store.delete_orphan_visits().await?
+    } else {
+        0
+    };
     Ok(Json(DeletedJson {
         deleted_visits: deleted,
     }))
@@ -138,38 +142,52 @@ pub async fn delete_orphan_visits(
 /// `GET /visits`: link and orphan totals.
 #[tracing::instrument(skip_all)]
 pub async fn overview(
-    _key: ApiKey,
+    key: ApiKey,
     State(state): State<AppState>,
 ) -> Result<Json<OverviewResponse>, ApiError> {
-    let overview = state.store.visits_overview().await?;
+    let base = &state.settings.base_url;
+    let mut overview = state.store.visits_overview(key.own_links_only()).await?;
+    if !key.sees_our_domain(base) {
+        overview.non_orphan = VisitsSummary::default();
+    }
+    if !key.sees_orphan_visits(base) {
+        overview.orphan = VisitsSummary::default();
+    }
     Ok(Json(overview.into()))
 }
 
-/// Lists every visit in `scope` that `query` asks for, in Shlink's envelope.
+/// Lists every visit of links in `scope` that `query` asks for and `key` may see, in
+/// Shlink's envelope.
 pub(super) async fn list_scope(
+    key: &ApiKey,
     state: &AppState,
     query: &VisitsQuery,
     scope: &VisitScope,
 ) -> Result<Json<VisitsResponse>, ApiError> {
     let (filter, request) = filter_from(query)?;
-    let page = state.store.list_visits(scope, &filter).await?;
+    let page = list_on_domain(key, state, query, scope, filter).await?;
     Ok(respond(page, request, VisitJson::visit))
 }
 
-/// Lists `scope`; another domain than ours holds no visits, so its answer is empty.
+/// Lists what `key` may see of `scope`: only its own links' visits for an author-only key,
+/// orphan visits only where its roles allow; another domain than ours holds no visits.
 async fn list_on_domain(
+    key: &ApiKey,
     state: &AppState,
     query: &VisitsQuery,
     scope: &VisitScope,
-    filter: &VisitFilter,
+    mut filter: VisitFilter,
 ) -> Result<Page<Visit>, StoreError> {
-    if is_own_domain(query.domain.as_deref(), &state.settings.base_url) {
-        state.store.list_visits(scope, filter).await
+    let base = &state.settings.base_url;
+    let visible = match scope {
+        VisitScope::Orphan(_) => key.sees_orphan_visits(base),
+        _ => key.sees_our_domain(base),
+    };
+    filter.author_key_id = key.own_links_only();
+    if visible && is_own_domain(query.domain.as_deref(), base) {
+        state.store.list_visits(scope, &filter).await
     } else {
-        Ok(Page {
-            items: Vec::new(),
-            total: 0,
-        })
+        Ok(Page::default())
     }
 }
 
@@ -218,6 +236,7 @@ fn filter_from(query: &VisitsQuery) -> Result<(VisitFilter, PageRequest), ApiErr
         start_date,
         end_date,
         exclude_bots,
+        author_key_id: None,
     };
     Ok((filter, request))
 }
@@ -246,6 +265,24 @@ fn orphan_kind(raw: &str) -> Result<VisitKind, ApiError> {
                 "type must be one of invalid_short_url, base_url, regular_404",
             )
         })
+}
+
+/// The code a link route addresses when `key` may see its link; otherwise not found.
+async fn visible_code(
+    key: &ApiKey,
+    path: Result<Path<String>, PathRejection>,
+    domain: Option<&str>,
+    state: &AppState,
+) -> Result<ShortCode, ApiError> {
+    let base = &state.settings.base_url;
+    let code = addressed_code(path, domain, base)?;
+    if key.is_admin() {
+        return Ok(code);
+    }
+    match state.store.find_short_url(&code).await? {
+        Some(link) if key.may_see(&link, base) => Ok(code),
+        _ => Err(ApiError::ShortUrlNotFound(code.as_str().to_owned())),
+    }
 }
 
 /// The code a link route addresses; one that cannot exist (bad characters, another domain) is

@@ -38,8 +38,8 @@ mod tag;
 pub use cache::RedirectCache;
 pub use long_url::LongUrl;
 pub use model::{
-    NewShortUrl, ShortUrl, ShortUrlFilter, ShortUrlOrder, ShortUrlPatch, TagFilter, TagOrder,
-    TagStats, TagsMode,
+    Author, NewShortUrl, ShortUrl, ShortUrlFilter, ShortUrlOrder, ShortUrlPatch, TagFilter,
+    TagOrder, TagStats, TagsMode,
 };
 pub use not_found::{Miss, NotFoundCache, NotFoundRedirects, NotFoundRedirectsPatch, RedirectUrl};
 pub use own_origin::OwnOrigin;

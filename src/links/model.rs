@@ -34,6 +34,8 @@ pub struct ShortUrl {
     pub tags: Vec<Tag>,
     /// Visit counters.
     pub visits: VisitsSummary,
+    /// The API key it was created with (`None`: by an admin's session or before keys had roles).
+    pub author_key_id: Option<i64>,
 }
 
 /// A validated new link. `C` is what is known of its code: the `ShortCode` itself when it is
@@ -59,6 +61,8 @@ pub struct NewShortUrl<C = ShortCode> {
     pub forward_query: bool,
     /// Tags to attach (created when missing).
     pub tags: Vec<Tag>,
+    /// The API key creating it, if one does.
+    pub author_key_id: Option<i64>,
 }
 
 impl<C> NewShortUrl<C> {
@@ -74,6 +78,7 @@ impl<C> NewShortUrl<C> {
             crawlable: self.crawlable,
             forward_query: self.forward_query,
             tags: self.tags.clone(),
+            author_key_id: self.author_key_id,
         }
     }
 }
@@ -153,6 +158,17 @@ pub struct ShortUrlFilter {
     pub exclude_max_visits_reached: bool,
     /// Leave out links whose `valid_until` has passed.
     pub exclude_past_valid_until: bool,
+    /// Only links created with this API key.
+    pub author: Option<Author>,
+}
+
+/// The API key whose links a list is limited to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Author {
+    /// The key with this id (an author-only key listing its own).
+    Key(i64),
+    /// The key with this name (`apiKeyName`); no key by that name means no links.
+    Named(String),
 }
 
 impl Default for ShortUrlFilter {
@@ -170,6 +186,7 @@ impl Default for ShortUrlFilter {
             end_date: None,
             exclude_max_visits_reached: false,
             exclude_past_valid_until: false,
+            author: None,
         }
     }
 }
@@ -185,6 +202,8 @@ pub struct TagFilter {
     pub search_term: Option<String>,
     /// Ordering by name (the default, ascending) or by a statistic.
     pub order_by: Option<(TagOrder, Direction)>,
+    /// Only tags of links created with this API key, counted over those links.
+    pub author_key_id: Option<i64>,
 }
 
 impl Default for TagFilter {
@@ -194,6 +213,7 @@ impl Default for TagFilter {
             items_per_page: None,
             search_term: None,
             order_by: None,
+            author_key_id: None,
         }
     }
 }

@@ -212,14 +212,15 @@ pub trait TagStore: Send + Sync {
 /// API keys, stored only as SHA-256 hashes.
 #[async_trait]
 pub trait ApiKeyStore: Send + Sync {
-    /// Stores a new key; `DuplicateKeyName` when the name is taken.
-    async fn insert_api_key(&self, name: &str, key_hash: &str) -> StoreResult<()>;
+    /// Stores a new key with its roles; `DuplicateKeyName` when the name is taken.
+    async fn insert_api_key(&self, name: &str, key_hash: &str, roles: &KeyRoles)
+    -> StoreResult<()>;
     /// Every key's name, state and creation date (never the hash).
     async fn list_api_keys(&self) -> StoreResult<Vec<ApiKeyInfo>>;
     /// Disables the key with this name; `NotFound` if there is none.
     async fn disable_api_key(&self, name: &str) -> StoreResult<()>;
-    /// Whether an enabled key has this hash.
-    async fn is_valid_api_key(&self, key_hash: &str) -> StoreResult<bool>;
+    /// The enabled key with this hash, if any.
+    async fn find_api_key(&self, key_hash: &str) -> StoreResult<Option<KeyIdentity>>;
 }
 
 /// The click pipeline's queue: outbox writes, leased claims, fenced completion.
@@ -284,7 +285,8 @@ pub trait VisitStore: Send + Sync {
         filter: &VisitFilter,
     ) -> StoreResult<Page<Visit>>;
     /// Totals: link visits from the links' counters, orphan visits counted (no full scan).
-    async fn visits_overview(&self) -> StoreResult<VisitsOverview>;
+    /// `author_key_id` limits the link totals to the links created with that key.
+    async fn visits_overview(&self, author_key_id: Option<i64>) -> StoreResult<VisitsOverview>;
     /// Deletes a link's visits and zeroes its counters in one transaction; returns how many.
     /// `NotFound` when the code does not exist.
     async fn delete_link_visits(&self, code: &ShortCode) -> StoreResult<u64>;

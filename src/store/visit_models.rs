@@ -32,6 +32,8 @@ pub struct VisitFilter {
     pub end_date: Option<DateTime<Utc>>,
     /// Leave out visits flagged as bots.
     pub exclude_bots: bool,
+    /// Only visits of links created with this API key (orphan visits have no author).
+    pub author_key_id: Option<i64>,
 }
 
 impl Default for VisitFilter {
@@ -42,6 +44,7 @@ impl Default for VisitFilter {
             start_date: None,
             end_date: None,
             exclude_bots: false,
+            author_key_id: None,
         }
     }
 }

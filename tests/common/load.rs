@@ -32,6 +32,7 @@ pub async fn database_with_link(
         crawlable: false,
         forward_query: true,
         tags: Vec::new(),
+        author_key_id: None,
     };
     store.create_short_url(&link).await.expect("link");
     (url, database, store)

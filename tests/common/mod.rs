@@ -7,7 +7,7 @@ use std::sync::Arc;
 use linkpulse::app::Application;
 use linkpulse::auth::{generate_key, hash_key};
 use linkpulse::config::{Cli, Command};
-use linkpulse::store::{self, Store};
+use linkpulse::store::{self, KeyRoles, Store};
 use reqwest::{Client, Response, redirect::Policy};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -230,7 +230,7 @@ pub async fn spawn_app_on(database_url: String, database: TestDatabase, extra: &
         _ => "test".to_owned(),
     };
     store
-        .insert_api_key(&name, &hash_key(&api_key))
+        .insert_api_key(&name, &hash_key(&api_key), &KeyRoles::default())
         .await
         .expect("insert API key");
     let client = Client::builder()

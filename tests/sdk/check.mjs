@@ -465,15 +465,12 @@ const rules = [
     ],
   },
 ];
-await expectOk('setShortUrlRedirectRules', 'two rules', [{ shortCode: alpha.shortCode }, { redirectRules: rules }], {
-  schema: 'RedirectRulesList',
-  verify: async (r) => {
-    check(r.defaultLongUrl === ALPHA && r.redirectRules.length === 2, `got ${json(r)}`);
-    check(r.redirectRules.map((x) => x.priority).join() === '1,2', `priorities ${json(r.redirectRules)}`);
-    check(r.redirectRules.map((x) => x.longUrl).join() === rules.map((x) => x.longUrl).join(), `order ${json(r.redirectRules)}`);
-    const stored = await client.getShortUrl({ shortCode: alpha.shortCode });
-    check(stored.hasRedirectRules === true, `hasRedirectRules is ${json(stored.hasRedirectRules)} after setting rules`);
-  },
+// Rules themselves arrive with the routing issue (14); until then the server refuses them,
+// naming the field, rather than dropping them silently. When they land, this call expects
+// both rules back in order (priorities 1 and 2) and hasRedirectRules on the short URL.
+await expectProblem('setShortUrlRedirectRules', 'two rules (not yet supported)', [{ shortCode: alpha.shortCode }, { redirectRules: rules }], {
+  status: 400,
+  type: ErrorType.INVALID_ARGUMENT,
 });
 await expectOk('setShortUrlRedirectRules', 'none', [{ shortCode: alpha.shortCode }, { redirectRules: [] }], {
   schema: 'RedirectRulesList',

@@ -47,6 +47,7 @@ async fn known_link(app: &TestApp) {
             crawlable: false,
             forward_query: true,
             tags: Vec::new(),
+            author_key_id: None,
         })
         .await
         .unwrap();

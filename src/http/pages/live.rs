@@ -73,7 +73,7 @@ impl Source {
                 .await?
                 .map(|link| LiveTotals::of(link.visits, None))),
             Self::Global => {
-                let overview = state.store.visits_overview().await?;
+                let overview = state.store.visits_overview(None).await?;
                 Ok(Some(LiveTotals::of(
                     overview.non_orphan,
                     Some(overview.orphan.total),

@@ -58,6 +58,10 @@ impl CsrfForm {
 /// Shown after a wrong key; deliberately says nothing about why.
 const WRONG_KEY: &str = "That API key was not accepted. Check it and try again.";
 
+/// Shown for a key with roles: the web app shows and edits every link, so it needs an admin key.
+const LIMITED_KEY: &str = "That API key is limited to some links or visits; the web app needs a \
+                           key without roles (linkpulse api-key generate --name NAME).";
+
 /// `GET /app/login`: the sign-in form, with its double-submit token cookie.
 #[tracing::instrument(skip_all)]
 pub async fn show(
@@ -83,7 +87,21 @@ pub async fn submit(
     csrf::verify_login(&headers, &form.csrf)?;
     let next = safe_next(Some(&form.next));
     let key = form.api_key.trim();
-    if key.is_empty() || !state.api_keys.is_valid(key).await? {
+    let identity = match key {
+        "" => None,
+        key => state.api_keys.identify(key).await?,
+    };
+    if let Some(limited) = identity.as_ref().filter(|id| !id.roles.is_admin()) {
+        tracing::info!(client = %ip, key = %limited.name, "sign-in with a limited API key");
+        return login_page(
+            &state,
+            &headers,
+            &next,
+            StatusCode::FORBIDDEN,
+            Some(LIMITED_KEY),
+        );
+    }
+    if identity.is_none() {
         throttle.failed(ip);
         tracing::info!(client = %ip, "sign-in with a wrong API key");
         return login_page(

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::dto::{CreateBody, ShortUrlJson};
-use super::{DomainQuery, addressed_link, input};
+use super::{DomainQuery, addressed_link, create_as};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiKey, ApiQuery};
@@ -32,19 +32,12 @@ pub async fn shorten(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ShortenQuery>,
 ) -> Result<Response, ApiError> {
-    let key = query
-        .api_key
-        .filter(|key| !key.is_empty())
-        .ok_or(ApiError::MissingAuthentication)?;
-    if !state.api_keys.is_valid(&key).await? {
-        return Err(ApiError::InvalidApiKey);
-    }
+    let key = ApiKey::identify(query.api_key.as_deref(), &state).await?;
     let body = CreateBody {
         long_url: query.long_url.unwrap_or_default(),
         ..CreateBody::default()
     };
-    let (draft, find_if_exists) = input::create_draft(body, &state.settings)?;
-    let link = state.links.create(&draft, find_if_exists).await?;
+    let link = create_as(&key, body, &state).await?;
     if query.format.as_deref() == Some("txt") {
         let text = state.settings.short_url(link.short_code.as_str());
         let plain = HeaderValue::from_static("text/plain; charset=utf-8");
@@ -56,12 +49,12 @@ pub async fn shorten(
 /// `GET /short-urls/{shortCode}/redirect-rules`: the default long URL and no rules.
 #[tracing::instrument(skip_all)]
 pub async fn redirect_rules(
-    _key: ApiKey,
+    key: ApiKey,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     ApiQuery(query): ApiQuery<DomainQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let link = addressed_link(path, &query, &state).await?;
+    let link = addressed_link(&key, path, &query, &state).await?;
     Ok(Json(json!({
         "defaultLongUrl": link.long_url.as_str(),
         "redirectRules": [],

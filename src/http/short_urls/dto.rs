@@ -190,6 +190,7 @@ mod tests {
                 non_bots: 3,
                 bots: 2,
             },
+            author_key_id: None,
         };
         let json = serde_json::to_value(ShortUrlJson::new(link, &settings)).unwrap();
         assert_eq!(json["shortUrl"], "https://s.example/abc12");

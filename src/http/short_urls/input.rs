@@ -127,6 +127,7 @@ pub(crate) fn validate_create(
                 crawlable: body.crawlable.unwrap_or(false),
                 forward_query: body.forward_query.unwrap_or(true),
                 tags,
+                author_key_id: None,
             };
             Ok((draft, body.find_if_exists.unwrap_or(false)))
         }

@@ -41,16 +41,14 @@ pub struct DomainQuery {
 /// Lists links, filtered, ordered and paginated.
 #[tracing::instrument(skip_all)]
 pub async fn list(
-    _key: ApiKey,
+    key: ApiKey,
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<ShortUrlList>, ApiError> {
-    let plan = query::plan(query, &state.settings)?;
-    let page = if plan.foreign_domain {
-        Page {
-            items: Vec::new(),
-            total: 0,
-        }
+    let mut plan = query::plan(query, &state.settings)?;
+    plan.filter.author = key.list_author(plan.api_key_name.as_deref());
+    let page = if plan.foreign_domain || !key.sees_our_domain(&state.settings.base_url) {
+        Page::default()
     } else {
         state.store.list_short_urls(&plan.filter).await?
     };
@@ -64,43 +62,61 @@ pub async fn list(
 /// Creates a link (or, with `findIfExists`, returns a matching one).
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    _key: ApiKey,
+    key: ApiKey,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> Result<Json<ShortUrlJson>, ApiError> {
-    let (draft, find_if_exists) = input::create_draft(body, &state.settings)?;
-    let link = state.links.create(&draft, find_if_exists).await?;
+    let link = create_as(&key, body, &state).await?;
     Ok(Json(ShortUrlJson::new(link, &state.settings)))
+}
+
+/// Creates a link from `body` with `key` as its author; a domain-only key for a domain we do
+/// not serve may create nothing here.
+pub(super) async fn create_as(
+    key: &ApiKey,
+    body: CreateBody,
+    state: &AppState,
+) -> Result<ShortUrl, ApiError> {
+    if !key.sees_our_domain(&state.settings.base_url) {
+        return Err(ApiError::invalid(
+            "domain",
+            "this API key may only create links on another domain, which is not served here",
+        ));
+    }
+    let (mut draft, find_if_exists) = input::create_draft(body, &state.settings)?;
+    draft.author_key_id = Some(key.author_id());
+    let found_or_created = state.links.create(&draft, find_if_exists).await?;
+    if !key.may_see(&found_or_created, &state.settings.base_url) {
+        // findIfExists matched another key's link: an author-only key gets its own instead.
+        return Ok(state.links.create(&draft, false).await?);
+    }
+    Ok(found_or_created)
 }
 
 /// Reads one link.
 #[tracing::instrument(skip_all)]
 pub async fn get(
-    _key: ApiKey,
+    key: ApiKey,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     ApiQuery(query): ApiQuery<DomainQuery>,
 ) -> Result<Json<ShortUrlJson>, ApiError> {
-    let link = addressed_link(path, &query, &state).await?;
+    let link = addressed_link(&key, path, &query, &state).await?;
     Ok(Json(ShortUrlJson::new(link, &state.settings)))
 }
 
 /// Applies a partial edit; `null` clears a nullable field.
 #[tracing::instrument(skip_all)]
 pub async fn edit(
-    _key: ApiKey,
+    key: ApiKey,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     ApiQuery(query): ApiQuery<DomainQuery>,
     ApiJson(body): ApiJson<EditBody>,
 ) -> Result<Json<ShortUrlJson>, ApiError> {
-    let code = addressed_code(path, &query, &state)?;
+    let stored = addressed_link(&key, path, &query, &state).await?;
+    let code = stored.short_code.clone();
     let patch = input::edit_patch(body, &state.settings)?;
-    let stored = state
-        .store
-        .find_short_url(&code)
-        .await?
-        .ok_or_else(|| not_found(&code))?;
     input::check_edited_window(&patch, stored.valid_since, stored.valid_until)?;
     if input::is_empty(&patch) {
         return Ok(Json(ShortUrlJson::new(stored, &state.settings)));
@@ -112,13 +128,13 @@ pub async fn edit(
 /// Deletes a link; it stops redirecting at once.
 #[tracing::instrument(skip_all)]
 pub async fn delete(
-    _key: ApiKey,
+    key: ApiKey,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     ApiQuery(query): ApiQuery<DomainQuery>,
 ) -> Result<StatusCode, ApiError> {
-    let code = addressed_code(path, &query, &state)?;
-    state.links.delete(&code).await?;
+    let link = addressed_link(&key, path, &query, &state).await?;
+    state.links.delete(&link.short_code).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -136,8 +152,10 @@ fn addressed_code(
     ShortCode::parse(&raw).map_err(|_| ApiError::ShortUrlNotFound(raw))
 }
 
-/// The stored link the path and `?domain=` address; `short-url-not-found` when there is none.
-async fn addressed_link(
+/// The stored link the path and `?domain=` address; `short-url-not-found` when there is none
+/// or `key` may not see it.
+pub(in crate::http) async fn addressed_link(
+    key: &ApiKey,
     path: Result<Path<String>, PathRejection>,
     query: &DomainQuery,
     state: &AppState,
@@ -147,6 +165,7 @@ async fn addressed_link(
         .store
         .find_short_url(&code)
         .await?
+        .filter(|link| key.may_see(link, &state.settings.base_url))
         .ok_or_else(|| not_found(&code))
 }
 

@@ -44,6 +44,7 @@ impl FakeStore {
             forward_query: true,
             tags: Tag::parse_all(tags).unwrap(),
             visits: VisitsSummary::default(),
+            author_key_id: None,
         });
     }
 }
@@ -73,6 +74,7 @@ impl LinkStore for FakeStore {
             forward_query: new.forward_query,
             tags: new.tags.clone(),
             visits: VisitsSummary::default(),
+            author_key_id: new.author_key_id,
         };
         links.push(link.clone());
         Ok(link)
@@ -101,6 +103,9 @@ impl LinkStore for FakeStore {
     async fn find_redirect_target(&self, _code: &ShortCode) -> StoreResult<Option<RedirectTarget>> {
         Ok(None)
     }
+    async fn take_capped_visit(&self, _link_id: i64) -> StoreResult<bool> {
+        Ok(false)
+    }
     async fn list_short_urls(&self, _filter: &ShortUrlFilter) -> StoreResult<Page<ShortUrl>> {
         Err(StoreError::LinkNotFound("any".into()))
     }
@@ -128,6 +133,7 @@ fn draft(code: CodeChoice, tags: &[&str]) -> LinkDraft {
         crawlable: false,
         forward_query: true,
         tags: Tag::parse_all(tags).unwrap(),
+        author_key_id: None,
     }
 }
 

@@ -62,6 +62,9 @@ impl<E: Engine> TagStore for E {
         let mut tx = self.begin_read().await?;
         let total = count_tags::<E>(&mut tx, filter).await?;
         let mut select = Sql::new(STATS_SQL);
+        if let Some(author) = filter.author_key_id {
+            select.push(" AND s.author_key_id = ").bind(author);
+        }
         push_search::<E>(&mut select, filter);
         select.push(" GROUP BY t.id) stats");
         let (order, direction) = filter.order_by.unwrap_or((TagOrder::Tag, Direction::Asc));
@@ -126,11 +129,21 @@ async fn count_tags<E: Engine>(tx: &mut E::Tx, filter: &TagFilter) -> StoreResul
     Ok(total.map_or(0, |(total,)| u64::try_from(total).unwrap_or_default()))
 }
 
-/// Appends the case-insensitive substring match on the tag name, when a term is set.
+/// Appends ` WHERE …` (always present): the case-insensitive substring match on the tag name
+/// when a term is set, and only tags carried by the author's links when one is set.
 fn push_search<E: Engine>(sql: &mut Sql, filter: &TagFilter) {
+    sql.push(" WHERE 1 = 1");
     if let Some(term) = filter.search_term.as_deref().filter(|t| !t.is_empty()) {
-        sql.push(format!(" WHERE t.name {} ", E::ILIKE))
+        sql.push(format!(" AND t.name {} ", E::ILIKE))
             .bind(like_pattern(term).as_str())
             .push(" ESCAPE '\\'");
+    }
+    if let Some(author) = filter.author_key_id {
+        sql.push(
+            " AND t.id IN (SELECT st.tag_id FROM short_url_tags st \
+             JOIN short_urls s ON s.id = st.short_url_id WHERE s.author_key_id = ",
+        )
+        .bind(author)
+        .push(")");
     }
 }

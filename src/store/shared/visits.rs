@@ -106,14 +106,19 @@ impl<E: Engine> VisitStore for E {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn visits_overview(&self) -> StoreResult<VisitsOverview> {
-        let (links_total, links_bots, orphan_total, orphan_bots): (i64, i64, i64, i64) = self
+    async fn visits_overview(&self, author_key_id: Option<i64>) -> StoreResult<VisitsOverview> {
+        let mut links = Sql::new(
+            "SELECT CAST(COALESCE(SUM(visits_total), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(visits_bots), 0) AS BIGINT) FROM short_urls",
+        );
+        if let Some(author) = author_key_id {
+            links.push(" WHERE author_key_id = ").bind(author);
+        }
+        let (links_total, links_bots): (i64, i64) = self.fetch_one(links).await?;
+        let (orphan_total, orphan_bots): (i64, i64) = self
             .fetch_one(Sql::new(
-                "SELECT (SELECT CAST(COALESCE(SUM(visits_total), 0) AS BIGINT) FROM short_urls),
-                        (SELECT CAST(COALESCE(SUM(visits_bots), 0) AS BIGINT) FROM short_urls),
-                        (SELECT COUNT(*) FROM click_rows WHERE short_url_id IS NULL),
-                        (SELECT COUNT(*) FROM click_rows
-                         WHERE short_url_id IS NULL AND potential_bot)",
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN potential_bot THEN 1 ELSE 0 END), 0) \
+                 FROM click_rows WHERE short_url_id IS NULL",
             ))
             .await?;
         Ok(VisitsOverview {
@@ -244,6 +249,12 @@ fn push_where(sql: &mut Sql, scope: &Resolved, filter: &VisitFilter) {
     }
     if filter.exclude_bots {
         sql.push(" AND NOT potential_bot");
+    }
+    let of_links = !matches!(scope, Resolved::Orphan(_));
+    if let Some(author) = filter.author_key_id.filter(|_| of_links) {
+        sql.push(" AND short_url_id IN (SELECT id FROM short_urls WHERE author_key_id = ")
+            .bind(author)
+            .push(")");
     }
 }
 

@@ -70,6 +70,7 @@ pub fn visit_filter(selection: &Selection, limit: u32) -> VisitFilter {
         start_date: Some(range.from),
         end_date: Some(range.to - Duration::microseconds(1)),
         exclude_bots: !selection.include_bots,
+        author_key_id: None,
     }
 }
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::links::{ShortUrlFilter, ShortUrlOrder, TagsMode};
+use crate::links::{Author, ShortUrlFilter, ShortUrlOrder, TagsMode};
 use crate::listing::Direction;
 use crate::store::engine::Engine;
 use crate::store::sql::{Sql, direction_sql, like_pattern};
@@ -43,6 +43,17 @@ pub(super) fn push_where<E: Engine>(sql: &mut Sql, filter: &ShortUrlFilter, now:
     }
     if filter.exclude_max_visits_reached {
         sql.push(" AND (s.max_visits IS NULL OR s.visits_total - s.visits_bots < s.max_visits)");
+    }
+    match &filter.author {
+        Some(Author::Key(id)) => {
+            sql.push(" AND s.author_key_id = ").bind(*id);
+        }
+        Some(Author::Named(name)) => {
+            sql.push(" AND s.author_key_id = (SELECT id FROM api_keys WHERE name = ")
+                .bind(name.as_str())
+                .push(")");
+        }
+        None => {}
     }
     if filter.exclude_past_valid_until {
         sql.push(" AND (s.valid_until IS NULL OR s.valid_until >= ")

@@ -26,7 +26,7 @@ impl<E: Engine> LinkStore for E {
         let mut tx = self.begin_write().await?;
         let mut insert = Sql::new(
             "INSERT INTO short_urls (short_code, long_url, title, created_at, valid_since, \
-             valid_until, max_visits, crawlable, forward_query) VALUES (",
+             valid_until, max_visits, crawlable, forward_query, author_key_id) VALUES (",
         );
         insert.bind(code).push(", ").bind(new.long_url.as_str());
         insert.push(", ").bind(new.title.as_deref());
@@ -36,9 +36,10 @@ impl<E: Engine> LinkStore for E {
         insert.push(", ").bind(new.valid_until);
         insert.push(", ").bind(new.max_visits);
         insert.push(", ").bind(new.crawlable);
+        insert.push(", ").bind(new.forward_query);
         insert
             .push(", ")
-            .bind(new.forward_query)
+            .bind(new.author_key_id)
             .push(") RETURNING id");
         let (id,): (i64,) = match tx.fetch_optional(insert).await {
             Err(err) if err.is_unique_violation() => {

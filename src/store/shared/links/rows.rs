@@ -14,8 +14,8 @@ use crate::store::{StoreError, StoreResult};
 pub(super) fn select_links() -> Sql {
     Sql::new(
         "SELECT s.id, s.short_code, s.long_url, s.title, s.created_at, s.valid_since, \
-         s.valid_until, s.max_visits, s.crawlable, s.forward_query, s.visits_total, s.visits_bots \
-         FROM short_urls s",
+         s.valid_until, s.max_visits, s.crawlable, s.forward_query, s.visits_total, s.visits_bots, \
+         s.author_key_id FROM short_urls s",
     )
 }
 
@@ -34,6 +34,7 @@ pub(super) struct LinkRow {
     forward_query: bool,
     visits_total: i64,
     visits_bots: i64,
+    author_key_id: Option<i64>,
 }
 
 impl LinkRow {
@@ -60,6 +61,7 @@ impl LinkRow {
                 non_bots: self.visits_total - self.visits_bots,
                 bots: self.visits_bots,
             },
+            author_key_id: self.author_key_id,
         })
     }
 }
