@@ -6,7 +6,7 @@ use url::Url;
 use super::fixture::{Fixture, code, new_link, set_created_at, set_visits};
 use crate::links::{LongUrl, OwnOrigin, Tag};
 use crate::links::{ShortUrl, ShortUrlPatch};
-use crate::store::{LinkStore, StoreError, TagStore};
+use crate::store::{LinkStore, StoreError, TagStore, VisitStore};
 
 fn codes(links: &[ShortUrl]) -> Vec<&str> {
     links.iter().map(|link| link.short_code.as_str()).collect()
@@ -35,6 +35,9 @@ async fn create_then_find_with_sorted_tags<F: Fixture>() {
     assert_eq!(store.find_short_url(&code("nope")).await.unwrap(), None);
 
     set_visits(store, "abc", 5, 2).await;
+    for _ in 0..3 {
+        assert!(store.take_capped_visit(created.id).await.unwrap());
+    }
     let target = store
         .find_redirect_target(&code("abc"))
         .await
@@ -177,7 +180,44 @@ async fn delete_removes_link_and_its_tag_links<F: Fixture>() {
     assert_eq!(stats.items[0].short_urls_count, 0);
 }
 
+async fn capped_visits_are_granted_up_to_the_cap<F: Fixture>() {
+    let fx = F::fresh().await;
+    let store = fx.store();
+    let mut new = new_link("cap", "https://example.com/cap", &[]);
+    new.max_visits = Some(2);
+    let link = store.create_short_url(&new).await.unwrap();
+    let granted = |n: usize| async move {
+        let mut taken = 0;
+        for _ in 0..n {
+            taken += usize::from(store.take_capped_visit(link.id).await.unwrap());
+        }
+        taken
+    };
+    assert_eq!(granted(5).await, 2);
+    // Counted visits beyond what was granted (from before the cap) count against a new cap.
+    set_visits(store, "cap", 4, 1).await;
+    let raised = ShortUrlPatch {
+        max_visits: Some(Some(5)),
+        ..ShortUrlPatch::default()
+    };
+    store.update_short_url(&code("cap"), &raised).await.unwrap();
+    assert_eq!(granted(5).await, 2, "3 human visits counted, 5 allowed");
+    store.delete_link_visits(&code("cap")).await.unwrap();
+    assert_eq!(
+        granted(9).await,
+        5,
+        "deleting the visits starts the cap over"
+    );
+    let target = store
+        .find_redirect_target(&code("cap"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(target.non_bot_visits, 5);
+}
+
 super::store_contract!(
+    capped_visits_are_granted_up_to_the_cap,
     create_then_find_with_sorted_tags,
     find_by_long_url_lists_newest_first,
     duplicate_code_is_refused_and_rolled_back,

@@ -66,7 +66,7 @@ async fn duplicate_code_is_reported_and_rolled_back<F: Fixture>() {
     assert_eq!(tags, 0);
 }
 
-async fn find_by_long_url_is_newest_first_and_redirect_target_counts_humans<F: Fixture>() {
+async fn find_by_long_url_is_newest_first_and_redirect_target_reads_the_link<F: Fixture>() {
     let fx = F::fresh().await;
     let store = fx.store();
     let url = "https://example.com/same";
@@ -90,7 +90,11 @@ async fn find_by_long_url_is_newest_first_and_redirect_target_counts_humans<F: F
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(target.non_bot_visits, 5);
+    assert_eq!(
+        target.non_bot_visits, 0,
+        "an uncapped link is granted nothing"
+    );
+    assert!(!store.take_capped_visit(target.link_id).await.unwrap());
     assert_eq!(target.long_url, url);
     assert_eq!(target.link_id, found[0].id);
     assert!(
@@ -375,7 +379,7 @@ async fn delete_removes_link_and_its_tag_links<F: Fixture>() {
 super::store_contract!(
     create_then_find_with_sorted_tags,
     duplicate_code_is_reported_and_rolled_back,
-    find_by_long_url_is_newest_first_and_redirect_target_counts_humans,
+    find_by_long_url_is_newest_first_and_redirect_target_reads_the_link,
     search_is_case_insensitive_and_escapes_like_metacharacters,
     tag_filter_any_and_all,
     ordering_and_pagination,
