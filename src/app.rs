@@ -60,6 +60,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             store.migrate().await?;
             cli::dlq::run(store.as_ref(), command).await
         }
+        Command::Import(command) => {
+            let store = store::connect(&cli.database_url).await?;
+            store.migrate().await?;
+            cli::import::run(store.as_ref(), command).await
+        }
     }
 }
 

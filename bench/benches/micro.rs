@@ -65,6 +65,7 @@ fn redirect_lookup(c: &mut Criterion) {
                 forward_query: true,
                 tags: Vec::new(),
                 author_key_id: None,
+                date_created: None,
             })
             .await
             .expect("link");

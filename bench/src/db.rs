@@ -187,6 +187,7 @@ pub async fn create_links(store: &dyn Store, count: usize) -> anyhow::Result<Vec
                 forward_query: true,
                 tags: Vec::new(),
                 author_key_id: None,
+                date_created: None,
             })
             .await?;
         links.push(BenchLink {

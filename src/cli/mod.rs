@@ -2,3 +2,4 @@
 
 pub mod api_key;
 pub mod dlq;
+pub mod import;

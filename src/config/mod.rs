@@ -51,6 +51,45 @@ pub enum Command {
     /// Inspect, replay and purge clicks that failed for good (the dead-letter queue).
     #[command(subcommand)]
     Dlq(DlqCommand),
+    /// Bring links over from Shlink (a running server with their visits, or its CSV format);
+    /// safe to run again: what is already here is not imported twice.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+/// `linkpulse import …`.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// From a running Shlink server's REST API: short URLs with tags, titles, limits and
+    /// creation dates, every visit with its date, location and bot flag, and orphan visits.
+    Shlink(ShlinkImportArgs),
+    /// From a CSV file in Shlink's import format (`Long URL`, `Short code`, and optionally
+    /// `Domain`, `Title`, `Tags` separated by `|`); rows without a code get a generated one.
+    Csv(CsvImportArgs),
+}
+
+/// Where the Shlink server is.
+#[derive(Debug, Args)]
+pub struct ShlinkImportArgs {
+    /// The server's base URL, e.g. https://s.example.com.
+    #[arg(long, value_parser = parse_base_url)]
+    pub url: Url,
+    /// An API key of that server that sees every link (an admin key).
+    #[arg(long, env = "SHLINK_API_KEY", hide_env_values = true)]
+    pub api_key: String,
+    /// Leave the orphan visits (visits that hit no link) at the source.
+    #[arg(long)]
+    pub skip_orphan_visits: bool,
+}
+
+/// Which CSV file.
+#[derive(Debug, Args)]
+pub struct CsvImportArgs {
+    /// The file to read.
+    pub file: PathBuf,
+    /// The character between fields.
+    #[arg(long, default_value_t = ',', value_parser = parse_delimiter)]
+    pub delimiter: char,
 }
 
 /// Flags of `linkpulse serve`.
@@ -222,6 +261,15 @@ impl PipelineArgs {
             geoip_db: self.geoip_db.clone(),
             anonymize_ip: self.anonymize_ip,
         }
+    }
+}
+
+/// A CSV field separator: one ASCII character.
+fn parse_delimiter(raw: &str) -> Result<char, String> {
+    let mut chars = raw.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if c.is_ascii() => Ok(c),
+        _ => Err(format!("{raw:?} is not one ASCII character, e.g. , or ;")),
     }
 }
 

@@ -63,6 +63,8 @@ pub struct NewShortUrl<C = ShortCode> {
     pub tags: Vec<Tag>,
     /// The API key creating it, if one does.
     pub author_key_id: Option<i64>,
+    /// When it was created: `None` is now; an import keeps the source's date.
+    pub date_created: Option<DateTime<Utc>>,
 }
 
 impl<C> NewShortUrl<C> {
@@ -79,6 +81,7 @@ impl<C> NewShortUrl<C> {
             forward_query: self.forward_query,
             tags: self.tags.clone(),
             author_key_id: self.author_key_id,
+            date_created: self.date_created,
         }
     }
 }

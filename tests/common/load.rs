@@ -33,6 +33,7 @@ pub async fn database_with_link(
         forward_query: true,
         tags: Vec::new(),
         author_key_id: None,
+        date_created: None,
     };
     store.create_short_url(&link).await.expect("link");
     (url, database, store)

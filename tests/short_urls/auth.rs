@@ -48,6 +48,7 @@ async fn known_link(app: &TestApp) {
             forward_query: true,
             tags: Vec::new(),
             author_key_id: None,
+            date_created: None,
         })
         .await
         .unwrap();

@@ -128,6 +128,7 @@ pub(crate) fn validate_create(
                 forward_query: body.forward_query.unwrap_or(true),
                 tags,
                 author_key_id: None,
+                date_created: None,
             };
             Ok((draft, body.find_if_exists.unwrap_or(false)))
         }

@@ -134,6 +134,7 @@ fn draft(code: CodeChoice, tags: &[&str]) -> LinkDraft {
         forward_query: true,
         tags: Tag::parse_all(tags).unwrap(),
         author_key_id: None,
+        date_created: None,
     }
 }
 

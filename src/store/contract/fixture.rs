@@ -134,6 +134,7 @@ pub(super) fn new_link(code_raw: &str, url: &str, tags: &[&str]) -> NewShortUrl 
         forward_query: true,
         tags: Tag::parse_all(tags).expect("valid tags"),
         author_key_id: None,
+        date_created: None,
     }
 }
 

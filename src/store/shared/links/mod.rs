@@ -31,7 +31,8 @@ impl<E: Engine> LinkStore for E {
         insert.bind(code).push(", ").bind(new.long_url.as_str());
         insert.push(", ").bind(new.title.as_deref());
         // Millisecond precision, what SQLite stores, so both engines report the same instants.
-        insert.push(", ").bind(Utc::now().trunc_subsecs(3));
+        let created_at = new.date_created.unwrap_or_else(Utc::now);
+        insert.push(", ").bind(created_at.trunc_subsecs(3));
         insert.push(", ").bind(new.valid_since);
         insert.push(", ").bind(new.valid_until);
         insert.push(", ").bind(new.max_visits);
