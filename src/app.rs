@@ -38,8 +38,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let store = store::connect(&cli.database_url).await?;
-            store.migrate().await?;
-            println!("migrations applied to {}", redacted(&cli.database_url));
+            let applied = store.migrate().await?;
+            let target = redacted(&cli.database_url);
+            if applied.is_empty() {
+                println!("{target} is up to date: no migration was pending");
+            } else {
+                println!("applied {} migrations to {target}:", applied.len());
+                for migration in applied {
+                    println!("  {migration}");
+                }
+            }
             Ok(())
         }
         Command::Worker(args) => {
@@ -221,16 +229,26 @@ async fn bind(listen: &str) -> anyhow::Result<TcpListener> {
     })
 }
 
-/// Logs go to stderr (stdout is for command output): JSON when `LINKPULSE_LOG_FORMAT=json`,
-/// human-readable otherwise; `RUST_LOG` filters.
+/// Logs go to stderr (stdout is for command output), one line per event: by default coloured
+/// text on a terminal and JSON anywhere else (containers, systemd, CI), where a machine reads
+/// them; `LINKPULSE_LOG_FORMAT=text|json` chooses. Colour only ever goes to a terminal.
+/// `RUST_LOG` filters.
 fn init_logging() {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let terminal = std::io::stderr().is_terminal();
+    let json = match std::env::var("LINKPULSE_LOG_FORMAT").as_deref() {
+        Ok("json") => true,
+        Ok("text") => false,
+        _ => !terminal,
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(terminal)
         .with_writer(std::io::stderr);
-    let result = if std::env::var("LINKPULSE_LOG_FORMAT").is_ok_and(|f| f == "json") {
+    let result = if json {
         builder.json().try_init()
     } else {
         builder.try_init()

@@ -196,12 +196,23 @@ async fn api_key_generate_list_and_disable(backend: Backend) {
     );
 }
 
-async fn migrate_runs_twice(backend: Backend) {
+async fn migrate_names_what_it_applied_and_runs_twice(backend: Backend) {
     let (url, _dir) = fresh_database(backend).await;
-    for _ in 0..2 {
-        let run = linkpulse(&url, &["migrate"]).await;
-        assert!(run.ok().contains("migrations applied"), "{}", run.stdout);
-    }
+    let first = linkpulse(&url, &["migrate"]).await;
+    let stdout = first.ok();
+    assert!(stdout.starts_with("applied "), "{stdout}");
+    assert!(
+        stdout.contains("  0001 links\n"),
+        "each applied migration is named: {stdout}"
+    );
+    let second = linkpulse(&url, &["migrate"]).await;
+    assert!(
+        second
+            .ok()
+            .contains("is up to date: no migration was pending"),
+        "{}",
+        second.stdout
+    );
     let store = store::connect(&url).await.expect("store connects");
     assert!(
         store
@@ -335,10 +346,41 @@ async fn api_key_roles_are_chosen_at_generate_and_listed(backend: Backend) {
     assert!(line.ends_with("no orphan visits"), "{line}");
 }
 
+/// The server's log lines when its stderr is a file, as in a container: JSON by default, text
+/// when asked; never colour codes.
+async fn logs_off_a_terminal_are_json_lines_without_colour(backend: Backend) {
+    let (url, _dir, _store) = database(backend).await;
+    let info = [("RUST_LOG", "info")];
+    let server = common::binary::Server::start_with_env(&url, &["--workers", "0"], &info).await;
+    let log = server.log();
+    let lines: Vec<&str> = log.lines().filter(|line| !line.is_empty()).collect();
+    assert!(!lines.is_empty(), "the server logs its start at info");
+    for line in &lines {
+        assert!(!line.contains('\u{1b}'), "no colour codes: {line:?}");
+        let event: serde_json::Value =
+            serde_json::from_str(line).expect("one JSON object per line");
+        assert!(
+            event["level"].is_string() && event["fields"].is_object(),
+            "{line}"
+        );
+    }
+    drop(server);
+    let text = [("RUST_LOG", "info"), ("LINKPULSE_LOG_FORMAT", "text")];
+    let server = common::binary::Server::start_with_env(&url, &["--workers", "0"], &text).await;
+    let log = server.log();
+    assert!(
+        !log.contains('\u{1b}'),
+        "text off a terminal has no colour either: {log}"
+    );
+    assert!(log.lines().any(|line| line.contains(" INFO ")), "{log}");
+    assert!(log.lines().all(|line| !line.starts_with('{')), "{log}");
+}
+
 backend_tests!(
+    logs_off_a_terminal_are_json_lines_without_colour,
     api_key_generate_list_and_disable,
     api_key_roles_are_chosen_at_generate_and_listed,
-    migrate_runs_twice,
+    migrate_names_what_it_applied_and_runs_twice,
     dlq_list_show_replay_and_purge,
     dlq_replay_and_purge_need_a_selection,
 );

@@ -7,6 +7,7 @@ mod domains;
 pub mod error;
 pub mod extract;
 mod health;
+mod openapi;
 mod pages;
 mod pagination;
 mod redirect;

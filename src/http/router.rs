@@ -33,7 +33,14 @@ const API_VERSIONS: [&str; 3] = ["/rest/v1", "/rest/v2", "/rest/v3"];
 pub fn router(state: AppState) -> Router {
     let api = rest_api().layer(middleware::from_fn_with_state(state.clone(), time_limit));
     let mut rest = Router::new()
-        .route("/rest/health", get(health::check))
+        .route(
+            "/rest/health",
+            get(health::check).fallback(method_not_allowed),
+        )
+        .route(
+            "/rest/openapi.json",
+            get(super::openapi::document).fallback(method_not_allowed),
+        )
         .route("/rest/{*rest}", any(api_not_found));
     for prefix in API_VERSIONS {
         rest = rest.nest(prefix, api.clone());
@@ -64,6 +71,7 @@ fn admin_routes() -> Router<AppState> {
         .route("/dlq/{id}", get(admin::show_dead_letter))
         .route("/dlq/replay", post(admin::replay))
         .route("/dlq/purge", post(admin::purge))
+        .method_not_allowed_fallback(method_not_allowed)
 }
 
 /// The server-rendered web app under `/app` and its assets, every response with the security
@@ -95,7 +103,8 @@ fn pages() -> Router<AppState> {
         .layer(middleware::from_fn(security::headers))
 }
 
-/// Shlink's REST API v3, mounted under each `/rest/v{n}`.
+/// Shlink's REST API v3, mounted under each `/rest/v{n}`. Every route here (and every other
+/// API route above) is documented in `openapi.json`; `tests/openapi.rs` checks both ways.
 fn rest_api() -> Router<AppState> {
     Router::new()
         .route(

@@ -363,8 +363,9 @@ pub trait Store:
     + AnalyticsStore
     + SessionStore
 {
-    /// Applies pending migrations.
-    async fn migrate(&self) -> StoreResult<()>;
+    /// Applies pending migrations; returns the ones it applied (`"0050 domain redirects"`),
+    /// oldest first, none when the schema was current.
+    async fn migrate(&self) -> StoreResult<Vec<String>>;
     /// A trivial round trip, for the health check.
     async fn ping(&self) -> StoreResult<()>;
     /// Which engine this is, for logs and the health check.

@@ -109,8 +109,14 @@ impl Server {
             .lines()
             .filter(|line| line.contains("clicks dropped"))
             .map(|line| {
+                // `count=N` in text lines, `"count":N` in JSON ones (the default off a terminal).
                 line.split_once("count=")
-                    .and_then(|(_, rest)| rest.split_whitespace().next()?.parse::<usize>().ok())
+                    .or_else(|| line.split_once("\"count\":"))
+                    .and_then(|(_, rest)| {
+                        let digits: String =
+                            rest.chars().take_while(char::is_ascii_digit).collect();
+                        digits.parse::<usize>().ok()
+                    })
                     .expect("a drop line carries its count")
             })
             .sum()

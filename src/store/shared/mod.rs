@@ -21,8 +21,15 @@ use super::{ClickStore, Store, StoreResult};
 #[async_trait]
 impl<E: Engine + ClickStore> Store for E {
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn migrate(&self) -> StoreResult<()> {
-        Engine::migrate(self).await
+    async fn migrate(&self) -> StoreResult<Vec<String>> {
+        let before = applied_migrations(self).await;
+        Engine::migrate(self).await?;
+        let after = applied_migrations(self).await;
+        Ok(after
+            .into_iter()
+            .filter(|migration| !before.contains(migration))
+            .map(|(version, description)| format!("{version:04} {description}"))
+            .collect())
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -38,4 +45,10 @@ impl<E: Engine + ClickStore> Store for E {
     fn link_changes(&self) -> Option<tokio::sync::mpsc::Receiver<super::LinkChange>> {
         Engine::link_changes(self)
     }
+}
+
+/// The migrations recorded as applied, oldest first; none before the first run (no table yet).
+async fn applied_migrations<E: Engine>(engine: &E) -> Vec<(i64, String)> {
+    let select = Sql::new("SELECT version, description FROM _sqlx_migrations ORDER BY version");
+    engine.fetch_all(select).await.unwrap_or_default()
 }
