@@ -51,6 +51,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Worker(args) => {
+            if args.workers == Some(0) {
+                anyhow::bail!(
+                    "linkpulse worker --workers 0 would store no clicks: give 1 or more (0 is for \
+                     serve, to make a redirect-only node)"
+                );
+            }
             let store = store::connect(&cli.database_url).await?;
             store.migrate().await?;
             let workers = Workers::spawn(&store, &args.settings(), &PipelineMetrics::unscraped());

@@ -427,3 +427,49 @@ async fn help_names_the_database_url_and_the_serve_flags() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_help_text_names_its_variables_cleanly() {
+    let commands: [&[&str]; 8] = [
+        &["--help"],
+        &["serve", "--help"],
+        &["worker", "--help"],
+        &["migrate", "--help"],
+        &["api-key", "generate", "--help"],
+        &["import", "shlink", "--help"],
+        &["import", "csv", "--help"],
+        &["dlq", "replay", "--help"],
+    ];
+    for args in commands {
+        let text = help(args).await;
+        assert!(!text.contains("=]"), "a dangling `=` in {args:?}:\n{text}");
+        assert!(
+            !text.contains("postgres://USER@HOST/DB"),
+            "the URL form matches the README's in {args:?}"
+        );
+    }
+    let worker = help(&["worker", "--help"]).await;
+    assert!(worker.contains("`worker` needs at least 1"), "{worker}");
+    let generate = help(&["api-key", "generate", "--help"]).await;
+    for role in ["--author-only", "--domain-only", "--no-orphan-visits"] {
+        assert!(generate.contains(role), "{role} in:\n{generate}");
+    }
+}
+
+#[tokio::test]
+async fn a_worker_without_workers_is_refused_with_the_fix() {
+    let output = binary()
+        .args([
+            "--database-url",
+            "sqlite::memory:",
+            "worker",
+            "--workers",
+            "0",
+        ])
+        .output()
+        .await
+        .expect("binary runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("give 1 or more"), "{stderr}");
+}

@@ -385,6 +385,10 @@ async fn dashboard_figures_equal_the_raw_clicks(backend: Backend) {
     assert!(busy < quiet, "largest first");
     assert_eq!(html.matches("class=\"sparkline\"").count(), 2);
     assert!(html.contains("5 <span class=\"muted\">clicks</span>"));
+    assert!(
+        html.contains("1 <span class=\"muted\">click</span>"),
+        "one click is singular"
+    );
 }
 
 async fn the_list_searches_filters_by_tag_and_pages(backend: Backend) {

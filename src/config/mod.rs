@@ -21,7 +21,7 @@ use values::{parse_base_url, parse_listen};
 #[command(name = "linkpulse", version, about, long_about = None)]
 pub struct Cli {
     /// Where the data lives: `sqlite://PATH` (file and folder created on first run) or
-    /// `postgres://USER@HOST/DB` for several app instances sharing one database.
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DB` for several app instances sharing one database.
     #[arg(
         long,
         env = "DATABASE_URL",
@@ -97,12 +97,12 @@ pub struct CsvImportArgs {
 pub struct ServeArgs {
     /// Host (name or address) and port to listen on, e.g. `0.0.0.0:8080`, `[::]:8080` or
     /// `localhost:8080` (port 0 picks a free one).
-    #[arg(long, env = "LINKPULSE_LISTEN", default_value = "127.0.0.1:8080", value_parser = parse_listen)]
+    #[arg(long, env = "LINKPULSE_LISTEN", hide_env_values = true, default_value = "127.0.0.1:8080", value_parser = parse_listen)]
     pub listen: String,
 
     /// Public base URL used to build `shortUrl` (e.g. https://s.example.com);
     /// defaults to http://<listen address>.
-    #[arg(long, env = "LINKPULSE_BASE_URL", value_parser = parse_base_url)]
+    #[arg(long, env = "LINKPULSE_BASE_URL", hide_env_values = true, value_parser = parse_base_url)]
     pub base_url: Option<Url>,
 
     /// How long a link looked up for a redirect is trusted before it is read again (in the
@@ -110,16 +110,21 @@ pub struct ServeArgs {
     /// Postgres instances within a second (LISTEN/NOTIFY); this is the fallback when such
     /// announcements are lost. While the database is down, known links keep redirecting from
     /// their last answer (kept 24 h). 0 reads the database on every redirect.
-    #[arg(long, env = "LINKPULSE_LINK_CACHE_TTL", default_value = "60s", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "LINKPULSE_LINK_CACHE_TTL", hide_env_values = true, default_value = "60s", value_parser = humantime::parse_duration)]
     pub link_cache_ttl: Duration,
 
     /// How long a verdict on an API key is reused: a disabled key stops working within this
     /// time (0 checks the database on every request).
-    #[arg(long, env = "LINKPULSE_API_KEY_CACHE_TTL", default_value = "2s", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "LINKPULSE_API_KEY_CACHE_TTL", hide_env_values = true, default_value = "2s", value_parser = humantime::parse_duration)]
     pub api_key_cache_ttl: Duration,
 
     /// HTTP status of redirects: 302 (default, every visit reaches us), 301, 307 or 308.
-    #[arg(long, env = "LINKPULSE_REDIRECT_STATUS", default_value = "302")]
+    #[arg(
+        long,
+        env = "LINKPULSE_REDIRECT_STATUS",
+        hide_env_values = true,
+        default_value = "302"
+    )]
     pub redirect_status: RedirectStatus,
 
     /// When a redirect is answered: `immediate` (at once; a kill -9 can lose at most the
@@ -127,6 +132,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "LINKPULSE_CLICK_ACK",
+        hide_env_values = true,
         value_enum,
         default_value = "immediate"
     )]
@@ -134,40 +140,50 @@ pub struct ServeArgs {
 
     /// In `commit` mode, answer anyway after this long (e.g. database down); the click stays
     /// buffered and is retried.
-    #[arg(long, env = "LINKPULSE_CLICK_ACK_TIMEOUT", default_value = "250ms", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "LINKPULSE_CLICK_ACK_TIMEOUT", hide_env_values = true, default_value = "250ms", value_parser = humantime::parse_duration)]
     pub click_ack_timeout: Duration,
 
     /// Clicks the writer buffers in memory; when it is full, redirects wait for room (the
     /// pipeline sets the pace) rather than lose their click.
-    #[arg(long, env = "LINKPULSE_CLICK_BUFFER", default_value_t = 65_536)]
+    #[arg(
+        long,
+        env = "LINKPULSE_CLICK_BUFFER",
+        hide_env_values = true,
+        default_value_t = 65_536
+    )]
     pub click_buffer: usize,
 
     /// The longest a redirect waits for room in a full click buffer; only when the pipeline is
     /// stalled longer (e.g. database down) is its click dropped, counted and logged.
-    #[arg(long, env = "LINKPULSE_CLICK_BUFFER_WAIT", default_value = "2s", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "LINKPULSE_CLICK_BUFFER_WAIT", hide_env_values = true, default_value = "2s", value_parser = humantime::parse_duration)]
     pub click_buffer_wait: Duration,
 
     /// The longest a client may take to send a request's headers, counted from their first byte
     /// (a client trickling them is disconnected).
-    #[arg(long, env = "LINKPULSE_HEADER_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "LINKPULSE_HEADER_TIMEOUT", hide_env_values = true, default_value = "10s", value_parser = humantime::parse_duration)]
     pub header_timeout: Duration,
 
     /// How long a kept-alive connection may sit idle between requests before it is closed
     /// (keep it above 15 s, the live pages' heartbeat).
-    #[arg(long, env = "LINKPULSE_IDLE_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "LINKPULSE_IDLE_TIMEOUT", hide_env_values = true, default_value = "60s", value_parser = humantime::parse_duration)]
     pub idle_timeout: Duration,
 
     /// The longest a REST API request may take; a slower one is answered 503 problem+json.
-    #[arg(long, env = "LINKPULSE_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "LINKPULSE_REQUEST_TIMEOUT", hide_env_values = true, default_value = "30s", value_parser = humantime::parse_duration)]
     pub request_timeout: Duration,
 
     /// Connections open at once; further clients wait in the listen queue until one closes.
-    #[arg(long, env = "LINKPULSE_MAX_CONNECTIONS", default_value_t = 4096)]
+    #[arg(
+        long,
+        env = "LINKPULSE_MAX_CONNECTIONS",
+        hide_env_values = true,
+        default_value_t = 4096
+    )]
     pub max_connections: usize,
 
     /// On SIGTERM, how long open requests may finish before their connections are closed;
     /// every click already answered is flushed to the database after that either way.
-    #[arg(long, env = "LINKPULSE_SHUTDOWN_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "LINKPULSE_SHUTDOWN_TIMEOUT", hide_env_values = true, default_value = "10s", value_parser = humantime::parse_duration)]
     pub shutdown_timeout: Duration,
 
     /// Origins whose web pages may call the REST API from a browser (comma-separated, e.g.
@@ -176,13 +192,14 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "LINKPULSE_CORS_ORIGINS",
+        hide_env_values = true,
         value_delimiter = ',',
         default_value = "*"
     )]
     pub cors_origins: Vec<String>,
 
     /// Proxies whose X-Forwarded-For / Forwarded headers are believed (comma-separated CIDRs).
-    #[arg(long, env = "LINKPULSE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_trusted_proxy)]
+    #[arg(long, env = "LINKPULSE_TRUSTED_PROXIES", hide_env_values = true, value_delimiter = ',', value_parser = parse_trusted_proxy)]
     pub trusted_proxies: Vec<IpNet>,
 
     /// Click workers and enrichment.
@@ -211,38 +228,49 @@ impl From<ClickAck> for AckMode {
 /// Flags shared by `serve` and `worker`: how clicks are claimed, enriched and retried.
 #[derive(Debug, Clone, Args)]
 pub struct PipelineArgs {
-    /// Worker tasks in this process (default: one per core); 0 makes a redirect-only node.
-    #[arg(long, env = "LINKPULSE_WORKERS")]
+    /// Click worker tasks in this process (default: one per core). For `serve`, 0 makes a
+    /// redirect-only node whose clicks other processes' workers store; `worker` needs at least 1.
+    #[arg(long, env = "LINKPULSE_WORKERS", hide_env_values = true)]
     pub workers: Option<usize>,
 
     /// How long a claimed click is reserved for its worker before another may take it.
-    #[arg(long, env = "LINKPULSE_LEASE", default_value = "30s", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "LINKPULSE_LEASE", hide_env_values = true, default_value = "30s", value_parser = humantime::parse_duration)]
     pub lease: Duration,
 
     /// Outbox rows a worker claims at once and completes in one transaction; large batches
     /// amortize index writes while a backlog drains (a quiet outbox yields small ones anyway).
-    #[arg(long, env = "LINKPULSE_WORKER_BATCH", default_value_t = 4096)]
+    #[arg(
+        long,
+        env = "LINKPULSE_WORKER_BATCH",
+        hide_env_values = true,
+        default_value_t = 4096
+    )]
     pub worker_batch: u32,
 
     /// Attempts before a failing click goes to the dead-letter queue.
-    #[arg(long, env = "LINKPULSE_RETRY_ATTEMPTS", default_value_t = 5)]
+    #[arg(
+        long,
+        env = "LINKPULSE_RETRY_ATTEMPTS",
+        hide_env_values = true,
+        default_value_t = 5
+    )]
     pub retry_attempts: u32,
 
     /// First retry delay; each later one doubles (with ±20% jitter) up to --retry-cap.
-    #[arg(long, env = "LINKPULSE_RETRY_BASE", default_value = "1s", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "LINKPULSE_RETRY_BASE", hide_env_values = true, default_value = "1s", value_parser = humantime::parse_duration)]
     pub retry_base: Duration,
 
     /// Longest retry delay.
-    #[arg(long, env = "LINKPULSE_RETRY_CAP", default_value = "5m", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "LINKPULSE_RETRY_CAP", hide_env_values = true, default_value = "5m", value_parser = humantime::parse_duration)]
     pub retry_cap: Duration,
 
     /// A MaxMind (GeoIP2/GeoLite2 City or Country) or DB-IP .mmdb file; reloaded when it
     /// changes or on SIGHUP. Without it, visits have no location.
-    #[arg(long, env = "LINKPULSE_GEOIP_DB")]
+    #[arg(long, env = "LINKPULSE_GEOIP_DB", hide_env_values = true)]
     pub geoip_db: Option<PathBuf>,
 
     /// Zero the last IPv4 octet / last 80 IPv6 bits before storing (`--anonymize-ip false` keeps them).
-    #[arg(long, env = "LINKPULSE_ANONYMIZE_IP", default_value_t = true, action = clap::ArgAction::Set)]
+    #[arg(long, env = "LINKPULSE_ANONYMIZE_IP", hide_env_values = true, default_value_t = true, action = clap::ArgAction::Set)]
     pub anonymize_ip: bool,
 }
 
