@@ -1,4 +1,6 @@
 # syntax=docker/dockerfile:1
+# (The line above makes BuildKit fetch its Dockerfile frontend image, which needs the internet;
+# without a registry, delete it: the cache mounts below also work with the built-in frontend.)
 #
 # linkpulse in a container.
 #   docker build -t linkpulse .
@@ -30,7 +32,8 @@ ENV LINKPULSE_LISTEN=0.0.0.0:8080 \
     DATABASE_URL=sqlite:///data/linkpulse.db
 VOLUME ["/data"]
 WORKDIR /data
-USER linkpulse:linkpulse
+# Numeric, so Kubernetes' runAsNonRoot can verify it is not root.
+USER 10001:10001
 EXPOSE 8080
 
 # No curl or wget in the slim image: bash's /dev/tcp speaks just enough HTTP for /rest/health,

@@ -144,6 +144,7 @@ impl Application {
                 request_timeout: args.request_timeout,
                 listen: Some(local),
                 cors_origins: args.cors_origins,
+                metrics_token: args.metrics_token.filter(|token| !token.is_empty()),
             },
             store,
         });

@@ -378,7 +378,45 @@ async fn metrics_expose_every_pipeline_metric(backend: Backend) {
     );
 }
 
+async fn a_metrics_token_guards_the_scrape(backend: Backend) {
+    let app = spawn_app_with(backend, &["--metrics-token", "s3cret"]).await;
+    let scrape = |authorization: Option<&'static str>| {
+        let mut request = app.client.get(format!("{}/metrics", app.address));
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        request.send()
+    };
+    for refused in [
+        None,
+        Some("Bearer wrong"),
+        Some("s3cret"),
+        Some("Basic czNjcmV0"),
+    ] {
+        let response = scrape(refused).await.unwrap();
+        assert_eq!(response.status(), 401, "{refused:?}");
+        assert_eq!(
+            response.headers()["www-authenticate"],
+            "Bearer realm=\"metrics\""
+        );
+        assert!(
+            !response.text().await.unwrap().contains("linkpulse_"),
+            "no figures leak"
+        );
+    }
+    let allowed = scrape(Some("Bearer s3cret")).await.unwrap();
+    assert_eq!(allowed.status(), 200);
+    assert!(
+        allowed
+            .text()
+            .await
+            .unwrap()
+            .contains("linkpulse_outbox_backlog")
+    );
+}
+
 backend_tests!(
+    a_metrics_token_guards_the_scrape,
     admin_routes_refuse_missing_or_wrong_keys,
     dead_letters_are_listed_paged_and_shown,
     replay_moves_a_dead_letter_back_into_the_outbox,

@@ -198,6 +198,12 @@ pub struct ServeArgs {
     )]
     pub cors_origins: Vec<String>,
 
+    /// A token `/metrics` requires as `Authorization: Bearer TOKEN` (Prometheus:
+    /// `authorization: {credentials: TOKEN}`); unset, `/metrics` is open, so bind it where only
+    /// the scraper reaches it.
+    #[arg(long, env = "LINKPULSE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// Proxies whose X-Forwarded-For / Forwarded headers are believed (comma-separated CIDRs).
     #[arg(long, env = "LINKPULSE_TRUSTED_PROXIES", hide_env_values = true, value_delimiter = ',', value_parser = parse_trusted_proxy)]
     pub trusted_proxies: Vec<IpNet>,

@@ -4,20 +4,33 @@
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::error::ApiError;
 use super::extract::{AdminKey, ApiJson, ApiQuery};
 use crate::clicks::{DeadLetter, DeadLetterSelection};
 
-/// Prometheus text exposition; queue gauges are read from the database at scrape time.
+/// Prometheus text exposition; queue gauges are read from the database at scrape time. With
+/// `--metrics-token`, only a request bearing it is answered (401 with `WWW-Authenticate`).
 #[tracing::instrument(skip_all)]
-pub async fn metrics(State(state): State<AppState>) -> Response {
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = &state.settings.metrics_token
+        && !bears(&headers, token)
+    {
+        let challenge = HeaderValue::from_static("Bearer realm=\"metrics\"");
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, challenge)],
+            "/metrics needs Authorization: Bearer <the --metrics-token>\n",
+        )
+            .into_response();
+    }
     match state.store.outbox_stats().await {
         Ok(stats) => state.metrics.observe_outbox(&stats, Utc::now()),
         Err(err) => tracing::warn!(error = %err, "metrics: outbox stats unavailable"),
@@ -30,6 +43,17 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         state.registry.render(),
     )
         .into_response()
+}
+
+/// Whether `headers` carry `Authorization: Bearer {token}`; digests are compared, so the time
+/// taken says nothing about how much of a guess was right.
+fn bears(headers: &HeaderMap, token: &str) -> bool {
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    Sha256::digest(presented.as_bytes()) == Sha256::digest(token.as_bytes())
 }
 
 pub(super) async fn pipeline_status(

@@ -104,6 +104,8 @@ pub struct HttpSettings {
     pub listen: Option<std::net::SocketAddr>,
     /// Origins whose browser pages may call the REST API (`*`: any).
     pub cors_origins: Vec<String>,
+    /// The bearer token `/metrics` requires, if any.
+    pub metrics_token: Option<String>,
 }
 
 impl HttpSettings {

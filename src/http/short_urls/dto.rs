@@ -170,6 +170,7 @@ mod tests {
             request_timeout: std::time::Duration::from_secs(30),
             listen: None,
             cors_origins: vec!["*".to_owned()],
+            metrics_token: None,
             redirect_status: "302".parse::<RedirectStatus>().unwrap(),
         };
         let created = Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap();

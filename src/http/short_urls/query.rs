@@ -153,6 +153,7 @@ mod tests {
             request_timeout: std::time::Duration::from_secs(30),
             listen: None,
             cors_origins: vec!["*".to_owned()],
+            metrics_token: None,
             redirect_status: "302".parse::<RedirectStatus>().unwrap(),
         }
     }
