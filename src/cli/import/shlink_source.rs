@@ -8,8 +8,8 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::ImportedLink;
-use super::writer::ImportedVisit;
 use crate::clicks::{Location, VisitKind};
+use crate::store::Visit;
 
 /// Links asked for per page.
 const LINKS_PER_PAGE: u32 = 100;
@@ -145,21 +145,17 @@ impl ShlinkServer {
         &self,
         code: &str,
         domain: Option<&str>,
-    ) -> anyhow::Result<Vec<ImportedVisit>> {
+    ) -> anyhow::Result<Vec<Visit>> {
         let path = format!("short-urls/{code}/visits");
         self.all_visits(&path, domain).await
     }
 
     /// Every orphan visit.
-    pub async fn orphan_visits(&self) -> anyhow::Result<Vec<ImportedVisit>> {
+    pub async fn orphan_visits(&self) -> anyhow::Result<Vec<Visit>> {
         self.all_visits("visits/orphan", None).await
     }
 
-    async fn all_visits(
-        &self,
-        path: &str,
-        domain: Option<&str>,
-    ) -> anyhow::Result<Vec<ImportedVisit>> {
+    async fn all_visits(&self, path: &str, domain: Option<&str>) -> anyhow::Result<Vec<Visit>> {
         let mut visits = Vec::new();
         let per_page = VISITS_PER_PAGE.to_string();
         for page in 1_u32.. {
@@ -225,19 +221,17 @@ fn link(dto: ShortUrlDto) -> (ImportedLink, Option<String>) {
     (imported, dto.domain)
 }
 
-fn visit(dto: VisitDto) -> ImportedVisit {
-    let location = dto
-        .visit_location
-        .map_or_else(Location::default, |l| Location {
-            country_code: l.country_code.filter(|c| !c.is_empty()),
-            country_name: l.country_name.filter(|c| !c.is_empty()),
-            region_name: l.region_name.filter(|c| !c.is_empty()),
-            city_name: l.city_name.filter(|c| !c.is_empty()),
-            latitude: l.latitude,
-            longitude: l.longitude,
-            timezone: l.timezone.filter(|c| !c.is_empty()),
-        });
-    ImportedVisit {
+fn visit(dto: VisitDto) -> Visit {
+    let location = dto.visit_location.map(|l| Location {
+        country_code: l.country_code.filter(|c| !c.is_empty()),
+        country_name: l.country_name.filter(|c| !c.is_empty()),
+        region_name: l.region_name.filter(|c| !c.is_empty()),
+        city_name: l.city_name.filter(|c| !c.is_empty()),
+        latitude: l.latitude,
+        longitude: l.longitude,
+        timezone: l.timezone.filter(|c| !c.is_empty()),
+    });
+    Visit {
         kind: dto
             .kind
             .as_deref()
@@ -249,7 +243,7 @@ fn visit(dto: VisitDto) -> ImportedVisit {
         visited_url: dto.visited_url,
         redirect_url: dto.redirect_url,
         potential_bot: dto.potential_bot,
-        location,
+        location: location.and_then(Location::non_empty),
     }
 }
 
@@ -277,9 +271,10 @@ mod tests {
         assert_eq!(visit.occurred_at.to_rfc3339(), "2026-11-30T09:00:00+00:00");
         assert_eq!(visit.referer, None, "an empty referrer is none");
         assert!(visit.potential_bot);
-        assert_eq!(visit.location.city_name.as_deref(), Some("Berlin"));
-        assert_eq!(visit.location.region_name, None);
-        assert_eq!(visit.location.latitude, Some(52.5));
+        let location = visit.location.expect("located");
+        assert_eq!(location.city_name.as_deref(), Some("Berlin"));
+        assert_eq!(location.region_name, None);
+        assert_eq!(location.latitude, Some(52.5));
     }
 
     #[test]

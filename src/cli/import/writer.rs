@@ -4,43 +4,22 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{SecondsFormat, Utc};
 use uuid::Uuid;
 
 use super::ImportedLink;
-use crate::clicks::{Click, Completion, CompletionOutcome, Location, VisitKind};
+use crate::clicks::{Click, Completion, CompletionOutcome};
 use crate::links::service::{CodeChoice, CreateLinkError, LinkDraft, create_link};
 use crate::links::{DEFAULT_CODE_LEN, LongUrl, ShortCode, ShortUrlPatch, Tag};
 use crate::pipeline::enrich::parse_user_agent;
 use crate::pipeline::visitor::referrer_domain;
-use crate::store::Store;
+use crate::store::{Store, Visit};
 
 /// The namespace of imported visits' message ids (UUIDv5): the same visit always gets the same id.
 const VISIT_NAMESPACE: Uuid = Uuid::from_u128(0x6c69_6e6b_7075_6c73_6569_6d70_6f72_7400);
 
 /// Visits stored per transaction.
 const VISITS_PER_BATCH: usize = 500;
-
-/// A visit as a source describes it.
-#[derive(Debug, Clone)]
-pub struct ImportedVisit {
-    /// A link visit or an orphan kind.
-    pub kind: VisitKind,
-    /// When it happened.
-    pub occurred_at: DateTime<Utc>,
-    /// The referrer sent.
-    pub referer: Option<String>,
-    /// The user agent sent.
-    pub user_agent: Option<String>,
-    /// The URL visited.
-    pub visited_url: Option<String>,
-    /// Where the visitor was sent.
-    pub redirect_url: Option<String>,
-    /// Whether the source judged it a bot.
-    pub potential_bot: bool,
-    /// Where the source located it.
-    pub location: Location,
-}
 
 /// A link that is here now, to attach visits to.
 pub struct StoredLink {
@@ -173,11 +152,12 @@ impl<'a> ImportWriter<'a> {
         }
     }
 
-    /// Stores `visits` of `link` (orphan visits when `None`), each once however often imported.
+    /// Stores `visits` (as a source lists them) of `link` (orphan visits when `None`), each once
+    /// however often imported.
     pub async fn visits(
         &mut self,
         link: Option<&StoredLink>,
-        visits: Vec<ImportedVisit>,
+        visits: Vec<Visit>,
     ) -> anyhow::Result<()> {
         let source_code = link.map_or("", |l| l.code.as_str());
         let mut seen: HashMap<String, u32> = HashMap::new();
@@ -248,7 +228,7 @@ fn draft(link: ImportedLink) -> Result<LinkDraft, String> {
 }
 
 /// What tells one visit from another at the source (it has no id of its own).
-fn identity(code: &str, visit: &ImportedVisit) -> String {
+fn identity(code: &str, visit: &Visit) -> String {
     format!(
         "{code}\n{}\n{}\n{}\n{}\n{}",
         visit.kind.as_str(),
@@ -263,7 +243,7 @@ fn identity(code: &str, visit: &ImportedVisit) -> String {
 
 /// The click to store: the source's judgement and location, our own user-agent parsing; no
 /// visitor hash, since the source does not give out addresses.
-fn click(message_id: Uuid, short_url_id: Option<i64>, visit: ImportedVisit) -> Click {
+fn click(message_id: Uuid, short_url_id: Option<i64>, visit: Visit) -> Click {
     let agent = parse_user_agent(visit.user_agent.as_deref());
     Click {
         message_id,
@@ -277,7 +257,7 @@ fn click(message_id: Uuid, short_url_id: Option<i64>, visit: ImportedVisit) -> C
         browser_version: agent.browser_version,
         os: agent.os,
         device: agent.device,
-        location: visit.location,
+        location: visit.location.unwrap_or_default(),
         traceparent: None,
         visitor_hash: None,
         referrer_domain: referrer_domain(visit.referer.as_deref()),
