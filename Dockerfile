@@ -1,7 +1,3 @@
-# syntax=docker/dockerfile:1
-# (The line above makes BuildKit fetch its Dockerfile frontend image, which needs the internet;
-# without a registry, delete it: the cache mounts below also work with the built-in frontend.)
-#
 # linkpulse in a container.
 #   docker build -t linkpulse .
 #   docker run -p 8080:8080 -v linkpulse-data:/data linkpulse
@@ -23,12 +19,18 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 
 # Same Debian release as the builder, so the glibc the binary was linked against is present.
 FROM debian:trixie-slim
+# CA certificates for TLS to PostgreSQL (sslmode=verify-full) and to a Shlink server imported from.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates \
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --user-group --uid 10001 --home-dir /data --shell /usr/sbin/nologin linkpulse \
     && mkdir -p /data \
     && chown linkpulse:linkpulse /data
 COPY --from=builder /usr/local/bin/linkpulse /usr/local/bin/linkpulse
 
 ENV LINKPULSE_LISTEN=0.0.0.0:8080 \
+    LINKPULSE_ADDRESS_FILE=/tmp/linkpulse.address \
     DATABASE_URL=sqlite:///data/linkpulse.db
 VOLUME ["/data"]
 WORKDIR /data
@@ -36,10 +38,11 @@ WORKDIR /data
 USER 10001:10001
 EXPOSE 8080
 
-# No curl or wget in the slim image: bash's /dev/tcp speaks just enough HTTP for /rest/health,
-# which answers 200 only while the database does. The port is taken from LINKPULSE_LISTEN.
+# `serve` writes the address it listens on into LINKPULSE_ADDRESS_FILE and `health` reads it,
+# so the check follows a `--listen` given on the command line; it passes while /rest/health
+# answers 200, which it does only while the database does.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
-    CMD bash -c 'exec 3<>"/dev/tcp/127.0.0.1/${LINKPULSE_LISTEN##*:}" && printf "GET /rest/health HTTP/1.0\r\nHost: localhost\r\n\r\n" >&3 && head -n 1 <&3 | grep -q " 200 "'
+    CMD ["linkpulse", "health"]
 
 # SIGTERM (docker stop) shuts down gracefully: in-flight requests finish and buffered clicks
 # are flushed to the outbox before the process exits.

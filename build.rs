@@ -1,7 +1,8 @@
 //! Enables optional integration suites at build time, so that without their prerequisites those
 //! tests are reported as ignored (with the reason) instead of passing silently:
 //! the Postgres suite when `TEST_DATABASE_URL` is set, the browser suite when chromedriver exists,
-//! the Shlink SDK check when Node.js and npm are on the `PATH`.
+//! the Shlink SDK check when Node.js and npm are on the `PATH`, the README check when bash, curl
+//! and jq are.
 
 fn main() {
     // `sqlx::migrate!` embeds the migration files; a new or edited one must rebuild the crate.
@@ -18,6 +19,10 @@ fn main() {
     println!("cargo::rerun-if-env-changed=PATH");
     if ["node", "npm"].iter().all(|tool| on_path(tool)) {
         println!("cargo::rustc-cfg=sdk_tests");
+    }
+    println!("cargo::rustc-check-cfg=cfg(readme_tests)");
+    if ["bash", "curl", "jq"].iter().all(|tool| on_path(tool)) {
+        println!("cargo::rustc-cfg=readme_tests");
     }
     println!("cargo::rerun-if-env-changed=TEST_DATABASE_URL");
     if std::env::var_os("TEST_DATABASE_URL").is_some_and(|v| !v.is_empty()) {

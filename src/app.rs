@@ -9,6 +9,7 @@ use url::Url;
 
 use crate::auth::ApiKeyVerifier;
 use crate::cli;
+use crate::cli::health::AddressFile;
 use crate::config::{Cli, Command, ServeArgs, redacted};
 use crate::http::client_ip::ClientIpResolver;
 use crate::http::serve::{ServeSettings, Timeouts, serve};
@@ -26,9 +27,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     init_logging();
     match cli.command {
         Command::Serve(args) => {
+            let address_file = args.address_file.clone();
             let app = Application::build(&cli.database_url, *args).await?;
             // On stdout, for people and scripts (a `--listen` port of 0 picks a free one).
             println!("listening on http://{}", app.local_addr()?);
+            let _address_file = address_file
+                .map(|path| AddressFile::write(&path, app.local_addr()?))
+                .transpose()?;
             let stop = app.shutdown_token();
             tokio::spawn(async move {
                 shutdown_signal().await;
@@ -79,6 +84,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             store.migrate().await?;
             cli::import::run(store.as_ref(), command).await
         }
+        Command::Health(args) => cli::health::run(&args).await,
     }
 }
 

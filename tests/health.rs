@@ -1,8 +1,10 @@
-//! Health check and the friendly 404 page, on both backends.
+//! Health check (the route and the `linkpulse health` command a container runs) and the
+//! friendly 404 page, on both backends.
 
 mod common;
 
-use common::{Backend, assert_problem, spawn_app};
+use common::binary::{Server, command};
+use common::{Backend, assert_problem, fresh_database, spawn_app};
 
 async fn health_passes_when_database_answers(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -30,7 +32,59 @@ async fn unknown_api_route_is_problem_json(backend: Backend) {
     assert_problem(response, 404, "not-found").await;
 }
 
+/// Runs `linkpulse health ARGS…` with `env`; returns whether it passed, its stdout and stderr.
+async fn health_command(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let output = tokio::process::Command::from(command())
+        .arg("health")
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .await
+        .expect("binary runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The check finds a server started on a port it could not guess (port 0) through the address
+/// file named by the same variable the server read, and fails, naming the fix, once it stops.
+async fn health_command_finds_the_server_through_its_address_file(backend: Backend) {
+    let (database_url, _database) = fresh_database(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("linkpulse.address");
+    let file_env = [("LINKPULSE_ADDRESS_FILE", file.to_str().unwrap())];
+    let mut server = Server::start_with_env(&database_url, &[], &file_env).await;
+    let port = server.address.rsplit(':').next().unwrap().to_owned();
+
+    let (passed, stdout, stderr) = health_command(&["--listen", "127.0.0.1:1"], &file_env).await;
+    assert!(passed, "{stderr}");
+    assert!(
+        stdout.contains(&format!(":{port}/rest/health answered 200")),
+        "{stdout}"
+    );
+
+    let (passed, _, stderr) = health_command(&["--listen", "127.0.0.1:1"], &[]).await;
+    assert!(!passed, "nothing listens on port 1");
+    assert!(
+        stderr.contains("nothing answered at http://127.0.0.1:1/rest/health"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--address-file"),
+        "the fix is named: {stderr}"
+    );
+
+    server.signal("-TERM");
+    assert_eq!(server.wait(), Some(0));
+    assert!(!file.exists(), "a clean stop removes the address file");
+    let (passed, _, _) = health_command(&["--listen", "127.0.0.1:1"], &file_env).await;
+    assert!(!passed, "a stopped server is unhealthy");
+}
+
 backend_tests!(
+    health_command_finds_the_server_through_its_address_file,
     health_passes_when_database_answers,
     unknown_code_gets_friendly_html_404,
     unknown_api_route_is_problem_json,

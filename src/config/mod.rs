@@ -1,5 +1,6 @@
 //! Command-line interface: every flag has an environment-variable fallback.
 
+mod commands;
 mod values;
 
 use std::path::PathBuf;
@@ -13,6 +14,10 @@ use crate::http::client_ip::parse_trusted_proxy;
 use crate::pipeline::retry::Backoff;
 use crate::pipeline::runtime::PipelineSettings;
 use crate::pipeline::writer::AckMode;
+pub use commands::{
+    ApiKeyCommand, CsvImportArgs, DlqCommand, DlqSelection, HealthArgs, ImportCommand,
+    ShlinkImportArgs,
+};
 pub use values::{RedirectStatus, redacted};
 use values::{parse_base_url, parse_listen};
 
@@ -55,41 +60,9 @@ pub enum Command {
     /// safe to run again: what is already here is not imported twice.
     #[command(subcommand)]
     Import(ImportCommand),
-}
-
-/// `linkpulse import …`.
-#[derive(Debug, Subcommand)]
-pub enum ImportCommand {
-    /// From a running Shlink server's REST API: short URLs with tags, titles, limits and
-    /// creation dates, every visit with its date, location and bot flag, and orphan visits.
-    Shlink(ShlinkImportArgs),
-    /// From a CSV file in Shlink's import format (`Long URL`, `Short code`, and optionally
-    /// `Domain`, `Title`, `Tags` separated by `|`); rows without a code get a generated one.
-    Csv(CsvImportArgs),
-}
-
-/// Where the Shlink server is.
-#[derive(Debug, Args)]
-pub struct ShlinkImportArgs {
-    /// The server's base URL, e.g. https://s.example.com.
-    #[arg(long, value_parser = parse_base_url)]
-    pub url: Url,
-    /// An API key of that server that sees every link (an admin key).
-    #[arg(long, env = "SHLINK_API_KEY", hide_env_values = true)]
-    pub api_key: String,
-    /// Leave the orphan visits (visits that hit no link) at the source.
-    #[arg(long)]
-    pub skip_orphan_visits: bool,
-}
-
-/// Which CSV file.
-#[derive(Debug, Args)]
-pub struct CsvImportArgs {
-    /// The file to read.
-    pub file: PathBuf,
-    /// The character between fields.
-    #[arg(long, default_value_t = ',', value_parser = parse_delimiter)]
-    pub delimiter: char,
+    /// Ask a running server's /rest/health and exit 0 when it passes, 1 when it does not (a
+    /// container's HEALTHCHECK); it finds the server through --address-file or --listen.
+    Health(HealthArgs),
 }
 
 /// Flags of `linkpulse serve`.
@@ -208,6 +181,11 @@ pub struct ServeArgs {
     #[arg(long, env = "LINKPULSE_TRUSTED_PROXIES", hide_env_values = true, value_delimiter = ',', value_parser = parse_trusted_proxy)]
     pub trusted_proxies: Vec<IpNet>,
 
+    /// Once listening, write the address (e.g. `0.0.0.0:8080`) into this file, removed again on
+    /// a clean stop: `linkpulse health` and scripts read it, whatever --listen said.
+    #[arg(long, env = "LINKPULSE_ADDRESS_FILE", hide_env_values = true)]
+    pub address_file: Option<PathBuf>,
+
     /// Click workers and enrichment.
     #[command(flatten)]
     pub pipeline: PipelineArgs,
@@ -296,76 +274,6 @@ impl PipelineArgs {
             anonymize_ip: self.anonymize_ip,
         }
     }
-}
-
-/// A CSV field separator: one ASCII character.
-fn parse_delimiter(raw: &str) -> Result<char, String> {
-    let mut chars = raw.chars();
-    match (chars.next(), chars.next()) {
-        (Some(c), None) if c.is_ascii() => Ok(c),
-        _ => Err(format!("{raw:?} is not one ASCII character, e.g. , or ;")),
-    }
-}
-
-/// `linkpulse dlq …`.
-#[derive(Debug, Subcommand)]
-pub enum DlqCommand {
-    /// List dead letters, newest first.
-    List {
-        /// How many to show.
-        #[arg(long, default_value_t = 50)]
-        limit: u32,
-    },
-    /// Show one dead letter with its payload and last error.
-    Show {
-        /// Its id (from `dlq list`).
-        id: i64,
-    },
-    /// Put dead letters back in the outbox with their original message ids (never double-counted).
-    Replay(DlqSelection),
-    /// Delete dead letters for good.
-    Purge(DlqSelection),
-}
-
-/// Which dead letters a replay or purge addresses.
-#[derive(Debug, Args)]
-#[group(required = true, multiple = false)]
-pub struct DlqSelection {
-    /// Dead-letter ids.
-    pub ids: Vec<i64>,
-    /// Every dead letter.
-    #[arg(long)]
-    pub all: bool,
-}
-
-/// `linkpulse api-key …`.
-#[derive(Debug, Subcommand)]
-pub enum ApiKeyCommand {
-    /// Create a key; it is printed once, on the last line, and stored only as a hash. Without
-    /// role flags it is an admin key; each flag limits it as Shlink's roles do.
-    Generate {
-        /// A unique name to recognise the key by (e.g. the client that uses it).
-        #[arg(long)]
-        name: String,
-        /// The key sees and edits only the links created with it (and their tags and visits),
-        /// and may not rename or delete tags.
-        #[arg(long)]
-        author_only: bool,
-        /// The key sees and creates only links of this domain (`host[:port]`); a domain this
-        /// instance does not serve leaves it nothing to see.
-        #[arg(long, value_name = "DOMAIN")]
-        domain_only: Option<String>,
-        /// The key sees no orphan visits (visits that hit no link).
-        #[arg(long)]
-        no_orphan_visits: bool,
-    },
-    /// List keys by name with their state.
-    List,
-    /// Disable a key by name; requests using it are refused within seconds.
-    Disable {
-        /// The key's name.
-        name: String,
-    },
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, patch, post};
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
@@ -75,7 +76,8 @@ fn admin_routes() -> Router<AppState> {
 }
 
 /// The server-rendered web app under `/app` and its assets, every response with the security
-/// headers.
+/// headers, gzipped for browsers that ask (the analytics page carries its map inline; live
+/// event streams are left uncompressed).
 fn pages() -> Router<AppState> {
     Router::new()
         .route("/app", get(dashboard::show))
@@ -101,6 +103,7 @@ fn pages() -> Router<AppState> {
         .route("/static/{file}", get(assets::serve))
         .layer(axum::Extension(throttle::LoginThrottle::default()))
         .layer(middleware::from_fn(security::headers))
+        .layer(CompressionLayer::new())
 }
 
 /// Shlink's REST API v3, mounted under each `/rest/v{n}`. Every route here (and every other

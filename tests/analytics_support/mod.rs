@@ -39,11 +39,15 @@ impl std::ops::Deref for PagesApp {
     }
 }
 
-/// Starts a [`PagesApp`].
+/// Starts a [`PagesApp`] with [`geo_fixture::dbip_city`]'s places.
 pub async fn spawn(backend: Backend) -> PagesApp {
+    spawn_with_geo(backend, &geo_fixture::dbip_city("DBIP-City-Lite")).await
+}
+
+/// Starts a [`PagesApp`] whose geo database is `bytes`.
+pub async fn spawn_with_geo(backend: Backend, bytes: &[u8]) -> PagesApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let bytes = geo_fixture::dbip_city("DBIP-City-Lite");
-    let path = geo_fixture::write(dir.path(), "geo.mmdb", &bytes);
+    let path = geo_fixture::write(dir.path(), "geo.mmdb", bytes);
     let flags = [
         "--workers",
         "0",

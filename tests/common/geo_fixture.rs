@@ -158,6 +158,25 @@ pub fn dbip_city(database_type: &str) -> Vec<u8> {
     )
 }
 
+/// The network [`dbip_countries`] puts the `index`th country in (public space, so no
+/// enrichment rule treats it as private): `11.{index}.0.0/16`.
+pub fn country_network(index: usize) -> String {
+    format!("11.{index}.0.0/16")
+}
+
+/// A DB-IP-shaped country database: the `index`th code on [`country_network`]`(index)`.
+pub fn dbip_countries(codes: &[&str]) -> Vec<u8> {
+    let networks: Vec<String> = (0..codes.len()).map(country_network).collect();
+    database(
+        "DBIP-Country-Lite",
+        networks
+            .iter()
+            .zip(codes)
+            .map(|(network, code)| (network.as_str(), Value::map([("country_code", *code)])))
+            .collect(),
+    )
+}
+
 /// Writes `bytes` as `dir/name` and returns the path.
 pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);

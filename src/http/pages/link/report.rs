@@ -8,9 +8,10 @@ use serde::Deserialize;
 
 use super::country::breakdown_label;
 use crate::analytics::chart::bar_chart;
-use crate::analytics::figures::{Granularity, Share, Totals, buckets, shares};
+use crate::analytics::figures::{Granularity, OTHER_VALUES, Share, Totals, buckets, shares};
 use crate::analytics::range::{Preset, RangeChoice, RangeRequest};
 use crate::analytics::timezone::viewer_zone;
+use crate::analytics::world_map::world_map;
 use crate::http::AppState;
 use crate::http::pages::PageError;
 use crate::http::pages::session::cookie;
@@ -23,6 +24,13 @@ pub const TZ_COOKIE: &str = "tz";
 /// Rows listed per breakdown; the rest is gathered in one "other values" row.
 const BREAKDOWN_ROWS: u32 = 10;
 
+/// Rows a breakdown lists after "Show all"; past them (thousands of cities or referrers) the
+/// rest is still one "other values" row, and the CSV export has every visit.
+const EXPANDED_ROWS: u32 = 1000;
+
+/// Countries read for the map: more than there are, so every one is shaded.
+const MAP_COUNTRIES: u32 = 300;
+
 /// The query of the analytics pages and exports: `?range=…&from=…&to=…&bots=…&tz=…`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -32,6 +40,7 @@ pub struct ReportQuery {
     to: Option<String>,
     bots: Option<String>,
     tz: Option<String>,
+    all: Option<String>,
 }
 
 /// What the viewer selected, resolved against the clock and their time zone.
@@ -43,6 +52,8 @@ pub struct Selection {
     pub zone: Tz,
     /// Whether bot visits are counted.
     pub include_bots: bool,
+    /// The breakdown whose every row is listed (`?all=country`), if any.
+    pub expanded: Option<Dimension>,
 }
 
 impl Selection {
@@ -58,6 +69,9 @@ impl Selection {
             choice: request.resolve(zone, Utc::now(), link.date_created),
             zone,
             include_bots: matches!(query.bots.as_deref(), Some("1" | "on" | "true")),
+            expanded: Dimension::ALL
+                .into_iter()
+                .find(|dimension| query.all.as_deref() == Some(dimension.as_str())),
         }
     }
 
@@ -104,6 +118,10 @@ pub struct BreakdownView {
     pub title: &'static str,
     /// Rows with their shares.
     pub rows: Vec<BreakdownRowView>,
+    /// Whether more rows than the listed ones exist ("Show all" is offered).
+    pub expandable: bool,
+    /// Whether every row is listed ("Show the top 10" is offered).
+    pub expanded: bool,
 }
 
 /// One row of a breakdown table: the stored value (for `data-value`) and what the page shows.
@@ -164,6 +182,8 @@ pub struct Report {
     pub granularity: &'static str,
     /// Breakdown tables, in page order.
     pub breakdowns: Vec<BreakdownView>,
+    /// Visits by country as an inline SVG map; every label is escaped by the map builder.
+    pub map_svg: String,
     /// The query string selecting these figures.
     pub query: String,
 }
@@ -184,24 +204,37 @@ impl Report {
         let totals = Totals::of(&hours);
         let visits = totals.visits(include_bots);
         let mut breakdowns = Vec::with_capacity(Dimension::ALL.len());
+        let mut countries = Vec::new();
         for dimension in Dimension::ALL {
-            let rows = state
+            let expanded = selection.expanded == Some(dimension);
+            let limit = match dimension {
+                _ if expanded => EXPANDED_ROWS,
+                Dimension::Country => MAP_COUNTRIES,
+                _ => BREAKDOWN_ROWS,
+            };
+            let mut rows = state
                 .store
-                .breakdown(
-                    link.id,
-                    dimension,
-                    choice.hours,
-                    include_bots,
-                    BREAKDOWN_ROWS,
-                )
+                .breakdown(link.id, dimension, choice.hours, include_bots, limit)
                 .await?;
+            if dimension == Dimension::Country {
+                countries = rows
+                    .iter()
+                    .map(|row| (row.value.clone(), row.visits))
+                    .collect();
+            }
+            if !expanded {
+                rows.truncate(BREAKDOWN_ROWS as usize);
+            }
+            let rows: Vec<BreakdownRowView> = shares(rows, visits)
+                .into_iter()
+                .map(|share| BreakdownRowView::new(dimension, share))
+                .collect();
             breakdowns.push(BreakdownView {
                 key: dimension.as_str(),
                 title: dimension_title(dimension),
-                rows: shares(rows, visits)
-                    .into_iter()
-                    .map(|share| BreakdownRowView::new(dimension, share))
-                    .collect(),
+                expandable: !expanded && rows.last().is_some_and(|row| row.value == OTHER_VALUES),
+                expanded,
+                rows,
             });
         }
         let series = buckets(&hours, &choice, selection.zone, include_bots);
@@ -241,6 +274,11 @@ impl Report {
             totals,
             visits,
             chart_svg: bar_chart(&points, &description),
+            map_svg: world_map(
+                &countries,
+                breakdown_label,
+                &format!("{who} by country, shaded from fewest to most; the table lists them"),
+            ),
             chart_total: series.iter().map(|b| b.visits).sum(),
             granularity,
             breakdowns,
