@@ -109,9 +109,15 @@ async fn public_stats_are_opt_in_and_anonymous(backend: Backend) {
         html.contains(r#"<td class="value">Germany (DE)</td>"#),
         "the country is named as on the private page"
     );
+    let chart = &html[html.find(r#"<svg class="chart""#).expect("the chart")..];
+    let chart = &chart[..chart.find("</svg>").expect("chart end")];
     assert!(
-        html.contains(r#"<svg class="chart" width="100%""#) && !html.contains("viewBox"),
+        chart.starts_with(r#"<svg class="chart" width="100%""#) && !chart.contains("viewBox"),
         "the chart is drawn at the page's own pixel scale"
+    );
+    assert!(
+        html.contains(r#"class="map-country shade-5" data-country="DE""#),
+        "the public page has the map too"
     );
     for private_detail in [
         FIREFOX,

@@ -149,7 +149,7 @@ async fn shorten_creates_a_link_from_the_query(backend: Backend) {
     assert_eq!(problem["invalidElements"], json!(["longUrl"]));
 }
 
-async fn redirect_rules_are_answered_not_hidden(backend: Backend) {
+async fn redirect_rules_routes_answer_and_refuse_naming_the_rule(backend: Backend) {
     let app = spawn_app(backend).await;
     app.create_link(json!({"longUrl": "https://example.com/r", "customSlug": "ruled"}))
         .await;
@@ -179,7 +179,14 @@ async fn redirect_rules_are_answered_not_hidden(backend: Backend) {
         .await
         .unwrap();
     let problem = assert_problem(some, 400, "invalid-data").await;
-    assert_eq!(problem["invalidElements"], json!(["redirectRules"]));
+    assert_eq!(problem["invalidElements"], json!(["redirectRules[0]"]));
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("at least one condition"),
+        "{problem}"
+    );
     let unknown = app
         .api(Method::GET, "/short-urls/nope/redirect-rules")
         .send()
@@ -230,6 +237,6 @@ backend_tests!(
     cors_origins_can_be_restricted,
     health_answers_under_every_version_with_the_shlink_version_we_match,
     shorten_creates_a_link_from_the_query,
-    redirect_rules_are_answered_not_hidden,
+    redirect_rules_routes_answer_and_refuse_naming_the_rule,
     a_wrong_method_is_405_problem_json,
 );

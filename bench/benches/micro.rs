@@ -66,6 +66,7 @@ fn redirect_lookup(c: &mut Criterion) {
                 tags: Vec::new(),
                 author_key_id: None,
                 date_created: None,
+                rules: linkpulse::links::rules::RedirectRules::default(),
             })
             .await
             .expect("link");

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use linkpulse::links::NewShortUrl;
+use linkpulse::links::rules::{ConditionParts, RedirectRule, RedirectRules};
 use linkpulse::links::{LongUrl, ShortCode};
 use linkpulse::store::{self, Store};
 use sqlx::Connection;
@@ -188,6 +189,7 @@ pub async fn create_links(store: &dyn Store, count: usize) -> anyhow::Result<Vec
                 tags: Vec::new(),
                 author_key_id: None,
                 date_created: None,
+                rules: RedirectRules::default(),
             })
             .await?;
         links.push(BenchLink {
@@ -197,4 +199,35 @@ pub async fn create_links(store: &dyn Store, count: usize) -> anyhow::Result<Vec
         });
     }
     Ok(links)
+}
+
+/// Gives each link five redirect rules that the benchmark's requests never match (device,
+/// language, query, address, date): the worst case, every rule evaluated on every redirect.
+pub async fn add_five_rules(store: &dyn Store, links: &[BenchLink]) -> anyhow::Result<()> {
+    let conditions = [
+        ("device", None, "android"),
+        ("language", None, "fr"),
+        ("query-param", Some("utm"), "never"),
+        ("ip-address", None, "10.0.0.0/8"),
+        ("before-date", None, "2000-01-01"),
+    ];
+    let rules = conditions
+        .iter()
+        .enumerate()
+        .map(|(i, (kind, key, value))| {
+            let parts = [ConditionParts {
+                kind: (*kind).to_owned(),
+                match_key: key.map(str::to_owned),
+                match_value: Some((*value).to_owned()),
+            }];
+            RedirectRule::parse_stored(&format!("https://example.com/rule/{i}"), &parts)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let rules = RedirectRules::new(rules)?;
+    for link in links {
+        store
+            .set_redirect_rules(&ShortCode::parse(&link.code)?, &rules)
+            .await?;
+    }
+    Ok(())
 }

@@ -11,8 +11,8 @@ use super::AppState;
 
 /// The Shlink release whose REST API linkpulse answers like, reported as `version`: Shlink's
 /// clients switch features on and off by comparing it. 4.0.0 is the API of redirect rules
-/// (which we answer, with none yet) and without per-device long URLs (which we do not store);
-/// later releases add features (rule conditions, `excludeTags`) we do not offer yet.
+/// (which we answer, with the condition types of later releases too), per-device long URLs
+/// kept as device rules.
 pub const SHLINK_COMPATIBLE_VERSION: &str = "4.0.0";
 
 /// 200 `pass` when the database answers, 503 `fail` with the reason when it does not.

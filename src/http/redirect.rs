@@ -13,6 +13,7 @@ use chrono::Utc;
 use super::visit::{VisitFacts, record};
 use super::{AppState, domains, pages};
 use crate::clicks::VisitKind;
+use crate::links::rules::{Locate, Place, Visitor};
 use crate::links::{Miss, RedirectTarget, ShortCode};
 use crate::pipeline::enrich::is_bot;
 
@@ -52,7 +53,13 @@ pub async fn follow(
         }
         Err(Refusal::Unavailable) => return pages::unavailable(),
     };
-    let location = target.location(uri.query());
+    let location = target.location(&visitor(&state, peer, &uri, &headers, &|ip| {
+        let found = state.geo.lookup(ip)?;
+        Some(Place {
+            country_code: found.country_code,
+            city: found.city_name,
+        })
+    }));
     let Ok(location_header) = HeaderValue::try_from(location.as_str()) else {
         return pages::not_found();
     };
@@ -150,6 +157,25 @@ fn not_found_redirect(state: &AppState, miss: Miss, uri: &Uri) -> Option<Respons
         (header::CACHE_CONTROL, NO_STORE),
     ];
     Some((StatusCode::FOUND, headers).into_response())
+}
+
+/// The visit as redirect rules see it; `locate` is asked only by geolocation conditions.
+fn visitor<'a>(
+    state: &AppState,
+    peer: SocketAddr,
+    uri: &'a Uri,
+    headers: &'a HeaderMap,
+    locate: Locate<'a>,
+) -> Visitor<'a> {
+    let header = |name| headers.get(name).and_then(|value| value.to_str().ok());
+    Visitor::new(
+        header(header::USER_AGENT),
+        header(header::ACCEPT_LANGUAGE),
+        uri.query(),
+        Some(state.client_ip.resolve(peer.ip(), headers)),
+        Utc::now(),
+        locate,
+    )
 }
 
 /// Why a code does not redirect.

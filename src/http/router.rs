@@ -15,7 +15,9 @@ use tower_http::trace::TraceLayer;
 
 use super::error::ApiError;
 use super::extract::ApiKey;
-use super::pages::{assets, dashboard, export, link, link_forms, live, login, security, throttle};
+use super::pages::{
+    assets, dashboard, export, link, link_forms, link_rules, live, login, security, throttle,
+};
 use super::short_urls::contract;
 use super::{AppState, admin, domains, health, redirect, robots, short_urls, tags, visits};
 
@@ -96,6 +98,10 @@ fn pages() -> Router<AppState> {
             get(link_forms::confirm_delete).post(link_forms::delete),
         )
         .route("/app/links/{code}/public", post(link::set_public))
+        .route(
+            "/app/links/{code}/rules",
+            get(link_rules::edit).post(link_rules::update),
+        )
         .route("/app/links/{code}/export.csv", get(export::csv))
         .route("/app/links/{code}/export.json", get(export::json))
         .route("/app/links/{code}/events", get(live::link_events))

@@ -31,6 +31,7 @@ mod model;
 mod not_found;
 mod own_origin;
 mod redirect_target;
+pub mod rules;
 pub mod service;
 mod short_code;
 mod tag;

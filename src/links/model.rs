@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::rules::{DeviceLongUrls, DeviceUrlsPatch, RedirectRules};
 use super::{LongUrl, ShortCode, Tag};
 use crate::clicks::VisitsSummary;
 use crate::listing::Direction;
@@ -36,6 +37,10 @@ pub struct ShortUrl {
     pub visits: VisitsSummary,
     /// The API key it was created with (`None`: by an admin's session or before keys had roles).
     pub author_key_id: Option<i64>,
+    /// Whether it carries redirect rules (Shlink's `hasRedirectRules`).
+    pub has_redirect_rules: bool,
+    /// Shlink's `deviceLongUrls`: the URLs of its single-device rules.
+    pub device_long_urls: DeviceLongUrls,
 }
 
 /// A validated new link. `C` is what is known of its code: the `ShortCode` itself when it is
@@ -65,6 +70,8 @@ pub struct NewShortUrl<C = ShortCode> {
     pub author_key_id: Option<i64>,
     /// When it was created: `None` is now; an import keeps the source's date.
     pub date_created: Option<DateTime<Utc>>,
+    /// Redirect rules it starts with (Shlink's `deviceLongUrls` on create).
+    pub rules: RedirectRules,
 }
 
 impl<C> NewShortUrl<C> {
@@ -82,6 +89,7 @@ impl<C> NewShortUrl<C> {
             tags: self.tags.clone(),
             author_key_id: self.author_key_id,
             date_created: self.date_created,
+            rules: self.rules.clone(),
         }
     }
 }
@@ -105,6 +113,8 @@ pub struct ShortUrlPatch {
     pub crawlable: Option<bool>,
     /// New query forwarding flag.
     pub forward_query: Option<bool>,
+    /// Shlink's `deviceLongUrls` edits, applied to the device rules.
+    pub device_long_urls: DeviceUrlsPatch,
 }
 
 /// Whether a tag filter needs any or all of the listed tags.

@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use url::Url;
 
+use super::rules::{RedirectRules, Visitor};
+
 /// The cached, read-only view of a link that the redirect handler consults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RedirectTarget {
@@ -22,6 +24,8 @@ pub struct RedirectTarget {
     /// store ([`crate::store::LinkStore::take_capped_visit`]), this only spares the asking once
     /// the cap is known to be used up.
     pub non_bot_visits: i64,
+    /// Redirect rules that may choose another destination than `long_url`.
+    pub rules: RedirectRules,
 }
 
 impl RedirectTarget {
@@ -32,12 +36,16 @@ impl RedirectTarget {
             && self.max_visits.is_none_or(|max| self.non_bot_visits < max)
     }
 
-    /// The `Location` to send, merging the request's query into the long URL when forwarding is on.
-    pub fn location(&self, request_query: Option<&str>) -> String {
-        let query = request_query.filter(|q| !q.is_empty());
-        match query {
-            Some(query) if self.forward_query => merge_query(&self.long_url, query),
-            _ => self.long_url.clone(),
+    /// The `Location` to send `visitor`: the first matching rule's long URL, else the link's,
+    /// with the request's query merged in when forwarding is on.
+    pub fn location(&self, visitor: &Visitor<'_>) -> String {
+        let long_url = self
+            .rules
+            .choose(visitor)
+            .map_or(self.long_url.as_str(), |url| url.as_str());
+        match visitor.query_string.filter(|q| !q.is_empty()) {
+            Some(query) if self.forward_query => merge_query(long_url, query),
+            _ => long_url.to_owned(),
         }
     }
 }
@@ -65,6 +73,7 @@ fn merge_query(long_url: &str, request_query: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::links::rules::{ConditionParts, RedirectRule};
     use chrono::Duration;
 
     fn target(url: &str) -> RedirectTarget {
@@ -76,24 +85,56 @@ mod tests {
             valid_until: None,
             max_visits: None,
             non_bot_visits: 0,
+            rules: RedirectRules::default(),
         }
+    }
+
+    /// A visit with `query` and nothing else known.
+    fn with_query(query: Option<&str>) -> Visitor<'_> {
+        Visitor::new(None, None, query, None, Utc::now(), &|_| None)
     }
 
     #[test]
     fn forwards_and_overrides_query() {
         let t = target("https://example.com/p?a=1&b=2#frag");
         assert_eq!(
-            t.location(Some("b=3&c=4")),
+            t.location(&with_query(Some("b=3&c=4"))),
             "https://example.com/p?a=1&b=3&c=4#frag"
         );
-        assert_eq!(t.location(None), "https://example.com/p?a=1&b=2#frag");
+        assert_eq!(
+            t.location(&with_query(None)),
+            "https://example.com/p?a=1&b=2#frag"
+        );
     }
 
     #[test]
     fn no_forwarding_keeps_long_url() {
         let mut t = target("https://example.com/p");
         t.forward_query = false;
-        assert_eq!(t.location(Some("x=1")), "https://example.com/p");
+        assert_eq!(
+            t.location(&with_query(Some("x=1"))),
+            "https://example.com/p"
+        );
+    }
+
+    #[test]
+    fn a_matching_rule_chooses_the_url_the_query_is_merged_into() {
+        let mut t = target("https://example.com/default");
+        let parts = [ConditionParts {
+            kind: "query-param".into(),
+            match_key: Some("lang".into()),
+            match_value: Some("fr".into()),
+        }];
+        let rule = RedirectRule::parse_stored("https://example.com/fr", &parts).unwrap();
+        t.rules = RedirectRules::new(vec![rule]).unwrap();
+        assert_eq!(
+            t.location(&with_query(Some("lang=fr"))),
+            "https://example.com/fr?lang=fr"
+        );
+        assert_eq!(
+            t.location(&with_query(Some("lang=de"))),
+            "https://example.com/default?lang=de"
+        );
     }
 
     #[test]

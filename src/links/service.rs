@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 
 use super::{NotFoundCache, NotFoundRedirects, NotFoundRedirectsPatch, RedirectCache};
 use super::{ShortCode, ShortUrlPatch, Tag};
+use crate::links::rules::RedirectRules;
 use crate::links::{NewShortUrl, ShortUrl};
 use crate::store::{LinkChange, LinkStore, Store, StoreError, StoreResult};
 
@@ -120,6 +121,18 @@ impl LinkService {
         let updated = self.store.update_short_url(code, patch).await?;
         self.redirects.invalidate(code.as_str());
         Ok(updated)
+    }
+
+    /// Replaces a link's redirect rules; the next redirect follows them. `false` when no link
+    /// has the code.
+    pub async fn set_redirect_rules(
+        &self,
+        code: &ShortCode,
+        rules: &RedirectRules,
+    ) -> StoreResult<bool> {
+        let found = self.store.set_redirect_rules(code, rules).await?;
+        self.redirects.invalidate(code.as_str());
+        Ok(found)
     }
 
     /// Deletes a link; it stops redirecting at once.

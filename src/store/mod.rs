@@ -33,6 +33,7 @@ use crate::clicks::{
     ClaimRef, ClaimedEvent, Completion, CompletionOutcome, DeadLetter, DeadLetterSelection,
     OutboxEntry, OutboxStats,
 };
+use crate::links::rules::RedirectRules;
 use crate::links::{
     NewShortUrl, NotFoundRedirects, NotFoundRedirectsPatch, RedirectTarget, ShortCode, ShortUrl,
     ShortUrlFilter, ShortUrlPatch, TagFilter, TagStats,
@@ -196,6 +197,20 @@ pub trait DomainStore: Send + Sync {
     ) -> StoreResult<NotFoundRedirects>;
 }
 
+/// Redirect rules: each link's ordered rules, read with the link for the redirect cache.
+#[async_trait]
+pub trait RuleStore: Send + Sync {
+    /// The rules of the link with this id, in priority order (none for an unknown id).
+    async fn redirect_rules(&self, link_id: i64) -> StoreResult<RedirectRules>;
+    /// Replaces the rules of the link with `code` in one transaction and announces the edit to
+    /// other instances; `false` when no link has the code.
+    async fn set_redirect_rules(
+        &self,
+        code: &ShortCode,
+        rules: &RedirectRules,
+    ) -> StoreResult<bool>;
+}
+
 /// Tags: list, stats, rename, delete.
 #[async_trait]
 pub trait TagStore: Send + Sync {
@@ -354,6 +369,7 @@ pub trait SessionStore: Send + Sync {
 pub trait Store:
     LinkStore
     + DomainStore
+    + RuleStore
     + TagStore
     + ApiKeyStore
     + ClickStore

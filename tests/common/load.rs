@@ -34,6 +34,7 @@ pub async fn database_with_link(
         tags: Vec::new(),
         author_key_id: None,
         date_created: None,
+        rules: linkpulse::links::rules::RedirectRules::default(),
     };
     store.create_short_url(&link).await.expect("link");
     (url, database, store)

@@ -465,10 +465,35 @@ const rules = [
     ],
   },
 ];
-// Rules themselves arrive with the routing issue (14); until then the server refuses them,
-// naming the field, rather than dropping them silently. When they land, this call expects
-// both rules back in order (priorities 1 and 2) and hasRedirectRules on the short URL.
-await expectProblem('setShortUrlRedirectRules', 'two rules (not yet supported)', [{ shortCode: alpha.shortCode }, { redirectRules: rules }], {
+await expectOk('setShortUrlRedirectRules', 'two rules', [{ shortCode: alpha.shortCode }, { redirectRules: rules }], {
+  schema: 'RedirectRulesList',
+  verify: (r) =>
+    check(
+      r.redirectRules.length === 2 &&
+        r.redirectRules.every(
+          (rule, i) =>
+            rule.priority === i + 1 &&
+            rule.longUrl === rules[i].longUrl &&
+            rule.conditions.length === rules[i].conditions.length &&
+            rule.conditions.every(
+              (c, j) =>
+                c.type === rules[i].conditions[j].type &&
+                c.matchKey === rules[i].conditions[j].matchKey &&
+                c.matchValue === rules[i].conditions[j].matchValue,
+            ),
+        ),
+      `got ${json(r)}`,
+    ),
+});
+await expectOk('getShortUrlRedirectRules', 'after setting two', [{ shortCode: alpha.shortCode }], {
+  schema: 'RedirectRulesList',
+  verify: (r) => check(r.redirectRules.map((rule) => rule.longUrl).join() === rules.map((rule) => rule.longUrl).join(), `got ${json(r)}`),
+});
+await expectOk('getShortUrl', 'with rules', [{ shortCode: alpha.shortCode }], {
+  schema: 'ShortUrl',
+  verify: (s) => check(s.hasRedirectRules === true, `got ${json(s)}`),
+});
+await expectProblem('setShortUrlRedirectRules', 'a rule without conditions', [{ shortCode: alpha.shortCode }, { redirectRules: [{ longUrl: 'https://example.com/x', conditions: [] }] }], {
   status: 400,
   type: ErrorType.INVALID_ARGUMENT,
 });

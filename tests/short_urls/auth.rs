@@ -49,6 +49,7 @@ async fn known_link(app: &TestApp) {
             tags: Vec::new(),
             author_key_id: None,
             date_created: None,
+            rules: linkpulse::links::rules::RedirectRules::default(),
         })
         .await
         .unwrap();

@@ -142,7 +142,7 @@ async fn unsupported_contract_fields_are_refused(backend: Backend) {
     .await;
     refused(
         &app,
-        json!({"longUrl": "https://example.com/", "deviceLongUrls": {"ios": "https://example.com/ios"}}),
+        json!({"longUrl": "https://example.com/", "deviceLongUrls": {"watch": "https://example.com/w"}}),
         "deviceLongUrls",
     )
     .await;

@@ -131,9 +131,31 @@ async fn engine_section(
     rows.push(naive);
     for mode in ["immediate", "commit"] {
         for workers in [Workers::InProcess, Workers::Elsewhere] {
-            rows.push(measure_linkpulse(ctx, engine, mode, workers, memory).await);
+            rows.push(measure_linkpulse(ctx, engine, mode, workers, Rules::None, memory).await);
         }
     }
+    let ruled = measure_linkpulse(
+        ctx,
+        engine,
+        "immediate",
+        Workers::InProcess,
+        Rules::Five,
+        memory,
+    )
+    .await;
+    let plain_rps = rows
+        .iter()
+        .flatten()
+        .find(|m| m.label.contains("immediate") && !m.label.contains("--workers"))
+        .map(|m| m.load.rps);
+    if let (Ok(ruled), Some(plain)) = (&ruled, plain_rps) {
+        section.notes.push(format!(
+            "Five redirect rules per link, none matching (every rule evaluated): {:.2}× the plain \
+             link's req/s in `immediate` mode.",
+            ruled.load.rps / plain
+        ));
+    }
+    rows.push(ruled);
     if engine == Engine::Sqlite {
         match measure_peer(ctx, memory).await {
             Ok(Some(measured)) => rows.push(Ok(measured)),
@@ -207,6 +229,15 @@ async fn measure_bare_recording(
     Ok(measured)
 }
 
+/// Whether the links carry redirect rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rules {
+    /// Plain links.
+    None,
+    /// Five rules each that no request matches ([`db::add_five_rules`]).
+    Five,
+}
+
 /// Where the click workers run while the server is measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Workers {
@@ -222,14 +253,24 @@ async fn measure_linkpulse(
     engine: Engine,
     mode: &str,
     workers: Workers,
+    rules: Rules,
     memory: &mut Vec<Memory>,
 ) -> anyhow::Result<Measured> {
     let db = FreshDb::create(engine, ctx.postgres.as_deref()).await?;
-    db::create_links(db.store().await?.as_ref(), P1_LINKS).await?;
-    let (flags, suffix) = match workers {
-        Workers::InProcess => (vec!["--click-ack", mode], ""),
-        Workers::Elsewhere => (vec!["--click-ack", mode, "--workers", "0"], " --workers 0"),
+    let store = db.store().await?;
+    let links = db::create_links(store.as_ref(), P1_LINKS).await?;
+    let (flags, mut suffix) = match workers {
+        Workers::InProcess => (vec!["--click-ack", mode], String::new()),
+        Workers::Elsewhere => (
+            vec!["--click-ack", mode, "--workers", "0"],
+            " --workers 0".to_owned(),
+        ),
     };
+    if rules == Rules::Five {
+        db::add_five_rules(store.as_ref(), &links).await?;
+        suffix.push_str(", five rules per link");
+    }
+    drop(store);
     let label = format!(
         "(c) linkpulse --click-ack {mode}{suffix} ({})",
         engine.name()
@@ -239,7 +280,7 @@ async fn measure_linkpulse(
         &flags,
         &format!(
             "p1-{mode}{}-{}.log",
-            suffix.replace(' ', "_"),
+            suffix.replace([' ', ','], "_"),
             engine.name()
         ),
     )?;

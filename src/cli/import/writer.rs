@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::ImportedLink;
 use crate::clicks::{Click, Completion, CompletionOutcome};
+use crate::links::rules::RedirectRules;
 use crate::links::service::{CodeChoice, CreateLinkError, LinkDraft, create_link};
 use crate::links::{DEFAULT_CODE_LEN, LongUrl, ShortCode, ShortUrlPatch, Tag};
 use crate::pipeline::enrich::parse_user_agent;
@@ -224,6 +225,7 @@ fn draft(link: ImportedLink) -> Result<LinkDraft, String> {
         tags,
         author_key_id: None,
         date_created: link.date_created,
+        rules: RedirectRules::default(),
     })
 }
 

@@ -13,6 +13,7 @@ pub mod form;
 pub mod layout;
 pub mod link;
 pub mod link_forms;
+pub mod link_rules;
 pub mod live;
 pub mod login;
 pub mod public;

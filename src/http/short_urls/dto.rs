@@ -27,7 +27,7 @@ pub struct CreateBody {
     pub(in crate::http) domain: Option<String>,
     /// Path prefixes are not supported: only an empty one is accepted.
     pub(in crate::http) path_prefix: Option<String>,
-    /// Per-device URLs are not supported: only nulls are accepted.
+    /// Per-device URLs (`android`, `ios`, `desktop`), kept as device rules.
     pub(in crate::http) device_long_urls: Option<Value>,
 }
 
@@ -52,7 +52,7 @@ pub struct EditBody {
     pub(in crate::http) crawlable: Option<Option<bool>>,
     #[serde(default, deserialize_with = "present")]
     pub(in crate::http) forward_query: Option<Option<bool>>,
-    /// Per-device URLs are not supported: only nulls are accepted.
+    /// Per-device URLs (`android`, `ios`, `desktop`), kept as device rules.
     pub(in crate::http) device_long_urls: Option<Value>,
 }
 
@@ -73,7 +73,7 @@ pub struct ShortUrlJson {
     short_code: String,
     short_url: String,
     long_url: String,
-    device_long_urls: DeviceLongUrls,
+    device_long_urls: DeviceLongUrlsJson,
     date_created: String,
     visits_summary: VisitsJson,
     tags: Vec<String>,
@@ -85,9 +85,9 @@ pub struct ShortUrlJson {
     has_redirect_rules: bool,
 }
 
-/// Shlink 3's per-device URLs; always empty here, kept so older clients find the key.
+/// Shlink's per-device URLs: the link's single-device rules.
 #[derive(Debug, Default, Serialize)]
-struct DeviceLongUrls {
+struct DeviceLongUrlsJson {
     android: Option<String>,
     ios: Option<String>,
     desktop: Option<String>,
@@ -118,7 +118,19 @@ impl ShortUrlJson {
             short_url: settings.short_url(link.short_code.as_str()),
             short_code: link.short_code.to_string(),
             long_url: link.long_url.to_string(),
-            device_long_urls: DeviceLongUrls::default(),
+            device_long_urls: DeviceLongUrlsJson {
+                android: link
+                    .device_long_urls
+                    .android
+                    .as_ref()
+                    .map(ToString::to_string),
+                ios: link.device_long_urls.ios.as_ref().map(ToString::to_string),
+                desktop: link
+                    .device_long_urls
+                    .desktop
+                    .as_ref()
+                    .map(ToString::to_string),
+            },
             date_created: iso(link.date_created),
             visits_summary: VisitsJson {
                 total: link.visits.total,
@@ -135,7 +147,7 @@ impl ShortUrlJson {
             title: link.title,
             crawlable: link.crawlable,
             forward_query: link.forward_query,
-            has_redirect_rules: false,
+            has_redirect_rules: link.has_redirect_rules,
         }
     }
 }
@@ -192,6 +204,8 @@ mod tests {
                 bots: 2,
             },
             author_key_id: None,
+            has_redirect_rules: false,
+            device_long_urls: crate::links::rules::DeviceLongUrls::default(),
         };
         let json = serde_json::to_value(ShortUrlJson::new(link, &settings)).unwrap();
         assert_eq!(json["shortUrl"], "https://s.example/abc12");

@@ -9,9 +9,10 @@ use super::dto::{CreateBody, EditBody};
 use crate::http::HttpSettings;
 use crate::http::domains::is_own_domain;
 use crate::http::error::ApiError;
-use crate::links::ShortUrlPatch;
+use crate::links::rules::{DEVICE_URL_KEYS, DeviceUrlsPatch, RedirectRules};
 use crate::links::service::{CodeChoice, LinkDraft};
 use crate::links::{DEFAULT_CODE_LEN, LongUrl, MAX_SLUG_LEN, MIN_CODE_LEN, ShortCode, Tag};
+use crate::links::{OwnOrigin, ShortUrlPatch};
 
 /// Longest accepted title, in characters (Shlink's column size).
 const MAX_TITLE_LEN: usize = 512;
@@ -107,7 +108,11 @@ pub(crate) fn validate_create(
     if body.path_prefix.is_some_and(|p| !p.is_empty()) {
         v.add("pathPrefix", "path prefixes are not supported");
     }
-    check_device_urls(&mut v, body.device_long_urls.as_ref());
+    let devices = device_urls(
+        &mut v,
+        body.device_long_urls.as_ref(),
+        &settings.own_origin(),
+    );
     match (long_url, length, valid_since, valid_until, tags, title) {
         (
             Some(long_url),
@@ -129,6 +134,7 @@ pub(crate) fn validate_create(
                 tags,
                 author_key_id: None,
                 date_created: None,
+                rules: devices.apply(&RedirectRules::default()),
             };
             Ok((draft, body.find_if_exists.unwrap_or(false)))
         }
@@ -185,7 +191,11 @@ pub(crate) fn validate_edit(
     }
     patch.crawlable = required_flag(&mut v, "crawlable", body.crawlable);
     patch.forward_query = required_flag(&mut v, "forwardQuery", body.forward_query);
-    check_device_urls(&mut v, body.device_long_urls.as_ref());
+    patch.device_long_urls = device_urls(
+        &mut v,
+        body.device_long_urls.as_ref(),
+        &settings.own_origin(),
+    );
     if v.is_empty() { Ok(patch) } else { Err(v) }
 }
 
@@ -224,6 +234,7 @@ pub(crate) fn is_empty(patch: &ShortUrlPatch) -> bool {
         && patch.tags.is_none()
         && patch.crawlable.is_none()
         && patch.forward_query.is_none()
+        && patch.device_long_urls.is_empty()
 }
 
 /// Parses an ISO-8601 date-time that carries an offset (RFC 3339, or `+hhmm` offsets).
@@ -298,19 +309,45 @@ fn required_flag(v: &mut Violations, field: &str, value: Option<Option<bool>>) -
     }
 }
 
-/// Per-device URLs are a Shlink 3 feature we do not store; anything but nulls would be lost.
-fn check_device_urls(v: &mut Violations, value: Option<&Value>) {
-    let acceptable = match value {
-        None | Some(Value::Null) => true,
-        Some(Value::Object(map)) => map.values().all(Value::is_null),
-        Some(_) => false,
+/// Shlink's `deviceLongUrls`: `android`, `ios` and `desktop`, each a long URL (set) or `null`
+/// (cleared); they are kept as device rules, as Shlink 4 does.
+fn device_urls(v: &mut Violations, value: Option<&Value>, own: &OwnOrigin<'_>) -> DeviceUrlsPatch {
+    let map = match value {
+        None | Some(Value::Null) => return DeviceUrlsPatch::default(),
+        Some(Value::Object(map)) => map,
+        Some(_) => {
+            v.add(
+                "deviceLongUrls",
+                "deviceLongUrls must be an object with android, ios and desktop URLs",
+            );
+            return DeviceUrlsPatch::default();
+        }
     };
-    if !acceptable {
-        v.add(
-            "deviceLongUrls",
-            "device-specific long URLs are not supported",
-        );
+    let mut edits = Vec::new();
+    for (key, url) in map {
+        let Some(device) = DEVICE_URL_KEYS
+            .into_iter()
+            .find(|device| device.as_str() == key)
+        else {
+            v.add(
+                "deviceLongUrls",
+                format!("{key:?} is not one of android, ios, desktop"),
+            );
+            continue;
+        };
+        match url {
+            Value::Null => edits.push((device, None)),
+            Value::String(raw) => {
+                if let Some(url) = v.check("deviceLongUrls", LongUrl::parse(raw, own)) {
+                    edits.push((device, Some(url)));
+                }
+            }
+            _ => v.add("deviceLongUrls", "each device URL is a string or null"),
+        }
     }
+    // Shlink's order, whatever order the object had: new rules are appended in it.
+    edits.sort_by_key(|(device, _)| DEVICE_URL_KEYS.iter().position(|key| key == device));
+    DeviceUrlsPatch(edits)
 }
 
 #[cfg(test)]

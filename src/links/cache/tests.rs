@@ -63,6 +63,7 @@ fn target(url: String, capped: bool) -> RedirectTarget {
         valid_until: None,
         max_visits: capped.then_some(3),
         non_bot_visits: 0,
+        rules: crate::links::rules::RedirectRules::default(),
     }
 }
 

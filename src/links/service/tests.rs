@@ -45,6 +45,8 @@ impl FakeStore {
             tags: Tag::parse_all(tags).unwrap(),
             visits: VisitsSummary::default(),
             author_key_id: None,
+            has_redirect_rules: false,
+            device_long_urls: crate::links::rules::DeviceLongUrls::default(),
         });
     }
 }
@@ -75,6 +77,8 @@ impl LinkStore for FakeStore {
             tags: new.tags.clone(),
             visits: VisitsSummary::default(),
             author_key_id: new.author_key_id,
+            has_redirect_rules: false,
+            device_long_urls: crate::links::rules::DeviceLongUrls::default(),
         };
         links.push(link.clone());
         Ok(link)
@@ -135,6 +139,7 @@ fn draft(code: CodeChoice, tags: &[&str]) -> LinkDraft {
         tags: Tag::parse_all(tags).unwrap(),
         author_key_id: None,
         date_created: None,
+        rules: RedirectRules::default(),
     }
 }
 

@@ -135,6 +135,7 @@ pub(super) fn new_link(code_raw: &str, url: &str, tags: &[&str]) -> NewShortUrl 
         tags: Tag::parse_all(tags).expect("valid tags"),
         author_key_id: None,
         date_created: None,
+        rules: crate::links::rules::RedirectRules::default(),
     }
 }
 

@@ -8,6 +8,7 @@ mod dead_letters;
 mod domains;
 mod links;
 pub(super) mod outbox;
+mod rules;
 mod sessions;
 mod tags;
 mod visits;

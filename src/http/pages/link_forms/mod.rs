@@ -172,7 +172,8 @@ pub fn link_code(path: Result<Path<String>, PathRejection>) -> Result<ShortCode,
     ShortCode::parse(&raw).map_err(|_| PageError::LinkNotFound(raw))
 }
 
-async fn load(state: &AppState, code: &ShortCode) -> Result<ShortUrl, PageError> {
+/// The link behind `code`, or the friendly not-found page.
+pub(super) async fn load(state: &AppState, code: &ShortCode) -> Result<ShortUrl, PageError> {
     state
         .store
         .find_short_url(code)

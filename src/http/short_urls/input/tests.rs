@@ -100,7 +100,7 @@ fn create_names_every_refused_field() {
         "tags": [" "],
         "domain": "other.example",
         "pathPrefix": "x",
-        "deviceLongUrls": {"ios": "https://example.com/ios"}
+        "deviceLongUrls": {"ios": "javascript:alert(1)", "watch": "https://example.com/w"}
     })));
     assert_eq!(
         elements,

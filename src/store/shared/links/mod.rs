@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::{SubsecRound, Utc};
 
 use self::rows::{LinkRow, attach_tags, load_by_id, select_links, with_tags};
+use super::rules;
 use crate::links::{NewShortUrl, ShortUrl, ShortUrlFilter, ShortUrlPatch};
 use crate::links::{RedirectTarget, ShortCode};
 use crate::listing::Page;
@@ -49,6 +50,9 @@ impl<E: Engine> LinkStore for E {
             inserted => inserted?.ok_or(sqlx::Error::RowNotFound)?,
         };
         attach_tags(&mut tx, id, &new.tags).await?;
+        if !new.rules.is_empty() {
+            rules::write_rules(&mut tx, id, &new.rules).await?;
+        }
         let created = load_by_id::<E>(&mut tx, id, code).await?;
         announce::<E>(&mut tx, LinkChange::Link(code.to_owned())).await?;
         tx.commit().await?;
@@ -97,19 +101,22 @@ impl<E: Engine> LinkStore for E {
         );
         select.bind(code.as_str());
         let row: Option<TargetRow> = self.fetch_optional(select).await?;
-        Ok(row.map(
-            |(link_id, long_url, forward_query, since, until, max_visits, non_bot_visits)| {
-                RedirectTarget {
-                    link_id,
-                    long_url,
-                    forward_query,
-                    valid_since: since.map(Into::into),
-                    valid_until: until.map(Into::into),
-                    max_visits,
-                    non_bot_visits,
-                }
-            },
-        ))
+        let Some((link_id, long_url, forward_query, since, until, max_visits, non_bot_visits)) =
+            row
+        else {
+            return Ok(None);
+        };
+        let rules = rules::rules_from(self.fetch_all(rules::select(link_id)).await?)?;
+        Ok(Some(RedirectTarget {
+            link_id,
+            long_url,
+            forward_query,
+            valid_since: since.map(Into::into),
+            valid_until: until.map(Into::into),
+            max_visits,
+            non_bot_visits,
+            rules,
+        }))
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -162,6 +169,10 @@ impl<E: Engine> LinkStore for E {
             detach.bind(id);
             tx.execute(detach).await?;
             attach_tags(&mut tx, id, tags).await?;
+        }
+        if !patch.device_long_urls.is_empty() {
+            let current = rules::rules_from(tx.fetch_all(rules::select(id)).await?)?;
+            rules::write_rules(&mut tx, id, &patch.device_long_urls.apply(&current)).await?;
         }
         let updated = load_by_id::<E>(&mut tx, id, code.as_str()).await?;
         announce::<E>(&mut tx, LinkChange::Link(code.to_string())).await?;

@@ -3,8 +3,10 @@
 
 use std::collections::HashMap;
 
+use super::super::rules::rules_from;
 use crate::clicks::VisitsSummary;
 use crate::links::ShortUrl;
+use crate::links::rules::DeviceLongUrls;
 use crate::links::{LinkError, LongUrl, ShortCode, Tag};
 use crate::store::engine::{Engine, Transaction};
 use crate::store::sql::{At, Sql};
@@ -15,7 +17,8 @@ pub(super) fn select_links() -> Sql {
     Sql::new(
         "SELECT s.id, s.short_code, s.long_url, s.title, s.created_at, s.valid_since, \
          s.valid_until, s.max_visits, s.crawlable, s.forward_query, s.visits_total, s.visits_bots, \
-         s.author_key_id FROM short_urls s",
+         s.author_key_id, EXISTS (SELECT 1 FROM redirect_rules r WHERE r.link_id = s.id) \
+         AS has_redirect_rules FROM short_urls s",
     )
 }
 
@@ -35,12 +38,17 @@ pub(super) struct LinkRow {
     visits_total: i64,
     visits_bots: i64,
     author_key_id: Option<i64>,
+    has_redirect_rules: bool,
 }
 
 impl LinkRow {
     /// The domain model, given the link's tag names (already sorted); a stored value that no
     /// longer passes its rules is a decoding error naming it.
-    fn into_short_url(self, tags: Vec<String>) -> StoreResult<ShortUrl> {
+    fn into_short_url(
+        self,
+        tags: Vec<String>,
+        device_long_urls: DeviceLongUrls,
+    ) -> StoreResult<ShortUrl> {
         Ok(ShortUrl {
             id: self.id,
             short_code: stored("short code", &self.short_code, ShortCode::parse)?,
@@ -62,6 +70,8 @@ impl LinkRow {
                 bots: self.visits_bots,
             },
             author_key_id: self.author_key_id,
+            has_redirect_rules: self.has_redirect_rules,
+            device_long_urls,
         })
     }
 }
@@ -99,11 +109,44 @@ pub(super) async fn with_tags<E: Engine>(
     for (link_id, name) in pairs {
         by_link.entry(link_id).or_default().push(name);
     }
+    let mut devices = device_long_urls::<E>(tx, &rows).await?;
     rows.into_iter()
         .map(|row| {
             let tags = by_link.remove(&row.id).unwrap_or_default();
-            row.into_short_url(tags)
+            let urls = devices.remove(&row.id).unwrap_or_default();
+            row.into_short_url(tags, urls)
         })
+        .collect()
+}
+
+/// The `deviceLongUrls` of the rows that have rules, read in one query (none when no row has).
+async fn device_long_urls<E: Engine>(
+    tx: &mut E::Tx,
+    rows: &[LinkRow],
+) -> StoreResult<HashMap<i64, DeviceLongUrls>> {
+    let ids: Vec<i64> = rows
+        .iter()
+        .filter(|row| row.has_redirect_rules)
+        .map(|row| row.id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut select =
+        Sql::new("SELECT link_id, long_url, conditions FROM redirect_rules WHERE link_id");
+    E::push_any_id(&mut select, &ids);
+    select.push(" ORDER BY link_id, priority");
+    let found: Vec<(i64, String, String)> = tx.fetch_all(select).await?;
+    let mut by_link: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+    for (link_id, long_url, conditions) in found {
+        by_link
+            .entry(link_id)
+            .or_default()
+            .push((long_url, conditions));
+    }
+    by_link
+        .into_iter()
+        .map(|(link_id, rows)| Ok((link_id, DeviceLongUrls::of(&rules_from(rows)?))))
         .collect()
 }
 
