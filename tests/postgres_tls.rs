@@ -68,6 +68,48 @@ async fn sslmode_require_connects_encrypted() {
     assert!(!encrypted(&test_url(None, "sslmode=disable")).await);
 }
 
+/// Whether the sessions linkpulse's store opened on database `name` are encrypted (`None`: none).
+async fn store_sessions_encrypted(name: &str) -> Option<bool> {
+    let mut admin = sqlx::PgConnection::connect(&test_url(None, "sslmode=disable"))
+        .await
+        .unwrap();
+    sqlx::query_scalar(
+        "SELECT bool_or(s.ssl) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+         WHERE a.datname = $1",
+    )
+    .bind(name)
+    .fetch_one(&mut admin)
+    .await
+    .unwrap()
+}
+
+/// A server on this machine named without an `sslmode` is reached without TLS (it protects
+/// nothing on loopback and costs sqlx 0.9.0 ~40 ms stalls); a chosen `sslmode` is obeyed.
+#[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "Postgres suite skipped: TEST_DATABASE_URL is not set"
+)]
+async fn loopback_without_sslmode_is_plain_and_a_chosen_sslmode_is_obeyed() {
+    let (url, database) = common::fresh_database(common::Backend::Postgres).await;
+    let common::TestDatabase::Postgres { name, .. } = &database else {
+        unreachable!("a Postgres database");
+    };
+    assert!(
+        url.contains("127.0.0.1") && !url.contains("sslmode"),
+        "{url}"
+    );
+    let plain = linkpulse::store::connect(&url).await.unwrap();
+    plain.ping().await.unwrap();
+    assert_eq!(store_sessions_encrypted(name).await, Some(false));
+    drop(plain);
+    let mut chosen = url::Url::parse(&url).unwrap();
+    chosen.set_query(Some("sslmode=require"));
+    let encrypted = linkpulse::store::connect(chosen.as_str()).await.unwrap();
+    encrypted.ping().await.unwrap();
+    assert_eq!(store_sessions_encrypted(name).await, Some(true));
+}
+
 /// Runs `linkpulse migrate` on `url` trusting only `sslrootcert` (the system's roots, which on
 /// Debian include the server's own snakeoil certificate, are hidden from it); its exit and stderr.
 async fn migrate_trusting_only_the_url(url: &str) -> (bool, String) {

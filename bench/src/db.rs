@@ -63,6 +63,11 @@ impl FreshDb {
                     .await?;
                 let mut url = Url::parse(admin)?;
                 url.set_path(&name);
+                // Plain TCP, as linkpulse itself connects to a loopback server without an
+                // sslmode, so the reference (b) pays for TLS no more than linkpulse does.
+                if url.query().is_none() {
+                    url.set_query(Some("sslmode=disable"));
+                }
                 Ok(Self {
                     engine,
                     url: url.to_string(),

@@ -4,7 +4,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::PgConnectOptions;
+use sqlx::postgres::{PgConnectOptions, PgSslMode};
 use sqlx::{ConnectOptions, Connection};
 
 use crate::store::{StoreError, StoreResult};
@@ -18,6 +18,7 @@ pub(super) async fn check(url: &str) -> StoreResult<PgConnectOptions> {
     let options = PgConnectOptions::from_str(url).map_err(|err| {
         StoreError::UnsupportedUrl(format!("{}: {err}", crate::config::redacted(url)))
     })?;
+    let options = plain_on_loopback(options, names_ssl_mode(url));
     let failed = |reason: String| StoreError::PostgresConnect {
         server: format!("{}:{}", options.get_host(), options.get_port()),
         database: options
@@ -36,6 +37,31 @@ pub(super) async fn check(url: &str) -> StoreResult<PgConnectOptions> {
             let _ = connection.close().await;
             Ok(options)
         }
+    }
+}
+
+/// Whether `url` (or the `PGSSLMODE` variable libpq and sqlx read) chooses an `sslmode`.
+fn names_ssl_mode(url: &str) -> bool {
+    std::env::var_os("PGSSLMODE").is_some()
+        || url::Url::parse(url).is_ok_and(|url| url.query_pairs().any(|(key, _)| key == "sslmode"))
+}
+
+/// A server on this machine, reached without an `sslmode`, is reached without TLS rather than
+/// with sqlx's `prefer`: TLS over loopback protects nothing, and sqlx 0.9.0 leaves Nagle's
+/// algorithm on, so its TLS writes wait ~40 ms for delayed ACKs (launchbadge/sqlx#4335):
+/// `commit`-mode redirects ran 7× slower. An explicit `sslmode` is always obeyed.
+fn plain_on_loopback(options: PgConnectOptions, ssl_mode_chosen: bool) -> PgConnectOptions {
+    let host = options.get_host();
+    let loopback = host == "localhost"
+        || host.starts_with('/')
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback && !ssl_mode_chosen {
+        options.ssl_mode(PgSslMode::Disable)
+    } else {
+        options
     }
 }
 
@@ -79,5 +105,40 @@ fn explain(options: &PgConnectOptions, err: &sqlx::Error) -> String {
             }
         }
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode(url: &str) -> PgSslMode {
+        let options = PgConnectOptions::from_str(url).unwrap();
+        plain_on_loopback(options, url.contains("sslmode")).get_ssl_mode()
+    }
+
+    #[test]
+    fn loopback_without_a_choice_is_plain_and_a_choice_is_obeyed() {
+        assert!(matches!(
+            mode("postgres://u@127.0.0.1/db"),
+            PgSslMode::Disable
+        ));
+        assert!(matches!(
+            mode("postgres://u@localhost:5433/db"),
+            PgSslMode::Disable
+        ));
+        assert!(matches!(mode("postgres://u@[::1]/db"), PgSslMode::Disable));
+        assert!(matches!(
+            mode("postgres://u@127.0.0.1/db?sslmode=require"),
+            PgSslMode::Require
+        ));
+        assert!(matches!(
+            mode("postgres://u@db.example.com/db"),
+            PgSslMode::Prefer
+        ));
+        assert!(matches!(
+            mode("postgres://u@10.0.0.5/db"),
+            PgSslMode::Prefer
+        ));
     }
 }
