@@ -109,6 +109,16 @@ impl Application {
             Some(url) => url,
             None => Url::parse(&format!("http://{local}"))?,
         };
+        let expired_url = match &args.expired_url {
+            Some(raw) => {
+                let own = crate::links::OwnOrigin::new(&base_url, local);
+                let url = crate::links::LongUrl::parse(raw, &own).map_err(|err| {
+                    anyhow::anyhow!("--expired-url {raw:?}: {err}; give an http(s) URL elsewhere")
+                })?;
+                Some(url.to_string())
+            }
+            None => None,
+        };
         let registry = MetricsRegistry::new();
         let metrics = PipelineMetrics::on(&registry);
         let workers = Workers::spawn(&store, &args.pipeline.settings(), &metrics);
@@ -151,6 +161,7 @@ impl Application {
                 listen: Some(local),
                 cors_origins: args.cors_origins,
                 metrics_token: args.metrics_token.filter(|token| !token.is_empty()),
+                expired_url,
             },
             store,
         });

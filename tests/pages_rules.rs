@@ -7,19 +7,12 @@ mod pages_support;
 
 use common::{Backend, TestApp, spawn_app};
 use pages_support::{get_with, post_form, sign_in};
-use reqwest::Method;
 use serde_json::{Value, json};
 
 const ANDROID: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
 
 async fn stored_rules(app: &TestApp) -> Value {
-    app.api(Method::GET, "/short-urls/ed/redirect-rules")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    app.api_json("/short-urls/ed/redirect-rules").await
 }
 
 async fn the_editor_saves_what_the_redirect_follows(backend: Backend) {

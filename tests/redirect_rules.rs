@@ -104,13 +104,6 @@ async fn set_rules(app: &PagesApp, rules: Vec<Value>) -> reqwest::Response {
         .unwrap()
 }
 
-/// The JSON answer of `GET {path}` (under `/rest/v3`).
-async fn get_json(app: &PagesApp, path: &str) -> Value {
-    let response = app.api(Method::GET, path).send().await.unwrap();
-    assert_eq!(response.status(), 200, "GET {path}");
-    response.json().await.unwrap()
-}
-
 /// `PATCH /short-urls/rules` with `body`.
 async fn edit(app: &PagesApp, body: Value) -> reqwest::Response {
     app.api(Method::PATCH, "/short-urls/rules")
@@ -121,7 +114,7 @@ async fn edit(app: &PagesApp, body: Value) -> reqwest::Response {
 }
 
 async fn link(app: &PagesApp) -> Value {
-    get_json(app, "/short-urls/rules").await
+    app.api_json("/short-urls/rules").await
 }
 
 async fn rules_choose_the_destination_first_match_wins(backend: Backend) {
@@ -131,7 +124,7 @@ async fn rules_choose_the_destination_first_match_wins(backend: Backend) {
     let set = set_rules(&app, all_rules()).await;
     assert_eq!(set.status(), 200);
     let answer: Value = set.json().await.unwrap();
-    let stored = get_json(&app, "/short-urls/rules/redirect-rules").await;
+    let stored = app.api_json("/short-urls/rules/redirect-rules").await;
     assert_eq!(stored, answer, "the answer is what is stored");
     assert_eq!(stored["defaultLongUrl"], "https://example.com/default");
     let listed = stored["redirectRules"].as_array().unwrap();
@@ -179,7 +172,9 @@ async fn rules_choose_the_destination_first_match_wins(backend: Backend) {
     }
 
     app.drain().await;
-    let visits = get_json(&app, "/short-urls/rules/visits?itemsPerPage=50").await;
+    let visits = app
+        .api_json("/short-urls/rules/visits?itemsPerPage=50")
+        .await;
     let mut recorded: Vec<String> = visits["visits"]["data"]
         .as_array()
         .unwrap()
@@ -237,7 +232,7 @@ async fn device_long_urls_are_device_rules(backend: Backend) {
         json!({"android": "https://example.com/android", "ios": "https://example.com/ios", "desktop": null})
     );
     assert_eq!(created["hasRedirectRules"], true);
-    let rules = get_json(&app, "/short-urls/rules/redirect-rules").await;
+    let rules = app.api_json("/short-urls/rules/redirect-rules").await;
     assert_eq!(
         rules["redirectRules"],
         json!([

@@ -67,6 +67,7 @@ fn redirect_lookup(c: &mut Criterion) {
                 author_key_id: None,
                 date_created: None,
                 rules: linkpulse::links::rules::RedirectRules::default(),
+                expired_url: None,
             })
             .await
             .expect("link");

@@ -195,6 +195,7 @@ pub async fn create_links(store: &dyn Store, count: usize) -> anyhow::Result<Vec
                 author_key_id: None,
                 date_created: None,
                 rules: RedirectRules::default(),
+                expired_url: None,
             })
             .await?;
         links.push(BenchLink {

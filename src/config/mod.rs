@@ -181,6 +181,12 @@ pub struct ServeArgs {
     #[arg(long, env = "LINKPULSE_TRUSTED_PROXIES", hide_env_values = true, value_delimiter = ',', value_parser = parse_trusted_proxy)]
     pub trusted_proxies: Vec<IpNet>,
 
+    /// Where visitors of a link that does not redirect (expired, not yet valid, visit cap
+    /// reached) go when the link names no `expiredUrl` of its own; unset, they get the
+    /// invalid-short-URL redirect or the 404 page. Their visits count as orphan visits.
+    #[arg(long, env = "LINKPULSE_EXPIRED_URL", hide_env_values = true)]
+    pub expired_url: Option<String>,
+
     /// Once listening, write the address (e.g. `0.0.0.0:8080`) into this file, removed again on
     /// a clean stop: `linkpulse health` and scripts read it, whatever --listen said.
     #[arg(long, env = "LINKPULSE_ADDRESS_FILE", hide_env_values = true)]

@@ -106,6 +106,8 @@ pub struct HttpSettings {
     pub cors_origins: Vec<String>,
     /// The bearer token `/metrics` requires, if any.
     pub metrics_token: Option<String>,
+    /// Where visitors of a link that does not redirect go when the link names no place itself.
+    pub expired_url: Option<String>,
 }
 
 impl HttpSettings {

@@ -51,6 +51,9 @@ pub async fn follow(
             return not_found_redirect(&state, Miss::InvalidShortUrl, &uri)
                 .unwrap_or_else(pages::not_found);
         }
+        Err(Refusal::Disabled(target)) => {
+            return disabled(&state, &target, &uri, &headers, peer).await;
+        }
         Err(Refusal::Unavailable) => return pages::unavailable(),
     };
     let location = target.location(&visitor(&state, peer, &uri, &headers, &|ip| {
@@ -103,7 +106,9 @@ pub async fn track(
             headers: &headers,
             peer,
         }),
-        Err(Refusal::NoSuchLink) => Some(orphan(VisitKind::InvalidShortUrl, &uri, &headers, peer)),
+        Err(Refusal::NoSuchLink | Refusal::Disabled(_)) => {
+            Some(orphan(VisitKind::InvalidShortUrl, &uri, &headers, peer))
+        }
         Err(Refusal::Unavailable) => None,
     };
     if let Some(facts) = facts {
@@ -151,12 +156,42 @@ fn not_found_redirect(state: &AppState, miss: Miss, uri: &Uri) -> Option<Respons
         .not_found
         .current()
         .target(miss, &domain, uri.path())?;
-    let location = HeaderValue::try_from(target).ok()?;
+    found(&target)
+}
+
+/// An uncached 302 to `location`.
+fn found(location: &str) -> Option<Response> {
+    let location = HeaderValue::try_from(location).ok()?;
     let headers = [
         (header::LOCATION, location),
         (header::CACHE_CONTROL, NO_STORE),
     ];
     Some((StatusCode::FOUND, headers).into_response())
+}
+
+/// A link that exists but does not redirect now (expired, not yet valid, visit cap reached):
+/// the visit is an orphan visit (Shlink counts it so: it is no visit of the link, nor of its
+/// cap), sent to the link's `expiredUrl`, else the server's `--expired-url`, else where an
+/// unknown code goes.
+async fn disabled(
+    state: &AppState,
+    target: &RedirectTarget,
+    uri: &Uri,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Response {
+    let destination = target
+        .expired_url
+        .clone()
+        .or_else(|| state.settings.expired_url.clone());
+    let mut facts = orphan(VisitKind::InvalidShortUrl, uri, headers, peer);
+    facts.redirect_url.clone_from(&destination);
+    record(state, facts).await;
+    destination
+        .as_deref()
+        .and_then(found)
+        .or_else(|| not_found_redirect(state, Miss::InvalidShortUrl, uri))
+        .unwrap_or_else(pages::not_found)
 }
 
 /// The visit as redirect rules see it; `locate` is asked only by geolocation conditions.
@@ -180,8 +215,10 @@ fn visitor<'a>(
 
 /// Why a code does not redirect.
 enum Refusal {
-    /// No link has it, or the link does not redirect now: an orphan visit.
+    /// No link has it: an orphan visit.
     NoSuchLink,
+    /// The link exists but does not redirect now: an orphan visit, sent to its expired URL.
+    Disabled(Arc<RedirectTarget>),
     /// The database failed and nothing is known about the code: not a visit of anything.
     Unavailable,
 }
@@ -199,7 +236,8 @@ async fn active_target(
     };
     let target = match state.redirects.lookup(&code).await {
         Ok(Some(target)) if target.is_enabled_at(Utc::now()) => target,
-        Ok(_) => return Err(Refusal::NoSuchLink),
+        Ok(Some(target)) => return Err(Refusal::Disabled(target)),
+        Ok(None) => return Err(Refusal::NoSuchLink),
         Err(err) => {
             tracing::error!(error = %err, code = %code, "redirect lookup failed");
             return Err(Refusal::Unavailable);
@@ -215,7 +253,7 @@ async fn active_target(
         Ok(true) => Ok(target),
         Ok(false) => {
             state.redirects.invalidate(code.as_str());
-            Err(Refusal::NoSuchLink)
+            Err(Refusal::Disabled(target))
         }
         Err(err) => {
             tracing::error!(error = %err, code = %code, "cannot grant a capped visit");

@@ -37,6 +37,8 @@ pub struct ShortUrl {
     pub visits: VisitsSummary,
     /// The API key it was created with (`None`: by an admin's session or before keys had roles).
     pub author_key_id: Option<i64>,
+    /// Where visitors go while it does not redirect (expired, not yet valid, cap reached).
+    pub expired_url: Option<LongUrl>,
     /// Whether it carries redirect rules (Shlink's `hasRedirectRules`).
     pub has_redirect_rules: bool,
     /// Shlink's `deviceLongUrls`: the URLs of its single-device rules.
@@ -72,6 +74,8 @@ pub struct NewShortUrl<C = ShortCode> {
     pub date_created: Option<DateTime<Utc>>,
     /// Redirect rules it starts with (Shlink's `deviceLongUrls` on create).
     pub rules: RedirectRules,
+    /// Where visitors go while it does not redirect.
+    pub expired_url: Option<LongUrl>,
 }
 
 impl<C> NewShortUrl<C> {
@@ -90,6 +94,7 @@ impl<C> NewShortUrl<C> {
             author_key_id: self.author_key_id,
             date_created: self.date_created,
             rules: self.rules.clone(),
+            expired_url: self.expired_url.clone(),
         }
     }
 }
@@ -115,6 +120,8 @@ pub struct ShortUrlPatch {
     pub forward_query: Option<bool>,
     /// Shlink's `deviceLongUrls` edits, applied to the device rules.
     pub device_long_urls: DeviceUrlsPatch,
+    /// New destination while it does not redirect, or cleared.
+    pub expired_url: Option<Option<LongUrl>>,
 }
 
 /// Whether a tag filter needs any or all of the listed tags.

@@ -26,6 +26,8 @@ pub struct RedirectTarget {
     pub non_bot_visits: i64,
     /// Redirect rules that may choose another destination than `long_url`.
     pub rules: RedirectRules,
+    /// Where visitors go while the link does not redirect (expired, not yet valid, capped).
+    pub expired_url: Option<String>,
 }
 
 impl RedirectTarget {
@@ -86,6 +88,7 @@ mod tests {
             max_visits: None,
             non_bot_visits: 0,
             rules: RedirectRules::default(),
+            expired_url: None,
         }
     }
 

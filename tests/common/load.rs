@@ -35,6 +35,7 @@ pub async fn database_with_link(
         author_key_id: None,
         date_created: None,
         rules: linkpulse::links::rules::RedirectRules::default(),
+        expired_url: None,
     };
     store.create_short_url(&link).await.expect("link");
     (url, database, store)

@@ -275,6 +275,17 @@ impl TestApp {
             .header("X-Api-Key", &self.api_key)
     }
 
+    /// `GET /rest/v3{path}` with the API key; its JSON, asserting a 200.
+    pub async fn api_json(&self, path: &str) -> Value {
+        let response = self
+            .api(reqwest::Method::GET, path)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.expect("JSON body")
+    }
+
     /// Creates a link through the API and returns its JSON; panics unless it succeeds.
     pub async fn create_link(&self, body: Value) -> Value {
         let response = self

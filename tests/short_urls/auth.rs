@@ -50,6 +50,7 @@ async fn known_link(app: &TestApp) {
             author_key_id: None,
             date_created: None,
             rules: linkpulse::links::rules::RedirectRules::default(),
+            expired_url: None,
         })
         .await
         .unwrap();

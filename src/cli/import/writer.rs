@@ -226,6 +226,7 @@ fn draft(link: ImportedLink) -> Result<LinkDraft, String> {
         author_key_id: None,
         date_created: link.date_created,
         rules: RedirectRules::default(),
+        expired_url: None,
     })
 }
 

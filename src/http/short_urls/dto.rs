@@ -29,6 +29,8 @@ pub struct CreateBody {
     pub(in crate::http) path_prefix: Option<String>,
     /// Per-device URLs (`android`, `ios`, `desktop`), kept as device rules.
     pub(in crate::http) device_long_urls: Option<Value>,
+    /// Ours, beyond Shlink's contract: where visitors go while the link does not redirect.
+    pub(in crate::http) expired_url: Option<String>,
 }
 
 /// `PATCH /short-urls/{shortCode}` body: absent leaves a field alone, `null` clears it. The pages'
@@ -54,6 +56,9 @@ pub struct EditBody {
     pub(in crate::http) forward_query: Option<Option<bool>>,
     /// Per-device URLs (`android`, `ios`, `desktop`), kept as device rules.
     pub(in crate::http) device_long_urls: Option<Value>,
+    /// Ours: where visitors go while the link does not redirect; `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    pub(in crate::http) expired_url: Option<Option<String>>,
 }
 
 /// For `#[serde(default, deserialize_with = "present")]`: a field that is in the body, even as
@@ -83,6 +88,9 @@ pub struct ShortUrlJson {
     crawlable: bool,
     forward_query: bool,
     has_redirect_rules: bool,
+    /// Ours, shown only when set (Shlink clients ignore it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expired_url: Option<String>,
 }
 
 /// Shlink's per-device URLs: the link's single-device rules.
@@ -148,6 +156,7 @@ impl ShortUrlJson {
             crawlable: link.crawlable,
             forward_query: link.forward_query,
             has_redirect_rules: link.has_redirect_rules,
+            expired_url: link.expired_url.as_ref().map(ToString::to_string),
         }
     }
 }
@@ -183,6 +192,7 @@ mod tests {
             listen: None,
             cors_origins: vec!["*".to_owned()],
             metrics_token: None,
+            expired_url: None,
             redirect_status: "302".parse::<RedirectStatus>().unwrap(),
         };
         let created = Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap();
@@ -206,6 +216,7 @@ mod tests {
             author_key_id: None,
             has_redirect_rules: false,
             device_long_urls: crate::links::rules::DeviceLongUrls::default(),
+            expired_url: None,
         };
         let json = serde_json::to_value(ShortUrlJson::new(link, &settings)).unwrap();
         assert_eq!(json["shortUrl"], "https://s.example/abc12");

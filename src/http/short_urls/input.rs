@@ -113,6 +113,10 @@ pub(crate) fn validate_create(
         body.device_long_urls.as_ref(),
         &settings.own_origin(),
     );
+    let expired_url = body
+        .expired_url
+        .as_deref()
+        .and_then(|raw| v.check("expiredUrl", LongUrl::parse(raw, &settings.own_origin())));
     match (long_url, length, valid_since, valid_until, tags, title) {
         (
             Some(long_url),
@@ -135,6 +139,7 @@ pub(crate) fn validate_create(
                 author_key_id: None,
                 date_created: None,
                 rules: devices.apply(&RedirectRules::default()),
+                expired_url,
             };
             Ok((draft, body.find_if_exists.unwrap_or(false)))
         }
@@ -196,6 +201,15 @@ pub(crate) fn validate_edit(
         body.device_long_urls.as_ref(),
         &settings.own_origin(),
     );
+    match body.expired_url {
+        None => {}
+        Some(None) => patch.expired_url = Some(None),
+        Some(Some(raw)) => {
+            patch.expired_url = v
+                .check("expiredUrl", LongUrl::parse(&raw, &settings.own_origin()))
+                .map(Some);
+        }
+    }
     if v.is_empty() { Ok(patch) } else { Err(v) }
 }
 
@@ -235,6 +249,7 @@ pub(crate) fn is_empty(patch: &ShortUrlPatch) -> bool {
         && patch.crawlable.is_none()
         && patch.forward_query.is_none()
         && patch.device_long_urls.is_empty()
+        && patch.expired_url.is_none()
 }
 
 /// Parses an ISO-8601 date-time that carries an offset (RFC 3339, or `+hhmm` offsets).

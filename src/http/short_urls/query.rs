@@ -154,6 +154,7 @@ mod tests {
             listen: None,
             cors_origins: vec!["*".to_owned()],
             metrics_token: None,
+            expired_url: None,
             redirect_status: "302".parse::<RedirectStatus>().unwrap(),
         }
     }

@@ -64,6 +64,7 @@ fn target(url: String, capped: bool) -> RedirectTarget {
         max_visits: capped.then_some(3),
         non_bot_visits: 0,
         rules: crate::links::rules::RedirectRules::default(),
+        expired_url: None,
     }
 }
 

@@ -47,6 +47,7 @@ impl FakeStore {
             author_key_id: None,
             has_redirect_rules: false,
             device_long_urls: crate::links::rules::DeviceLongUrls::default(),
+            expired_url: None,
         });
     }
 }
@@ -79,6 +80,7 @@ impl LinkStore for FakeStore {
             author_key_id: new.author_key_id,
             has_redirect_rules: false,
             device_long_urls: crate::links::rules::DeviceLongUrls::default(),
+            expired_url: None,
         };
         links.push(link.clone());
         Ok(link)
@@ -140,6 +142,7 @@ fn draft(code: CodeChoice, tags: &[&str]) -> LinkDraft {
         author_key_id: None,
         date_created: None,
         rules: RedirectRules::default(),
+        expired_url: None,
     }
 }
 

@@ -136,6 +136,7 @@ pub(super) fn new_link(code_raw: &str, url: &str, tags: &[&str]) -> NewShortUrl 
         author_key_id: None,
         date_created: None,
         rules: crate::links::rules::RedirectRules::default(),
+        expired_url: None,
     }
 }
 

@@ -14,6 +14,7 @@ fn settings() -> HttpSettings {
         listen: None,
         cors_origins: vec!["*".to_owned()],
         metrics_token: None,
+        expired_url: None,
         redirect_status: "302".parse::<RedirectStatus>().unwrap(),
     }
 }

@@ -9,15 +9,24 @@ use chrono::{SubsecRound, Utc};
 
 use self::rows::{LinkRow, attach_tags, load_by_id, select_links, with_tags};
 use super::rules;
+use crate::links::{LongUrl, RedirectTarget, ShortCode};
 use crate::links::{NewShortUrl, ShortUrl, ShortUrlFilter, ShortUrlPatch};
-use crate::links::{RedirectTarget, ShortCode};
 use crate::listing::Page;
 use crate::store::engine::{Engine, Transaction};
 use crate::store::sql::{At, Sql};
 use crate::store::{LinkChange, LinkStore, StoreError, StoreResult};
 
 /// The columns `find_redirect_target` reads, in `RedirectTarget` field order.
-type TargetRow = (i64, String, bool, Option<At>, Option<At>, Option<i64>, i64);
+type TargetRow = (
+    i64,
+    String,
+    bool,
+    Option<At>,
+    Option<At>,
+    Option<i64>,
+    i64,
+    Option<String>,
+);
 
 #[async_trait]
 impl<E: Engine> LinkStore for E {
@@ -27,7 +36,8 @@ impl<E: Engine> LinkStore for E {
         let mut tx = self.begin_write().await?;
         let mut insert = Sql::new(
             "INSERT INTO short_urls (short_code, long_url, title, created_at, valid_since, \
-             valid_until, max_visits, crawlable, forward_query, author_key_id) VALUES (",
+             valid_until, max_visits, crawlable, forward_query, author_key_id, expired_url) \
+             VALUES (",
         );
         insert.bind(code).push(", ").bind(new.long_url.as_str());
         insert.push(", ").bind(new.title.as_deref());
@@ -39,9 +49,10 @@ impl<E: Engine> LinkStore for E {
         insert.push(", ").bind(new.max_visits);
         insert.push(", ").bind(new.crawlable);
         insert.push(", ").bind(new.forward_query);
+        insert.push(", ").bind(new.author_key_id);
         insert
             .push(", ")
-            .bind(new.author_key_id)
+            .bind(new.expired_url.as_ref().map(LongUrl::as_str))
             .push(") RETURNING id");
         let (id,): (i64,) = match tx.fetch_optional(insert).await {
             Err(err) if err.is_unique_violation() => {
@@ -97,12 +108,20 @@ impl<E: Engine> LinkStore for E {
     async fn find_redirect_target(&self, code: &ShortCode) -> StoreResult<Option<RedirectTarget>> {
         let mut select = Sql::new(
             "SELECT id, long_url, forward_query, valid_since, valid_until, max_visits, \
-             cap_used FROM short_urls WHERE short_code = ",
+             cap_used, expired_url FROM short_urls WHERE short_code = ",
         );
         select.bind(code.as_str());
         let row: Option<TargetRow> = self.fetch_optional(select).await?;
-        let Some((link_id, long_url, forward_query, since, until, max_visits, non_bot_visits)) =
-            row
+        let Some((
+            link_id,
+            long_url,
+            forward_query,
+            since,
+            until,
+            max_visits,
+            non_bot_visits,
+            expired_url,
+        )) = row
         else {
             return Ok(None);
         };
@@ -116,6 +135,7 @@ impl<E: Engine> LinkStore for E {
             max_visits,
             non_bot_visits,
             rules,
+            expired_url,
         }))
     }
 
@@ -241,6 +261,12 @@ fn update_statement(patch: &ShortUrlPatch) -> Option<Sql> {
     }
     if let Some(forward_query) = patch.forward_query {
         set("forward_query = ", forward_query.into());
+    }
+    if let Some(expired_url) = &patch.expired_url {
+        set(
+            "expired_url = ",
+            expired_url.as_ref().map(LongUrl::as_str).into(),
+        );
     }
     (fields > 0).then_some(update)
 }

@@ -17,7 +17,7 @@ pub(super) fn select_links() -> Sql {
     Sql::new(
         "SELECT s.id, s.short_code, s.long_url, s.title, s.created_at, s.valid_since, \
          s.valid_until, s.max_visits, s.crawlable, s.forward_query, s.visits_total, s.visits_bots, \
-         s.author_key_id, EXISTS (SELECT 1 FROM redirect_rules r WHERE r.link_id = s.id) \
+         s.author_key_id, s.expired_url, EXISTS (SELECT 1 FROM redirect_rules r WHERE r.link_id = s.id) \
          AS has_redirect_rules FROM short_urls s",
     )
 }
@@ -38,6 +38,7 @@ pub(super) struct LinkRow {
     visits_total: i64,
     visits_bots: i64,
     author_key_id: Option<i64>,
+    expired_url: Option<String>,
     has_redirect_rules: bool,
 }
 
@@ -70,6 +71,11 @@ impl LinkRow {
                 bots: self.visits_bots,
             },
             author_key_id: self.author_key_id,
+            expired_url: self
+                .expired_url
+                .as_deref()
+                .map(|url| stored("expired URL", url, LongUrl::parse_stored))
+                .transpose()?,
             has_redirect_rules: self.has_redirect_rules,
             device_long_urls,
         })
