@@ -50,6 +50,7 @@ const ROUTES: &[&str] = &[
     "POST /admin/dlq/replay",
     "POST /admin/dlq/purge",
     "GET /{shortCode}",
+    "POST /{shortCode}",
     "GET /{shortCode}/track",
 ];
 

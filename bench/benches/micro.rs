@@ -68,6 +68,7 @@ fn redirect_lookup(c: &mut Criterion) {
                 date_created: None,
                 rules: linkpulse::links::rules::RedirectRules::default(),
                 expired_url: None,
+                password: None,
             })
             .await
             .expect("link");

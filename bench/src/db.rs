@@ -196,6 +196,7 @@ pub async fn create_links(store: &dyn Store, count: usize) -> anyhow::Result<Vec
                 date_created: None,
                 rules: RedirectRules::default(),
                 expired_url: None,
+                password: None,
             })
             .await?;
         links.push(BenchLink {

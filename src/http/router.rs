@@ -5,6 +5,7 @@ use axum::extract::DefaultBodyLimit;
 use std::time::Duration;
 
 use axum::extract::{Request, State};
+use axum::handler::Handler;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -58,7 +59,11 @@ pub fn router(state: AppState) -> Router {
         .route("/robots.txt", get(robots::robots))
         .nest("/admin", admin_routes())
         .merge(pages())
-        .route("/{short_code}", get(redirect::follow))
+        .route(
+            "/{short_code}",
+            get(redirect::follow)
+                .post(redirect::unlock.layer(axum::Extension(throttle::UnlockThrottle::default()))),
+        )
         .route("/{short_code}/track", get(redirect::track))
         .fallback(redirect::regular_404)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

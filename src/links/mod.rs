@@ -30,6 +30,7 @@ mod long_url;
 mod model;
 mod not_found;
 mod own_origin;
+mod password;
 mod redirect_target;
 pub mod rules;
 pub mod service;
@@ -44,6 +45,7 @@ pub use model::{
 };
 pub use not_found::{Miss, NotFoundCache, NotFoundRedirects, NotFoundRedirectsPatch, RedirectUrl};
 pub use own_origin::OwnOrigin;
+pub use password::{LinkPassword, MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, PasswordError, PasswordHash};
 pub use redirect_target::RedirectTarget;
 pub use short_code::{DEFAULT_CODE_LEN, MAX_SLUG_LEN, MIN_CODE_LEN, ShortCode};
 pub use tag::Tag;
@@ -60,4 +62,7 @@ pub enum LinkError {
     /// A tag is empty, too long or carries control characters.
     #[error("invalid tag: {0}")]
     Tag(&'static str),
+    /// The password is too short or too long, or a stored hash is not one.
+    #[error(transparent)]
+    Password(#[from] PasswordError),
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::rules::{DeviceLongUrls, DeviceUrlsPatch, RedirectRules};
-use super::{LongUrl, ShortCode, Tag};
+use super::{LongUrl, PasswordHash, ShortCode, Tag};
 use crate::clicks::VisitsSummary;
 use crate::listing::Direction;
 
@@ -43,6 +43,8 @@ pub struct ShortUrl {
     pub has_redirect_rules: bool,
     /// Shlink's `deviceLongUrls`: the URLs of its single-device rules.
     pub device_long_urls: DeviceLongUrls,
+    /// Whether visitors must give a password before being redirected (the hash stays stored).
+    pub password_protected: bool,
 }
 
 /// A validated new link. `C` is what is known of its code: the `ShortCode` itself when it is
@@ -76,6 +78,8 @@ pub struct NewShortUrl<C = ShortCode> {
     pub rules: RedirectRules,
     /// Where visitors go while it does not redirect.
     pub expired_url: Option<LongUrl>,
+    /// The hash of the password visitors must give, if it has one.
+    pub password: Option<PasswordHash>,
 }
 
 impl<C> NewShortUrl<C> {
@@ -95,6 +99,7 @@ impl<C> NewShortUrl<C> {
             date_created: self.date_created,
             rules: self.rules.clone(),
             expired_url: self.expired_url.clone(),
+            password: self.password.clone(),
         }
     }
 }
@@ -122,6 +127,8 @@ pub struct ShortUrlPatch {
     pub device_long_urls: DeviceUrlsPatch,
     /// New destination while it does not redirect, or cleared.
     pub expired_url: Option<Option<LongUrl>>,
+    /// A new password (as its hash), or the protection removed.
+    pub password: Option<Option<PasswordHash>>,
 }
 
 /// Whether a tag filter needs any or all of the listed tags.

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use url::Url;
 
+use super::PasswordHash;
 use super::rules::{RedirectRules, Visitor};
 
 /// The cached, read-only view of a link that the redirect handler consults.
@@ -28,6 +29,8 @@ pub struct RedirectTarget {
     pub rules: RedirectRules,
     /// Where visitors go while the link does not redirect (expired, not yet valid, capped).
     pub expired_url: Option<String>,
+    /// Visitors must give this password before they are redirected (or counted).
+    pub password: Option<PasswordHash>,
 }
 
 impl RedirectTarget {
@@ -89,6 +92,7 @@ mod tests {
             non_bot_visits: 0,
             rules: RedirectRules::default(),
             expired_url: None,
+            password: None,
         }
     }
 

@@ -192,6 +192,11 @@ pub async fn create_link(
 /// parameter the client gave among custom slug, validSince, validUntil, maxVisits and tags
 /// (tags as an exact set). Parameters the client left out do not constrain the match.
 fn matches(link: &ShortUrl, draft: &LinkDraft) -> bool {
+    // A password is never compared: a protected draft always makes its own link, and a link
+    // someone else protected is never handed to a creator who does not know its password.
+    if draft.password.is_some() || link.password_protected {
+        return false;
+    }
     if let CodeChoice::Custom(slug) = &draft.short_code
         && link.short_code != *slug
     {

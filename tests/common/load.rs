@@ -36,6 +36,7 @@ pub async fn database_with_link(
         date_created: None,
         rules: linkpulse::links::rules::RedirectRules::default(),
         expired_url: None,
+        password: None,
     };
     store.create_short_url(&link).await.expect("link");
     (url, database, store)

@@ -51,6 +51,7 @@ async fn known_link(app: &TestApp) {
             date_created: None,
             rules: linkpulse::links::rules::RedirectRules::default(),
             expired_url: None,
+            password: None,
         })
         .await
         .unwrap();

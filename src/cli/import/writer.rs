@@ -227,6 +227,7 @@ fn draft(link: ImportedLink) -> Result<LinkDraft, String> {
         date_created: link.date_created,
         rules: RedirectRules::default(),
         expired_url: None,
+        password: None,
     })
 }
 

@@ -1,23 +1,15 @@
 //! CSRF protection of every form.
 //!
 //! Signed-in forms carry the session's own token (stored with the session); the sign-in form,
-//! which has no session yet, uses a double-submit cookie: the same random value in an HttpOnly
-//! cookie and in the form. A cross-site page can read neither, so it cannot forge the pair.
+//! and a protected link's password form, which have no session, use a double-submit cookie: the
+//! same random value in an HttpOnly, SameSite=Strict cookie and in the form. A cross-site page
+//! can read neither, so it cannot forge the pair.
 
 use axum::http::HeaderMap;
 
 use super::PageError;
 use super::session::{SignedIn, cookie, random_token, set_cookie};
 use crate::http::HttpSettings;
-
-/// Name of the sign-in form's double-submit cookie.
-const LOGIN_COOKIE: &str = "lp_login_csrf";
-
-/// Path the sign-in cookie is sent to (only the sign-in page needs it).
-const LOGIN_PATH: &str = "/app/login";
-
-/// How long a sign-in form stays usable.
-const LOGIN_MAX_AGE_SECS: i64 = 24 * 3600;
 
 /// `Ok` when `token` is this session's CSRF token; otherwise the 403 page (change nothing).
 pub fn verify(signed_in: &SignedIn, token: &str) -> Result<(), PageError> {
@@ -28,34 +20,60 @@ pub fn verify(signed_in: &SignedIn, token: &str) -> Result<(), PageError> {
     }
 }
 
-/// The sign-in form's token: the one already in the browser's cookie, or a fresh one.
-pub(super) fn login_token(headers: &HeaderMap) -> String {
-    cookie(headers, LOGIN_COOKIE)
-        .filter(|token| token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()))
-        .map_or_else(random_token, str::to_owned)
+/// A form shown without a session (sign-in, a protected link's password), protected by a
+/// double-submit cookie.
+pub struct DoubleSubmit {
+    /// The cookie's name.
+    cookie: &'static str,
+    /// The path the cookie is sent to: `None` is the form's own page, given per call.
+    path: Option<&'static str>,
+    /// How long one form stays usable.
+    max_age_secs: i64,
 }
 
-/// The `Set-Cookie` value carrying the sign-in form's token.
-pub(super) fn login_cookie(token: &str, settings: &HttpSettings) -> String {
-    set_cookie(
-        LOGIN_COOKIE,
-        token,
-        LOGIN_PATH,
-        LOGIN_MAX_AGE_SECS,
-        settings,
-    )
-}
+/// The sign-in form's token (only the sign-in page needs its cookie).
+pub const LOGIN: DoubleSubmit = DoubleSubmit {
+    cookie: "lp_login_csrf",
+    path: Some("/app/login"),
+    max_age_secs: 24 * 3600,
+};
 
-/// The `Set-Cookie` value removing the sign-in token once signed in.
-pub(super) fn clear_login_cookie(settings: &HttpSettings) -> String {
-    set_cookie(LOGIN_COOKIE, "", LOGIN_PATH, 0, settings)
-}
+/// A protected link's password form, its cookie scoped to the link's own path.
+pub const UNLOCK: DoubleSubmit = DoubleSubmit {
+    cookie: "lp_unlock_csrf",
+    path: None,
+    max_age_secs: 3600,
+};
 
-/// `Ok` when the sign-in form's token matches its cookie.
-pub(super) fn verify_login(headers: &HeaderMap, token: &str) -> Result<(), PageError> {
-    match cookie(headers, LOGIN_COOKIE) {
-        Some(expected) if same(expected, token) => Ok(()),
-        _ => Err(PageError::Csrf),
+impl DoubleSubmit {
+    /// The form's token: the one already in the browser's cookie, or a fresh one.
+    pub fn token(&self, headers: &HeaderMap) -> String {
+        cookie(headers, self.cookie)
+            .filter(|token| token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()))
+            .map_or_else(random_token, str::to_owned)
+    }
+
+    /// The `Set-Cookie` value carrying `token` (for a form at a fixed path).
+    pub fn cookie(&self, token: &str, settings: &HttpSettings) -> String {
+        self.cookie_at(token, self.path.unwrap_or("/"), settings)
+    }
+
+    /// The `Set-Cookie` value carrying `token` to `path` (for a form whose page varies).
+    pub fn cookie_at(&self, token: &str, path: &str, settings: &HttpSettings) -> String {
+        set_cookie(self.cookie, token, path, self.max_age_secs, settings)
+    }
+
+    /// The `Set-Cookie` value removing the token once the form has done its work.
+    pub fn clear_cookie(&self, settings: &HttpSettings) -> String {
+        set_cookie(self.cookie, "", self.path.unwrap_or("/"), 0, settings)
+    }
+
+    /// `Ok` when the form's token matches its cookie; else the 403 page (change nothing).
+    pub fn verify(&self, headers: &HeaderMap, token: &str) -> Result<(), PageError> {
+        match cookie(headers, self.cookie) {
+            Some(expected) if same(expected, token) => Ok(()),
+            _ => Err(PageError::Csrf),
+        }
     }
 }
 
@@ -85,15 +103,19 @@ mod tests {
     fn login_token_reuses_a_well_formed_cookie_only() {
         let token = random_token();
         let mut headers = HeaderMap::new();
-        let value = format!("{LOGIN_COOKIE}={token}");
+        let value = format!("lp_login_csrf={token}");
         headers.insert("cookie", HeaderValue::try_from(value).unwrap());
-        assert_eq!(login_token(&headers), token);
-        assert!(verify_login(&headers, &token).is_ok());
-        assert!(verify_login(&headers, "wrong").is_err());
-        assert!(verify_login(&HeaderMap::new(), &token).is_err());
+        assert_eq!(LOGIN.token(&headers), token);
+        assert!(LOGIN.verify(&headers, &token).is_ok());
+        assert!(LOGIN.verify(&headers, "wrong").is_err());
+        assert!(LOGIN.verify(&HeaderMap::new(), &token).is_err());
+        assert!(
+            UNLOCK.verify(&headers, &token).is_err(),
+            "each form has its own cookie"
+        );
 
         let mut forged = HeaderMap::new();
         forged.insert("cookie", HeaderValue::from_static("lp_login_csrf=short"));
-        assert_ne!(login_token(&forged), "short");
+        assert_ne!(LOGIN.token(&forged), "short");
     }
 }

@@ -37,6 +37,12 @@ pub enum PageError {
         /// How long until attempts are accepted again.
         retry_after: Duration,
     },
+    /// Too many wrong passwords for a protected link from this client; it must wait.
+    #[error("too many wrong passwords")]
+    TooManyPasswords {
+        /// How long until attempts are accepted again.
+        retry_after: Duration,
+    },
     /// No link has this short code.
     #[error("no short URL with code {0}")]
     LinkNotFound(String),
@@ -77,16 +83,20 @@ impl IntoResponse for PageError {
                  changed. Go back, reload the page and try again.",
             ),
             Self::TooManyAttempts { retry_after } => {
-                let mut response = render_error(
-                    StatusCode::TOO_MANY_REQUESTS,
+                return paused(
+                    *retry_after,
                     "Too many sign-in attempts",
                     "Sign-in is paused for this address after several wrong API keys. Please \
                      wait a few minutes and try again.",
                 );
-                if let Ok(value) = HeaderValue::try_from(retry_after.as_secs().to_string()) {
-                    response.headers_mut().insert(header::RETRY_AFTER, value);
-                }
-                return response;
+            }
+            Self::TooManyPasswords { retry_after } => {
+                return paused(
+                    *retry_after,
+                    "Too many attempts",
+                    "This link is paused for your address after several wrong passwords. \
+                     Please wait a few minutes and try again.",
+                );
             }
             Self::LinkNotFound(_) => (
                 StatusCode::NOT_FOUND,
@@ -128,6 +138,15 @@ impl IntoResponse for PageError {
         };
         render_error(status, title, message)
     }
+}
+
+/// 429 with `Retry-After`.
+fn paused(retry_after: Duration, title: &str, message: &str) -> Response {
+    let mut response = render_error(StatusCode::TOO_MANY_REQUESTS, title, message);
+    if let Ok(value) = HeaderValue::try_from(retry_after.as_secs().to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }
 
 /// The friendly error page with `status`, carrying the security headers (it is served from

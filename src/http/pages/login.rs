@@ -83,8 +83,12 @@ pub async fn submit(
     PageForm(form): PageForm<LoginForm>,
 ) -> Result<Response, PageError> {
     let ip = state.client_ip.resolve(peer.ip(), &headers);
-    throttle.check(ip)?;
-    csrf::verify_login(&headers, &form.csrf)?;
+    throttle
+        .check(&ip)
+        .map_err(|paused| PageError::TooManyAttempts {
+            retry_after: paused.retry_after,
+        })?;
+    csrf::LOGIN.verify(&headers, &form.csrf)?;
     let next = safe_next(Some(&form.next));
     let key = form.api_key.trim();
     let identity = match key {
@@ -112,14 +116,14 @@ pub async fn submit(
             Some(WRONG_KEY),
         );
     }
-    throttle.succeeded(ip);
+    throttle.succeeded(&ip);
     let session_cookie = session::open(&state, key).await?;
     Ok((
         AppendHeaders([
             (header::SET_COOKIE, session_cookie),
             (
                 header::SET_COOKIE,
-                csrf::clear_login_cookie(&state.settings),
+                csrf::LOGIN.clear_cookie(&state.settings),
             ),
         ]),
         Redirect::to(&next),
@@ -150,7 +154,7 @@ fn login_page(
     status: StatusCode,
     error: Option<&str>,
 ) -> Result<Response, PageError> {
-    let token = csrf::login_token(headers);
+    let token = csrf::LOGIN.token(headers);
     let page = LoginPage {
         layout: Layout::signed_out(),
         csrf: &token,
@@ -158,7 +162,7 @@ fn login_page(
         error,
     };
     let mut response = render(status, &page)?;
-    let cookie = csrf::login_cookie(&token, &state.settings);
+    let cookie = csrf::LOGIN.cookie(&token, &state.settings);
     if let Ok(value) = header::HeaderValue::try_from(cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }

@@ -20,6 +20,7 @@ pub mod public;
 pub mod security;
 pub mod session;
 pub mod throttle;
+pub mod unlock;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;

@@ -31,6 +31,8 @@ pub struct CreateBody {
     pub(in crate::http) device_long_urls: Option<Value>,
     /// Ours, beyond Shlink's contract: where visitors go while the link does not redirect.
     pub(in crate::http) expired_url: Option<String>,
+    /// Ours: the password visitors must give; only its Argon2 hash is kept.
+    pub(in crate::http) password: Option<String>,
 }
 
 /// `PATCH /short-urls/{shortCode}` body: absent leaves a field alone, `null` clears it. The pages'
@@ -59,6 +61,9 @@ pub struct EditBody {
     /// Ours: where visitors go while the link does not redirect; `null` clears it.
     #[serde(default, deserialize_with = "present")]
     pub(in crate::http) expired_url: Option<Option<String>>,
+    /// Ours: a new password; `null` removes the protection.
+    #[serde(default, deserialize_with = "present")]
+    pub(in crate::http) password: Option<Option<String>>,
 }
 
 /// For `#[serde(default, deserialize_with = "present")]`: a field that is in the body, even as
@@ -91,6 +96,9 @@ pub struct ShortUrlJson {
     /// Ours, shown only when set (Shlink clients ignore it).
     #[serde(skip_serializing_if = "Option::is_none")]
     expired_url: Option<String>,
+    /// Ours, shown only when true: visitors must give a password (which is never shown).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    password_protected: bool,
 }
 
 /// Shlink's per-device URLs: the link's single-device rules.
@@ -157,6 +165,7 @@ impl ShortUrlJson {
             forward_query: link.forward_query,
             has_redirect_rules: link.has_redirect_rules,
             expired_url: link.expired_url.as_ref().map(ToString::to_string),
+            password_protected: link.password_protected,
         }
     }
 }
@@ -217,6 +226,7 @@ mod tests {
             has_redirect_rules: false,
             device_long_urls: crate::links::rules::DeviceLongUrls::default(),
             expired_url: None,
+            password_protected: false,
         };
         let json = serde_json::to_value(ShortUrlJson::new(link, &settings)).unwrap();
         assert_eq!(json["shortUrl"], "https://s.example/abc12");

@@ -12,7 +12,7 @@ use crate::http::error::ApiError;
 use crate::links::rules::{DEVICE_URL_KEYS, DeviceUrlsPatch, RedirectRules};
 use crate::links::service::{CodeChoice, LinkDraft};
 use crate::links::{DEFAULT_CODE_LEN, LongUrl, MAX_SLUG_LEN, MIN_CODE_LEN, ShortCode, Tag};
-use crate::links::{OwnOrigin, ShortUrlPatch};
+use crate::links::{LinkPassword, OwnOrigin, PasswordError, PasswordHash, ShortUrlPatch};
 
 /// Longest accepted title, in characters (Shlink's column size).
 const MAX_TITLE_LEN: usize = 512;
@@ -70,11 +70,31 @@ impl Violations {
 }
 
 /// Validates a create body into a draft and its `findIfExists` flag.
-pub(super) fn create_draft(
+pub(super) async fn create_draft(
     body: CreateBody,
     settings: &HttpSettings,
 ) -> Result<(LinkDraft, bool), ApiError> {
-    validate_create(body, settings).map_err(Violations::into_error)
+    let settings = settings.clone();
+    off_runtime_if(body.password.is_some(), move || {
+        validate_create(body, &settings)
+    })
+    .await
+    .map_err(Violations::into_error)
+}
+
+/// Runs `validate` on a blocking thread when it hashes a password (tens of milliseconds of CPU
+/// that would stall every redirect sharing the async worker), inline otherwise.
+pub(crate) async fn off_runtime_if<T: Send + 'static>(
+    hashes: bool,
+    validate: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    if !hashes {
+        return validate();
+    }
+    match tokio::task::spawn_blocking(validate).await {
+        Ok(validated) => validated,
+        Err(failed) => std::panic::resume_unwind(failed.into_panic()),
+    }
 }
 
 /// [`create_draft`] with the refusals per field (the pages' create form shows them inline).
@@ -117,6 +137,10 @@ pub(crate) fn validate_create(
         .expired_url
         .as_deref()
         .and_then(|raw| v.check("expiredUrl", LongUrl::parse(raw, &settings.own_origin())));
+    let password = body
+        .password
+        .as_deref()
+        .and_then(|raw| v.check("password", hashed(raw)));
     match (long_url, length, valid_since, valid_until, tags, title) {
         (
             Some(long_url),
@@ -140,6 +164,7 @@ pub(crate) fn validate_create(
                 date_created: None,
                 rules: devices.apply(&RedirectRules::default()),
                 expired_url,
+                password,
             };
             Ok((draft, body.find_if_exists.unwrap_or(false)))
         }
@@ -149,11 +174,15 @@ pub(crate) fn validate_create(
 
 /// Validates an edit body into a store patch; the validity window across stored and new values
 /// is checked separately with [`check_edited_window`] once the link is loaded.
-pub(super) fn edit_patch(
+pub(super) async fn edit_patch(
     body: EditBody,
     settings: &HttpSettings,
 ) -> Result<ShortUrlPatch, ApiError> {
-    validate_edit(body, settings).map_err(Violations::into_error)
+    let settings = settings.clone();
+    let hashes = matches!(body.password, Some(Some(_)));
+    off_runtime_if(hashes, move || validate_edit(body, &settings))
+        .await
+        .map_err(Violations::into_error)
 }
 
 /// [`edit_patch`] with the refusals per field (the pages' edit form shows them inline).
@@ -210,6 +239,11 @@ pub(crate) fn validate_edit(
                 .map(Some);
         }
     }
+    patch.password = match body.password {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(raw)) => v.check("password", hashed(&raw)).map(Some),
+    };
     if v.is_empty() { Ok(patch) } else { Err(v) }
 }
 
@@ -250,6 +284,12 @@ pub(crate) fn is_empty(patch: &ShortUrlPatch) -> bool {
         && patch.forward_query.is_none()
         && patch.device_long_urls.is_empty()
         && patch.expired_url.is_none()
+        && patch.password.is_none()
+}
+
+/// A new link password, validated and hashed (the plain text goes no further).
+fn hashed(raw: &str) -> Result<PasswordHash, PasswordError> {
+    LinkPassword::parse(raw)?.hash()
 }
 
 /// Parses an ISO-8601 date-time that carries an offset (RFC 3339, or `+hhmm` offsets).

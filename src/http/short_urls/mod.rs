@@ -83,7 +83,7 @@ pub(super) async fn create_as(
             "this API key may only create links on another domain, which is not served here",
         ));
     }
-    let (mut draft, find_if_exists) = input::create_draft(body, &state.settings)?;
+    let (mut draft, find_if_exists) = input::create_draft(body, &state.settings).await?;
     draft.author_key_id = Some(key.author_id());
     let found_or_created = state.links.create(&draft, find_if_exists).await?;
     if !key.may_see(&found_or_created, &state.settings.base_url) {
@@ -116,7 +116,7 @@ pub async fn edit(
 ) -> Result<Json<ShortUrlJson>, ApiError> {
     let stored = addressed_link(&key, path, &query, &state).await?;
     let code = stored.short_code.clone();
-    let patch = input::edit_patch(body, &state.settings)?;
+    let patch = input::edit_patch(body, &state.settings).await?;
     input::check_edited_window(&patch, stored.valid_since, stored.valid_until)?;
     if input::is_empty(&patch) {
         return Ok(Json(ShortUrlJson::new(stored, &state.settings)));

@@ -65,6 +65,7 @@ fn target(url: String, capped: bool) -> RedirectTarget {
         non_bot_visits: 0,
         rules: crate::links::rules::RedirectRules::default(),
         expired_url: None,
+        password: None,
     }
 }
 

@@ -48,6 +48,7 @@ impl FakeStore {
             has_redirect_rules: false,
             device_long_urls: crate::links::rules::DeviceLongUrls::default(),
             expired_url: None,
+            password_protected: false,
         });
     }
 }
@@ -81,6 +82,7 @@ impl LinkStore for FakeStore {
             has_redirect_rules: false,
             device_long_urls: crate::links::rules::DeviceLongUrls::default(),
             expired_url: None,
+            password_protected: new.password.is_some(),
         };
         links.push(link.clone());
         Ok(link)
@@ -143,6 +145,7 @@ fn draft(code: CodeChoice, tags: &[&str]) -> LinkDraft {
         date_created: None,
         rules: RedirectRules::default(),
         expired_url: None,
+        password: None,
     }
 }
 
@@ -227,6 +230,35 @@ async fn find_if_exists_matches_every_given_parameter() {
     capped.max_visits = Some(3);
     let found = create_link(&store, &capped, true).await.unwrap();
     assert_eq!(found.short_code, "tagged");
+}
+
+#[tokio::test]
+async fn find_if_exists_never_matches_across_a_password() {
+    let store = FakeStore::default();
+    store.seed("open", "https://example.com/page", &[], None);
+    let mut protected = draft(CodeChoice::Generated(5), &[]);
+    protected.password = Some(
+        crate::links::LinkPassword::parse("s3cret")
+            .unwrap()
+            .hash()
+            .unwrap(),
+    );
+    let created = create_link(&store, &protected, true).await.unwrap();
+    assert_ne!(
+        created.short_code, "open",
+        "a protected draft gets its own link"
+    );
+
+    assert!(created.password_protected);
+    store.links.lock().unwrap()[0].password_protected = true;
+    let plain = create_link(&store, &draft(CodeChoice::Generated(5), &[]), true)
+        .await
+        .unwrap();
+    assert!(
+        !plain.password_protected && plain.short_code != "open",
+        "a plain draft never gets someone's protected link"
+    );
+    assert_eq!(store.inserts.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]

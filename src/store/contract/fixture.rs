@@ -137,6 +137,7 @@ pub(super) fn new_link(code_raw: &str, url: &str, tags: &[&str]) -> NewShortUrl 
         date_created: None,
         rules: crate::links::rules::RedirectRules::default(),
         expired_url: None,
+        password: None,
     }
 }
 

@@ -64,7 +64,11 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     csrf::verify(&signed_in, &form.csrf)?;
     let (body, mut errors) = view::create_body(&form);
-    let validated = input::validate_create(body, &state.settings);
+    let settings = state.settings.clone();
+    let validated = input::off_runtime_if(body.password.is_some(), move || {
+        input::validate_create(body, &settings)
+    })
+    .await;
     let draft = match validated {
         Ok((draft, _)) if errors.is_empty() => draft,
         Ok(_) => return refused_create(&signed_in, &form, errors),
@@ -115,13 +119,16 @@ pub async fn update(
     let code = link_code(path)?;
     let stored = load(&state, &code).await?;
     let (body, mut errors) = view::edit_body(&form);
-    let validated = input::validate_edit(body, &state.settings);
+    let settings = state.settings.clone();
+    let hashes = matches!(body.password, Some(Some(_)));
+    let validated =
+        input::off_runtime_if(hashes, move || input::validate_edit(body, &settings)).await;
     match validated {
         Ok(patch) => {
             let window = input::edited_window(&patch, stored.valid_since, stored.valid_until);
             errors.extend(window.refused().iter().cloned());
             if !errors.is_empty() {
-                return refused_edit(&signed_in, code.as_str(), &form, errors);
+                return refused_edit(&signed_in, &stored, &form, errors);
             }
             if !input::is_empty(&patch) {
                 state.links.update(&code, &patch).await?;
@@ -130,7 +137,7 @@ pub async fn update(
         }
         Err(refused) => {
             errors.extend(refused.refused().iter().cloned());
-            refused_edit(&signed_in, code.as_str(), &form, errors)
+            refused_edit(&signed_in, &stored, &form, errors)
         }
     }
 }
@@ -197,15 +204,15 @@ fn refused_create(
 
 fn refused_edit(
     signed_in: &SignedIn,
-    code: &str,
+    stored: &ShortUrl,
     form: &LinkForm,
     errors: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let view = LinkFormView::refill_edit(code, form, signed_in.csrf_token(), errors);
+    let view = LinkFormView::refill_edit(stored, form, signed_in.csrf_token(), errors);
     form_page(
         signed_in,
         StatusCode::UNPROCESSABLE_ENTITY,
-        format!("Edit /{code}"),
+        format!("Edit /{}", stored.short_code),
         view,
     )
 }

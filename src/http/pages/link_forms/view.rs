@@ -22,6 +22,10 @@ pub struct LinkForm {
     tags: String,
     valid_until: String,
     max_visits: String,
+    /// A new password (never shown back); blank keeps the current one when editing.
+    password: String,
+    /// `on` when the edit removes the password.
+    remove_password: String,
 }
 
 /// What the form template shows: values, where it posts, and the refusals per field.
@@ -45,18 +49,21 @@ pub struct LinkFormView {
     pub valid_until: String,
     /// Visit cap, as typed.
     pub max_visits: String,
+    /// Whether the stored link is password-protected (the edit form offers removing it).
+    pub protected: bool,
     /// `(field, message)` pairs, fields named as in the API (`longUrl`, `customSlug`, …).
     pub errors: Vec<(String, String)>,
 }
 
 /// Fields the form has inputs for; refusals of any other field are shown above the form.
-const FORM_FIELDS: [&str; 6] = [
+const FORM_FIELDS: [&str; 7] = [
     "longUrl",
     "customSlug",
     "title",
     "tags",
     "validUntil",
     "maxVisits",
+    "password",
 ];
 
 impl LinkFormView {
@@ -103,21 +110,24 @@ impl LinkFormView {
                 .map(|at| at.format(LOCAL_INPUT).to_string())
                 .unwrap_or_default(),
             max_visits: link.max_visits.map(|n| n.to_string()).unwrap_or_default(),
+            protected: link.password_protected,
             errors: Vec::new(),
         }
     }
 
     /// The edit form re-filled with what was posted.
     pub fn refill_edit(
-        code: &str,
+        stored: &ShortUrl,
         form: &LinkForm,
         csrf: &str,
         errors: Vec<(String, String)>,
     ) -> Self {
+        let code = stored.short_code.as_str();
         Self {
             action: format!("/app/links/{code}/edit"),
             editing: Some(code.to_owned()),
             custom_slug: code.to_owned(),
+            protected: stored.password_protected,
             ..Self::refill_create(form, csrf, errors)
         }
     }
@@ -153,6 +163,7 @@ pub fn create_body(form: &LinkForm) -> (CreateBody, Vec<(String, String)>) {
         tags: Some(tag_list(&form.tags)),
         valid_until: non_blank(&form.valid_until).map(instant_text),
         max_visits: max_visits(&form.max_visits, &mut errors),
+        password: Some(form.password.clone()).filter(|p| !p.is_empty()),
         ..CreateBody::default()
     };
     (body, errors)
@@ -167,6 +178,13 @@ pub fn edit_body(form: &LinkForm) -> (EditBody, Vec<(String, String)>) {
         tags: Some(Some(tag_list(&form.tags))),
         valid_until: Some(non_blank(&form.valid_until).map(instant_text)),
         max_visits: Some(max_visits(&form.max_visits, &mut errors)),
+        password: if form.remove_password == "on" {
+            Some(None)
+        } else {
+            Some(form.password.clone())
+                .filter(|p| !p.is_empty())
+                .map(Some)
+        },
         ..EditBody::default()
     };
     (body, errors)
@@ -243,6 +261,24 @@ mod tests {
         assert_eq!(body.valid_until, Some(None));
         assert_eq!(body.max_visits, Some(Some(3)));
         assert_eq!(body.tags, Some(Some(Vec::new())));
+    }
+
+    #[test]
+    fn a_password_is_set_kept_or_removed() {
+        let (body, _) = create_body(&form("long_url=x&password=+spaced+"));
+        assert_eq!(body.password.as_deref(), Some(" spaced "), "never trimmed");
+        assert_eq!(create_body(&form("long_url=x&password=")).0.password, None);
+        assert_eq!(edit_body(&form("long_url=x&password=")).0.password, None);
+        assert_eq!(
+            edit_body(&form("long_url=x&password=new1")).0.password,
+            Some(Some("new1".to_owned()))
+        );
+        assert_eq!(
+            edit_body(&form("long_url=x&password=new1&remove_password=on"))
+                .0
+                .password,
+            Some(None)
+        );
     }
 
     #[test]

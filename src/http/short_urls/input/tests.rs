@@ -20,11 +20,13 @@ fn settings() -> HttpSettings {
 }
 
 fn create(body: Value) -> Result<(LinkDraft, bool), ApiError> {
-    create_draft(serde_json::from_value(body).unwrap(), &settings())
+    validate_create(serde_json::from_value(body).unwrap(), &settings())
+        .map_err(Violations::into_error)
 }
 
 fn edit(body: Value) -> Result<ShortUrlPatch, ApiError> {
-    edit_patch(serde_json::from_value(body).unwrap(), &settings())
+    validate_edit(serde_json::from_value(body).unwrap(), &settings())
+        .map_err(Violations::into_error)
 }
 
 fn refused<T: std::fmt::Debug>(result: Result<T, ApiError>) -> Vec<String> {

@@ -7,26 +7,14 @@ mod rows;
 use async_trait::async_trait;
 use chrono::{SubsecRound, Utc};
 
-use self::rows::{LinkRow, attach_tags, load_by_id, select_links, with_tags};
+use self::rows::{LinkRow, TargetRow, attach_tags, load_by_id, select_links, with_tags};
 use super::rules;
-use crate::links::{LongUrl, RedirectTarget, ShortCode};
+use crate::links::{LongUrl, PasswordHash, RedirectTarget, ShortCode};
 use crate::links::{NewShortUrl, ShortUrl, ShortUrlFilter, ShortUrlPatch};
 use crate::listing::Page;
 use crate::store::engine::{Engine, Transaction};
-use crate::store::sql::{At, Sql};
+use crate::store::sql::Sql;
 use crate::store::{LinkChange, LinkStore, StoreError, StoreResult};
-
-/// The columns `find_redirect_target` reads, in `RedirectTarget` field order.
-type TargetRow = (
-    i64,
-    String,
-    bool,
-    Option<At>,
-    Option<At>,
-    Option<i64>,
-    i64,
-    Option<String>,
-);
 
 #[async_trait]
 impl<E: Engine> LinkStore for E {
@@ -36,8 +24,8 @@ impl<E: Engine> LinkStore for E {
         let mut tx = self.begin_write().await?;
         let mut insert = Sql::new(
             "INSERT INTO short_urls (short_code, long_url, title, created_at, valid_since, \
-             valid_until, max_visits, crawlable, forward_query, author_key_id, expired_url) \
-             VALUES (",
+             valid_until, max_visits, crawlable, forward_query, author_key_id, expired_url, \
+             password_hash) VALUES (",
         );
         insert.bind(code).push(", ").bind(new.long_url.as_str());
         insert.push(", ").bind(new.title.as_deref());
@@ -52,7 +40,10 @@ impl<E: Engine> LinkStore for E {
         insert.push(", ").bind(new.author_key_id);
         insert
             .push(", ")
-            .bind(new.expired_url.as_ref().map(LongUrl::as_str))
+            .bind(new.expired_url.as_ref().map(LongUrl::as_str));
+        insert
+            .push(", ")
+            .bind(new.password.as_ref().map(PasswordHash::as_str))
             .push(") RETURNING id");
         let (id,): (i64,) = match tx.fetch_optional(insert).await {
             Err(err) if err.is_unique_violation() => {
@@ -108,35 +99,15 @@ impl<E: Engine> LinkStore for E {
     async fn find_redirect_target(&self, code: &ShortCode) -> StoreResult<Option<RedirectTarget>> {
         let mut select = Sql::new(
             "SELECT id, long_url, forward_query, valid_since, valid_until, max_visits, \
-             cap_used, expired_url FROM short_urls WHERE short_code = ",
+             cap_used, expired_url, password_hash FROM short_urls WHERE short_code = ",
         );
         select.bind(code.as_str());
         let row: Option<TargetRow> = self.fetch_optional(select).await?;
-        let Some((
-            link_id,
-            long_url,
-            forward_query,
-            since,
-            until,
-            max_visits,
-            non_bot_visits,
-            expired_url,
-        )) = row
-        else {
+        let Some(row) = row else {
             return Ok(None);
         };
-        let rules = rules::rules_from(self.fetch_all(rules::select(link_id)).await?)?;
-        Ok(Some(RedirectTarget {
-            link_id,
-            long_url,
-            forward_query,
-            valid_since: since.map(Into::into),
-            valid_until: until.map(Into::into),
-            max_visits,
-            non_bot_visits,
-            rules,
-            expired_url,
-        }))
+        let rules = rules::rules_from(self.fetch_all(rules::select(row.id)).await?)?;
+        row.into_target(rules).map(Some)
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -266,6 +237,12 @@ fn update_statement(patch: &ShortUrlPatch) -> Option<Sql> {
         set(
             "expired_url = ",
             expired_url.as_ref().map(LongUrl::as_str).into(),
+        );
+    }
+    if let Some(password) = &patch.password {
+        set(
+            "password_hash = ",
+            password.as_ref().map(PasswordHash::as_str).into(),
         );
     }
     (fields > 0).then_some(update)

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use super::super::rules::rules_from;
 use crate::clicks::VisitsSummary;
 use crate::links::ShortUrl;
-use crate::links::rules::DeviceLongUrls;
-use crate::links::{LinkError, LongUrl, ShortCode, Tag};
+use crate::links::rules::{DeviceLongUrls, RedirectRules};
+use crate::links::{LinkError, LongUrl, PasswordHash, RedirectTarget, ShortCode, Tag};
 use crate::store::engine::{Engine, Transaction};
 use crate::store::sql::{At, Sql};
 use crate::store::{StoreError, StoreResult};
@@ -17,7 +17,7 @@ pub(super) fn select_links() -> Sql {
     Sql::new(
         "SELECT s.id, s.short_code, s.long_url, s.title, s.created_at, s.valid_since, \
          s.valid_until, s.max_visits, s.crawlable, s.forward_query, s.visits_total, s.visits_bots, \
-         s.author_key_id, s.expired_url, EXISTS (SELECT 1 FROM redirect_rules r WHERE r.link_id = s.id) \
+         s.author_key_id, s.expired_url, s.password_hash IS NOT NULL AS password_protected, EXISTS (SELECT 1 FROM redirect_rules r WHERE r.link_id = s.id) \
          AS has_redirect_rules FROM short_urls s",
     )
 }
@@ -39,6 +39,7 @@ pub(super) struct LinkRow {
     visits_bots: i64,
     author_key_id: Option<i64>,
     expired_url: Option<String>,
+    password_protected: bool,
     has_redirect_rules: bool,
 }
 
@@ -78,6 +79,48 @@ impl LinkRow {
                 .transpose()?,
             has_redirect_rules: self.has_redirect_rules,
             device_long_urls,
+            password_protected: self.password_protected,
+        })
+    }
+}
+
+/// The `short_urls` columns the redirect path needs, as `find_redirect_target` reads them.
+#[derive(sqlx::FromRow)]
+pub(super) struct TargetRow {
+    /// The link's row id (also the key of its rules).
+    pub(super) id: i64,
+    long_url: String,
+    forward_query: bool,
+    valid_since: Option<At>,
+    valid_until: Option<At>,
+    max_visits: Option<i64>,
+    cap_used: i64,
+    expired_url: Option<String>,
+    password_hash: Option<String>,
+}
+
+impl TargetRow {
+    /// The cached view of the link, with its redirect rules.
+    pub(super) fn into_target(self, rules: RedirectRules) -> StoreResult<RedirectTarget> {
+        Ok(RedirectTarget {
+            link_id: self.id,
+            long_url: self.long_url,
+            forward_query: self.forward_query,
+            valid_since: self.valid_since.map(Into::into),
+            valid_until: self.valid_until.map(Into::into),
+            max_visits: self.max_visits,
+            non_bot_visits: self.cap_used,
+            rules,
+            expired_url: self.expired_url,
+            password: self
+                .password_hash
+                .as_deref()
+                .map(|hash| {
+                    stored("password hash", hash, |raw| {
+                        PasswordHash::parse_stored(raw).map_err(LinkError::from)
+                    })
+                })
+                .transpose()?,
         })
     }
 }

@@ -1,5 +1,6 @@
 //! `GET|HEAD /{shortCode}` and `/{shortCode}/track`: the hot path. One cache lookup, the click
-//! handed to the writer, one response; enrichment happens later in the workers.
+//! handed to the writer, one response; enrichment happens later in the workers. A protected
+//! link answers with its password form instead (`unlock.rs` takes the password).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -10,9 +11,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
+mod unlock;
+
+pub use self::unlock::unlock;
 use super::visit::{VisitFacts, record};
 use super::{AppState, domains, pages};
 use crate::clicks::VisitKind;
+use crate::http::pages::unlock::Attempt;
 use crate::links::rules::{Locate, Place, Visitor};
 use crate::links::{Miss, RedirectTarget, ShortCode};
 use crate::pipeline::enrich::is_bot;
@@ -31,7 +36,8 @@ const PIXEL: &[u8] = &[
 ];
 
 /// Redirects to the link's long URL, or shows the friendly 404 page (recorded as an orphan visit);
-/// `/{code}+` is the link's public analytics page instead.
+/// `/{code}+` is the link's public analytics page instead, and a protected link shows its
+/// password form (nothing recorded until the password is given).
 pub async fn follow(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -43,20 +49,46 @@ pub async fn follow(
         return pages::public::page(&state, code, &uri, &headers).await;
     }
     let started = Instant::now();
-    let target = match active_target(&state, &code, &headers).await {
-        Ok(target) => target,
-        Err(Refusal::NoSuchLink) => {
-            let facts = orphan(VisitKind::InvalidShortUrl, &uri, &headers, peer);
-            record(&state, facts).await;
-            return not_found_redirect(&state, Miss::InvalidShortUrl, &uri)
-                .unwrap_or_else(pages::not_found);
-        }
-        Err(Refusal::Disabled(target)) => {
-            return disabled(&state, &target, &uri, &headers, peer).await;
-        }
-        Err(Refusal::Unavailable) => return pages::unavailable(),
+    let (code, target) = match lookup(&state, &code).await {
+        Ok(found) => found,
+        Err(refusal) => return refused(&state, refusal, &uri, &headers, peer).await,
     };
-    let location = target.location(&visitor(&state, peer, &uri, &headers, &|ip| {
+    if target.password.is_some() {
+        return pages::unlock::form(&state, &code, &uri, &headers, Attempt::First);
+    }
+    let visit = Visit {
+        uri: &uri,
+        headers: &headers,
+        peer,
+    };
+    match grant(&state, &code, target, &headers).await {
+        Ok(target) => {
+            let status = state.settings.redirect_status.code();
+            let response = redirect(&state, &target, &visit, status).await;
+            state
+                .redirect_latency
+                .record(started.elapsed().as_secs_f64());
+            response
+        }
+        Err(refusal) => refused(&state, refusal, &uri, &headers, peer).await,
+    }
+}
+
+/// The request a redirect answers.
+struct Visit<'a> {
+    uri: &'a Uri,
+    headers: &'a HeaderMap,
+    peer: SocketAddr,
+}
+
+/// Sends the visitor where `target`'s rules choose, with `status`, and records the visit.
+async fn redirect(
+    state: &AppState,
+    target: &RedirectTarget,
+    visit: &Visit<'_>,
+    status: StatusCode,
+) -> Response {
+    let location = target.location(&visitor(state, visit, &|ip| {
         let found = state.geo.lookup(ip)?;
         Some(Place {
             country_code: found.country_code,
@@ -70,26 +102,43 @@ pub async fn follow(
         kind: VisitKind::ValidShortUrl,
         link_id: Some(target.link_id),
         redirect_url: Some(location),
-        uri: &uri,
-        headers: &headers,
-        peer,
+        uri: visit.uri,
+        headers: visit.headers,
+        peer: visit.peer,
     };
-    record(&state, facts).await;
-    let response = (
-        state.settings.redirect_status.code(),
+    record(state, facts).await;
+    (
+        status,
         [
             (header::LOCATION, location_header),
             (header::CACHE_CONTROL, NO_STORE),
         ],
     )
-        .into_response();
-    state
-        .redirect_latency
-        .record(started.elapsed().as_secs_f64());
-    response
+        .into_response()
 }
 
-/// Shlink's tracking pixel: always a GIF; counts a visit when the link is active.
+/// The answer when a code does not redirect: an orphan visit and the not-found redirect or
+/// page, a disabled link's expired destination, or 503.
+async fn refused(
+    state: &AppState,
+    refusal: Refusal,
+    uri: &Uri,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Response {
+    match refusal {
+        Refusal::NoSuchLink => {
+            let facts = orphan(VisitKind::InvalidShortUrl, uri, headers, peer);
+            record(state, facts).await;
+            not_found_redirect(state, Miss::InvalidShortUrl, uri).unwrap_or_else(pages::not_found)
+        }
+        Refusal::Disabled(target) => disabled(state, &target, uri, headers, peer).await,
+        Refusal::Unavailable => pages::unavailable(),
+    }
+}
+
+/// Shlink's tracking pixel: always a GIF; counts a visit when the link is active (a protected
+/// link's only once its password is given, so never here).
 pub async fn track(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -97,7 +146,12 @@ pub async fn track(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let facts = match active_target(&state, &code, &headers).await {
+    let granted = match lookup(&state, &code).await {
+        Ok((_, target)) if target.password.is_some() => Err(Refusal::Unavailable),
+        Ok((code, target)) => grant(&state, &code, target, &headers).await,
+        Err(refusal) => Err(refusal),
+    };
+    let facts = match granted {
         Ok(target) => Some(VisitFacts {
             kind: VisitKind::ValidShortUrl,
             link_id: Some(target.link_id),
@@ -195,19 +249,18 @@ async fn disabled(
 }
 
 /// The visit as redirect rules see it; `locate` is asked only by geolocation conditions.
-fn visitor<'a>(
-    state: &AppState,
-    peer: SocketAddr,
-    uri: &'a Uri,
-    headers: &'a HeaderMap,
-    locate: Locate<'a>,
-) -> Visitor<'a> {
-    let header = |name| headers.get(name).and_then(|value| value.to_str().ok());
+fn visitor<'a>(state: &AppState, visit: &Visit<'a>, locate: Locate<'a>) -> Visitor<'a> {
+    let header = |name| {
+        visit
+            .headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+    };
     Visitor::new(
         header(header::USER_AGENT),
         header(header::ACCEPT_LANGUAGE),
-        uri.query(),
-        Some(state.client_ip.resolve(peer.ip(), headers)),
+        visit.uri.query(),
+        Some(state.client_ip.resolve(visit.peer.ip(), visit.headers)),
         Utc::now(),
         locate,
     )
@@ -223,26 +276,32 @@ enum Refusal {
     Unavailable,
 }
 
-/// The link behind `code` if it exists and redirects now. A human visit of a capped link is
-/// granted by the store first, so the cap is exact; bots (judged by the pipeline's own detector)
-/// never use it up, and uncapped links cost no I/O.
-async fn active_target(
-    state: &AppState,
-    code: &str,
-    headers: &HeaderMap,
-) -> Result<Arc<RedirectTarget>, Refusal> {
+/// The link behind `code` if it exists and may redirect now (its visit cap aside: see
+/// [`grant`]).
+async fn lookup(state: &AppState, code: &str) -> Result<(ShortCode, Arc<RedirectTarget>), Refusal> {
     let Ok(code) = ShortCode::parse(code) else {
         return Err(Refusal::NoSuchLink);
     };
-    let target = match state.redirects.lookup(&code).await {
-        Ok(Some(target)) if target.is_enabled_at(Utc::now()) => target,
-        Ok(Some(target)) => return Err(Refusal::Disabled(target)),
-        Ok(None) => return Err(Refusal::NoSuchLink),
+    match state.redirects.lookup(&code).await {
+        Ok(Some(target)) if target.is_enabled_at(Utc::now()) => Ok((code, target)),
+        Ok(Some(target)) => Err(Refusal::Disabled(target)),
+        Ok(None) => Err(Refusal::NoSuchLink),
         Err(err) => {
             tracing::error!(error = %err, code = %code, "redirect lookup failed");
-            return Err(Refusal::Unavailable);
+            Err(Refusal::Unavailable)
         }
-    };
+    }
+}
+
+/// `target` when this visit may use it. A human visit of a capped link is granted by the
+/// store first, so the cap is exact; bots (judged by the pipeline's own detector) never use it
+/// up, and uncapped links cost no I/O.
+async fn grant(
+    state: &AppState,
+    code: &ShortCode,
+    target: Arc<RedirectTarget>,
+    headers: &HeaderMap,
+) -> Result<Arc<RedirectTarget>, Refusal> {
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|agent| agent.to_str().ok());
