@@ -18,6 +18,7 @@ use crate::links::service::LinkService;
 use crate::links::{NotFoundCache, RedirectCache};
 use crate::pipeline::metrics::PipelineMetrics;
 use crate::pipeline::runtime::Workers;
+use crate::pipeline::visitor::VisitorSalts;
 use crate::pipeline::writer::{ClickRecorder, WriterSettings};
 use crate::store;
 use crate::telemetry::MetricsRegistry;
@@ -163,6 +164,7 @@ impl Application {
                 metrics_token: args.metrics_token.filter(|token| !token.is_empty()),
                 expired_url,
             },
+            visitor_salts: VisitorSalts::new(Arc::clone(&store)),
             store,
         });
         tracing::info!(

@@ -164,6 +164,7 @@ pub fn queued_click(fixture: &Fixture) -> OutboxEntry {
         referrer: None,
         visited_url: format!("http://lp.test/{CODE}"),
         redirect_url: Some("https://example.com/".into()),
+        destination: None,
         traceparent: None,
     };
     event.to_outbox_entry(Utc::now())

@@ -48,6 +48,7 @@ fn event(link_id: Option<i64>) -> ClickEvent {
         referrer: None,
         visited_url: "http://lp.test/x".into(),
         redirect_url: None,
+        destination: None,
         traceparent: None,
     }
 }

@@ -42,6 +42,7 @@ async fn four_pools_drain_20k_events_exactly_once(backend: Backend) {
                 referrer: None,
                 visited_url: format!("http://lp.test/busy?i={i}"),
                 redirect_url: Some("https://example.com/".into()),
+                destination: None,
                 traceparent: None,
             };
             event.to_outbox_entry(Utc::now())

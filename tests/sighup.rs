@@ -235,6 +235,7 @@ fn outbox_entries(link_id: i64, n: u64) -> Vec<OutboxEntry> {
                 referrer: None,
                 visited_url: format!("http://lp.test/{CODE}?n={i}"),
                 redirect_url: Some("https://example.com/".into()),
+                destination: None,
                 traceparent: None,
             };
             event.to_outbox_entry(event.occurred_at)

@@ -126,6 +126,7 @@ async fn enqueue_at(app: &TestApp, link_id: i64, at: DateTime<Utc>) {
         referrer: None,
         visited_url: format!("{}/dated", app.address),
         redirect_url: Some("https://example.com/dated".into()),
+        destination: None,
         traceparent: None,
     };
     let entry = event.to_outbox_entry(Utc::now());

@@ -69,6 +69,7 @@ fn redirect_lookup(c: &mut Criterion) {
                 rules: linkpulse::links::rules::RedirectRules::default(),
                 expired_url: None,
                 password: None,
+                split: linkpulse::links::Split::default(),
             })
             .await
             .expect("link");
@@ -92,6 +93,7 @@ fn click_event() -> ClickEvent {
         referrer: Some("https://news.ycombinator.com/item?id=42".to_owned()),
         visited_url: "https://s.example.com/spring-sale".to_owned(),
         redirect_url: Some("https://example.com/landing?utm_source=hn".to_owned()),
+        destination: None,
         traceparent: None,
     }
 }

@@ -92,6 +92,7 @@ impl EventMix {
             referrer: referrer.map(str::to_owned),
             visited_url: format!("http://127.0.0.1/{}", link.code),
             redirect_url: Some(link.long_url.clone()),
+            destination: None,
             traceparent: None,
         }
     }

@@ -110,6 +110,9 @@ pub struct Click {
     pub visitor_hash: Option<String>,
     /// Lowercase host of the referrer, for the referrer breakdown (`None` means direct).
     pub referrer_domain: Option<String>,
+    /// A split link's chosen destination (counted in the rollups' destination breakdown only;
+    /// the stored click keeps the full `redirect_url`).
+    pub destination: Option<String>,
 }
 
 /// The kind of device a visit claims to come from, for the "devices" breakdown.

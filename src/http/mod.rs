@@ -36,6 +36,7 @@ use crate::links::service::LinkService;
 use crate::links::{NotFoundCache, OwnOrigin, RedirectCache};
 use crate::pipeline::enrich::GeoIp;
 use crate::pipeline::metrics::PipelineMetrics;
+use crate::pipeline::visitor::VisitorSalts;
 use crate::pipeline::writer::ClickRecorder;
 use crate::store::Store;
 use crate::telemetry::MetricsRegistry;
@@ -89,6 +90,8 @@ pub struct AppParts {
     pub geo: Arc<GeoIp>,
     /// Cancelled when the server starts shutting down, so live-update streams end and let it.
     pub shutdown: CancellationToken,
+    /// The day salts of the visitor hash, which places a visitor in a link's A/B split.
+    pub visitor_salts: VisitorSalts,
 }
 
 /// The serving settings handlers read.

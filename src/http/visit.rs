@@ -19,6 +19,8 @@ pub struct VisitFacts<'a> {
     pub link_id: Option<i64>,
     /// Where the client is sent, if anywhere.
     pub redirect_url: Option<String>,
+    /// A split link's chosen destination, before the query was merged in.
+    pub destination: Option<String>,
     /// The request's path and query.
     pub uri: &'a Uri,
     /// The request's headers.
@@ -51,6 +53,7 @@ pub async fn record(state: &AppState, facts: VisitFacts<'_>) {
         referrer: header(header::REFERER),
         visited_url: state.settings.absolute_url(path),
         redirect_url: facts.redirect_url,
+        destination: facts.destination,
         traceparent: Some(child_traceparent(incoming_trace)),
     };
     state.clicks.record(event).await;

@@ -35,6 +35,7 @@ mod redirect_target;
 pub mod rules;
 pub mod service;
 mod short_code;
+mod split;
 mod tag;
 
 pub use cache::RedirectCache;
@@ -48,6 +49,7 @@ pub use own_origin::OwnOrigin;
 pub use password::{LinkPassword, MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, PasswordError, PasswordHash};
 pub use redirect_target::RedirectTarget;
 pub use short_code::{DEFAULT_CODE_LEN, MAX_SLUG_LEN, MIN_CODE_LEN, ShortCode};
+pub use split::{Bucket, Destination, DestinationParts, MAX_DESTINATIONS, Split, SplitError};
 pub use tag::Tag;
 
 /// Why a piece of user input is not acceptable as part of a link.

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::rules::{DeviceLongUrls, DeviceUrlsPatch, RedirectRules};
-use super::{LongUrl, PasswordHash, ShortCode, Tag};
+use super::{LongUrl, PasswordHash, ShortCode, Split, Tag};
 use crate::clicks::VisitsSummary;
 use crate::listing::Direction;
 
@@ -45,6 +45,8 @@ pub struct ShortUrl {
     pub device_long_urls: DeviceLongUrls,
     /// Whether visitors must give a password before being redirected (the hash stays stored).
     pub password_protected: bool,
+    /// The A/B split: shares of its visitors sent elsewhere (empty: none).
+    pub split: Split,
 }
 
 /// A validated new link. `C` is what is known of its code: the `ShortCode` itself when it is
@@ -80,6 +82,8 @@ pub struct NewShortUrl<C = ShortCode> {
     pub expired_url: Option<LongUrl>,
     /// The hash of the password visitors must give, if it has one.
     pub password: Option<PasswordHash>,
+    /// The A/B split it starts with (empty: none).
+    pub split: Split,
 }
 
 impl<C> NewShortUrl<C> {
@@ -100,6 +104,7 @@ impl<C> NewShortUrl<C> {
             rules: self.rules.clone(),
             expired_url: self.expired_url.clone(),
             password: self.password.clone(),
+            split: self.split.clone(),
         }
     }
 }
@@ -129,6 +134,8 @@ pub struct ShortUrlPatch {
     pub expired_url: Option<Option<LongUrl>>,
     /// A new password (as its hash), or the protection removed.
     pub password: Option<Option<PasswordHash>>,
+    /// A new A/B split (empty removes it).
+    pub split: Option<Split>,
 }
 
 /// Whether a tag filter needs any or all of the listed tags.

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use super::PasswordHash;
 use super::rules::{RedirectRules, Visitor};
+use super::{Bucket, PasswordHash, Split};
 
 /// The cached, read-only view of a link that the redirect handler consults.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +31,8 @@ pub struct RedirectTarget {
     pub expired_url: Option<String>,
     /// Visitors must give this password before they are redirected (or counted).
     pub password: Option<PasswordHash>,
+    /// Shares of the visitors sent to other destinations when no rule matched.
+    pub split: Split,
 }
 
 impl RedirectTarget {
@@ -41,13 +43,21 @@ impl RedirectTarget {
             && self.max_visits.is_none_or(|max| self.non_bot_visits < max)
     }
 
-    /// The `Location` to send `visitor`: the first matching rule's long URL, else the link's,
-    /// with the request's query merged in when forwarding is on.
-    pub fn location(&self, visitor: &Visitor<'_>) -> String {
-        let long_url = self
-            .rules
-            .choose(visitor)
-            .map_or(self.long_url.as_str(), |url| url.as_str());
+    /// Where `visitor` goes before any query is merged in: the first matching rule's long URL,
+    /// else the split's choice for the visitor's `bucket` (asked for only when the link has a
+    /// split), else the link's own.
+    pub fn destination(&self, visitor: &Visitor<'_>, bucket: Option<Bucket>) -> &str {
+        if let Some(url) = self.rules.choose(visitor) {
+            return url.as_str();
+        }
+        bucket
+            .and_then(|bucket| self.split.choose(bucket))
+            .map_or(self.long_url.as_str(), |url| url.as_str())
+    }
+
+    /// The `Location` for `destination`: the request's query merged in when forwarding is on.
+    pub fn location(&self, destination: &str, visitor: &Visitor<'_>) -> String {
+        let long_url = destination;
         match visitor.query_string.filter(|q| !q.is_empty()) {
             Some(query) if self.forward_query => merge_query(long_url, query),
             _ => long_url.to_owned(),
@@ -93,6 +103,14 @@ mod tests {
             rules: RedirectRules::default(),
             expired_url: None,
             password: None,
+            split: Split::default(),
+        }
+    }
+
+    impl RedirectTarget {
+        /// The `Location` for a visit without a split bucket.
+        fn route(&self, visitor: &Visitor<'_>) -> String {
+            self.location(self.destination(visitor, None), visitor)
         }
     }
 
@@ -105,11 +123,11 @@ mod tests {
     fn forwards_and_overrides_query() {
         let t = target("https://example.com/p?a=1&b=2#frag");
         assert_eq!(
-            t.location(&with_query(Some("b=3&c=4"))),
+            t.route(&with_query(Some("b=3&c=4"))),
             "https://example.com/p?a=1&b=3&c=4#frag"
         );
         assert_eq!(
-            t.location(&with_query(None)),
+            t.route(&with_query(None)),
             "https://example.com/p?a=1&b=2#frag"
         );
     }
@@ -118,10 +136,7 @@ mod tests {
     fn no_forwarding_keeps_long_url() {
         let mut t = target("https://example.com/p");
         t.forward_query = false;
-        assert_eq!(
-            t.location(&with_query(Some("x=1"))),
-            "https://example.com/p"
-        );
+        assert_eq!(t.route(&with_query(Some("x=1"))), "https://example.com/p");
     }
 
     #[test]
@@ -135,11 +150,11 @@ mod tests {
         let rule = RedirectRule::parse_stored("https://example.com/fr", &parts).unwrap();
         t.rules = RedirectRules::new(vec![rule]).unwrap();
         assert_eq!(
-            t.location(&with_query(Some("lang=fr"))),
+            t.route(&with_query(Some("lang=fr"))),
             "https://example.com/fr?lang=fr"
         );
         assert_eq!(
-            t.location(&with_query(Some("lang=de"))),
+            t.route(&with_query(Some("lang=de"))),
             "https://example.com/default?lang=de"
         );
     }

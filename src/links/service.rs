@@ -197,6 +197,9 @@ fn matches(link: &ShortUrl, draft: &LinkDraft) -> bool {
     if draft.password.is_some() || link.password_protected {
         return false;
     }
+    if draft.split != link.split {
+        return false;
+    }
     if let CodeChoice::Custom(slug) = &draft.short_code
         && link.short_code != *slug
     {

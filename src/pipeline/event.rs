@@ -30,6 +30,10 @@ pub struct ClickEvent {
     pub visited_url: String,
     /// Where the client was sent (none for pixels and 404s).
     pub redirect_url: Option<String>,
+    /// For a link with an A/B split: the destination chosen, before any query was merged in
+    /// (the split's breakdown counts it). Absent in events of earlier releases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<String>,
     /// W3C `traceparent` of the request, so the worker's span joins the same trace.
     pub traceparent: Option<String>,
 }
@@ -71,6 +75,7 @@ mod tests {
             referrer: None,
             visited_url: "http://lp.test/abc?x=1".into(),
             redirect_url: Some("https://example.com/?x=1".into()),
+            destination: None,
             traceparent: Some("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".into()),
         };
         assert_eq!(

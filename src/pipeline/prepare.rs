@@ -66,6 +66,7 @@ impl ClickPreparer {
             traceparent: click.traceparent.clone(),
             visitor_hash,
             referrer_domain: referrer_domain(click.referrer.as_deref()),
+            destination: click.destination.clone(),
         })
     }
 }

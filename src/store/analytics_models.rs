@@ -42,11 +42,14 @@ pub enum Dimension {
     Os,
     /// Device category.
     Device,
+    /// The destination an A/B split chose (counted only for links with a split).
+    Destination,
 }
 
 impl Dimension {
     /// Every dimension, in page order.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
+        Self::Destination,
         Self::Country,
         Self::City,
         Self::ReferrerDomain,
@@ -64,6 +67,7 @@ impl Dimension {
             Self::Browser => "browser",
             Self::Os => "os",
             Self::Device => "device",
+            Self::Destination => "destination",
         }
     }
 }

@@ -140,11 +140,14 @@ impl RollupBatch {
                 delta.bots += bot;
             }
             for dim in Dimension::ALL {
+                let Some(value) = dimension_value(click, dim) else {
+                    continue;
+                };
                 let key = DimKey {
                     link,
                     dim: dim.as_str(),
                     hour,
-                    value: dimension_value(click, dim).to_owned(),
+                    value: value.to_owned(),
                 };
                 let delta = batch.dims.entry(key).or_default();
                 delta.total += 1;
@@ -182,19 +185,21 @@ impl RollupBatch {
     }
 }
 
-/// The value a click is counted under in `dimension`'s breakdown.
-fn dimension_value(click: &Click, dimension: Dimension) -> &str {
+/// The value a click is counted under in `dimension`'s breakdown; `None` leaves it out (the
+/// destination breakdown counts only the clicks of links with a split).
+fn dimension_value(click: &Click, dimension: Dimension) -> Option<&str> {
     let value = match dimension {
         Dimension::Country => click.location.country_code.as_deref(),
         Dimension::City => click.location.city_name.as_deref(),
         Dimension::ReferrerDomain => {
-            return click.referrer_domain.as_deref().unwrap_or(DIRECT);
+            return Some(click.referrer_domain.as_deref().unwrap_or(DIRECT));
         }
         Dimension::Browser => click.browser.as_deref(),
         Dimension::Os => click.os.as_deref(),
         Dimension::Device => Some(click.device.as_str()),
+        Dimension::Destination => return click.destination.as_deref(),
     };
-    value.filter(|v| !v.is_empty()).unwrap_or(UNKNOWN)
+    Some(value.filter(|v| !v.is_empty()).unwrap_or(UNKNOWN))
 }
 
 #[cfg(test)]
@@ -231,6 +236,7 @@ mod tests {
             traceparent: None,
             visitor_hash: hash.map(str::to_owned),
             referrer_domain: None,
+            destination: None,
         }
     }
 
@@ -283,6 +289,22 @@ mod tests {
             .filter(|(k, _)| k.dim == "referrer" && k.value == DIRECT)
             .count();
         assert_eq!(direct, 3);
+    }
+
+    #[test]
+    fn only_split_clicks_are_counted_by_destination() {
+        let mut split = click(Some(1), at(4, 10, 5), false, None);
+        split.destination = Some("https://example.com/b".into());
+        let plain = click(Some(2), at(4, 10, 6), false, None);
+        let batch = RollupBatch::new(&[split, plain]);
+        let destinations: Vec<(i64, &str)> = batch
+            .dims
+            .keys()
+            .filter(|k| k.dim == "destination")
+            .map(|k| (k.link, k.value.as_str()))
+            .collect();
+        assert_eq!(destinations, vec![(1, "https://example.com/b")]);
+        assert_eq!(batch.dims.keys().filter(|k| k.dim == "os").count(), 2);
     }
 
     #[test]

@@ -92,6 +92,7 @@ pub fn event(
         referrer: REFERRERS[rng.random_range(0..REFERRERS.len())].map(str::to_owned),
         visited_url: "http://lp.test/x".into(),
         redirect_url: link.map(|_| "https://example.com/".into()),
+        destination: None,
         traceparent: None,
     }
 }

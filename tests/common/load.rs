@@ -37,6 +37,7 @@ pub async fn database_with_link(
         rules: linkpulse::links::rules::RedirectRules::default(),
         expired_url: None,
         password: None,
+        split: linkpulse::links::Split::default(),
     };
     store.create_short_url(&link).await.expect("link");
     (url, database, store)

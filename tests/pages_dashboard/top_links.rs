@@ -40,6 +40,7 @@ async fn visits_at(app: &TestApp, link: i64, instants: &[DateTime<Utc>]) {
                 referrer: None,
                 visited_url: "http://lp.test/x".into(),
                 redirect_url: Some("https://example.com/".into()),
+                destination: None,
                 traceparent: None,
             };
             event.to_outbox_entry(Utc::now())

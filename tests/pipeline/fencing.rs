@@ -37,6 +37,7 @@ fn completion(claimed: &ClaimedEvent) -> Completion {
             traceparent: None,
             visitor_hash: None,
             referrer_domain: None,
+            destination: None,
         },
     }
 }

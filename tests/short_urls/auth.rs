@@ -52,6 +52,7 @@ async fn known_link(app: &TestApp) {
             rules: linkpulse::links::rules::RedirectRules::default(),
             expired_url: None,
             password: None,
+            split: linkpulse::links::Split::default(),
         })
         .await
         .unwrap();

@@ -228,6 +228,7 @@ fn draft(link: ImportedLink) -> Result<LinkDraft, String> {
         rules: RedirectRules::default(),
         expired_url: None,
         password: None,
+        split: crate::links::Split::default(),
     })
 }
 
@@ -265,6 +266,7 @@ fn click(message_id: Uuid, short_url_id: Option<i64>, visit: Visit) -> Click {
         traceparent: None,
         visitor_hash: None,
         referrer_domain: referrer_domain(visit.referer.as_deref()),
+        destination: None,
         user_agent: visit.user_agent,
         referer: visit.referer,
         visited_url: visit.visited_url,

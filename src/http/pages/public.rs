@@ -51,7 +51,10 @@ async fn build(
     }
     let query: ReportQuery =
         serde_html_form::from_str(uri.query().unwrap_or_default()).unwrap_or_default();
-    let selection = Selection::new(&query, headers, &link);
+    let selection = Selection {
+        destinations: false,
+        ..Selection::new(&query, headers, &link)
+    };
     let report = Report::load(state, &link, selection).await?;
     let page = PublicPage {
         layout: Layout::signed_out(),

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
@@ -19,8 +19,9 @@ use super::{AppState, domains, pages};
 use crate::clicks::VisitKind;
 use crate::http::pages::unlock::Attempt;
 use crate::links::rules::{Locate, Place, Visitor};
-use crate::links::{Miss, RedirectTarget, ShortCode};
+use crate::links::{Bucket, Miss, RedirectTarget, ShortCode};
 use crate::pipeline::enrich::is_bot;
+use crate::pipeline::visitor::visitor_hash;
 
 /// The histogram of how long the redirect handler takes, in seconds.
 pub const LATENCY_METRIC: &str = "linkpulse_redirect_latency_seconds";
@@ -88,13 +89,26 @@ async fn redirect(
     visit: &Visit<'_>,
     status: StatusCode,
 ) -> Response {
-    let location = target.location(&visitor(state, visit, &|ip| {
-        let found = state.geo.lookup(ip)?;
-        Some(Place {
-            country_code: found.country_code,
-            city: found.city_name,
-        })
-    }));
+    let bucket = if target.split.is_empty() {
+        None
+    } else {
+        Some(split_bucket(state, target, visit).await)
+    };
+    // The visitor's lazily worked-out facts stay in this block: they are not `Send`.
+    let (location, destination) = {
+        let locate = |ip| {
+            let found = state.geo.lookup(ip)?;
+            Some(Place {
+                country_code: found.country_code,
+                city: found.city_name,
+            })
+        };
+        let visitor = visitor(state, visit, &locate);
+        let destination = target.destination(&visitor, bucket);
+        let location = target.location(destination, &visitor);
+        let split = (!target.split.is_empty()).then(|| destination.to_owned());
+        (location, split)
+    };
     let Ok(location_header) = HeaderValue::try_from(location.as_str()) else {
         return pages::not_found();
     };
@@ -102,6 +116,7 @@ async fn redirect(
         kind: VisitKind::ValidShortUrl,
         link_id: Some(target.link_id),
         redirect_url: Some(location),
+        destination,
         uri: visit.uri,
         headers: visit.headers,
         peer: visit.peer,
@@ -156,6 +171,7 @@ pub async fn track(
             kind: VisitKind::ValidShortUrl,
             link_id: Some(target.link_id),
             redirect_url: None,
+            destination: None,
             uri: &uri,
             headers: &headers,
             peer,
@@ -248,6 +264,34 @@ async fn disabled(
         .unwrap_or_else(pages::not_found)
 }
 
+/// Where the visitor falls in `target`'s split: the bucket of its daily visitor hash, the very
+/// hash its visit is counted under, so it keeps its destination all day on every instance. The
+/// day's salt is fetched once per instance; if the database cannot give it in time, an unsalted
+/// hash still places the visitor (consistently, until the salt is known).
+async fn split_bucket(state: &AppState, target: &RedirectTarget, visit: &Visit<'_>) -> Bucket {
+    let today = Utc::now().date_naive();
+    let salt = match tokio::time::timeout(SALT_WAIT, state.visitor_salts.salt(today)).await {
+        Ok(Ok(salt)) => salt,
+        Ok(Err(err)) => {
+            tracing::warn!(error = %err, "no visitor salt for the A/B split; using an unsalted hash");
+            Arc::from("")
+        }
+        Err(_) => {
+            tracing::warn!("the visitor salt took too long; using an unsalted hash");
+            Arc::from("")
+        }
+    };
+    let ip = state.client_ip.resolve(visit.peer.ip(), visit.headers);
+    let user_agent = visit
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok());
+    Bucket::of(&visitor_hash(&salt, target.link_id, ip, user_agent))
+}
+
+/// How long a split's redirect waits for the day's salt before placing the visitor without it.
+const SALT_WAIT: Duration = Duration::from_millis(250);
+
 /// The visit as redirect rules see it; `locate` is asked only by geolocation conditions.
 fn visitor<'a>(state: &AppState, visit: &Visit<'a>, locate: Locate<'a>) -> Visitor<'a> {
     let header = |name| {
@@ -331,6 +375,7 @@ fn orphan<'a>(
         kind,
         link_id: None,
         redirect_url: None,
+        destination: None,
         uri,
         headers,
         peer,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::http::HttpSettings;
-use crate::links::{ShortUrl, Tag};
+use crate::links::{DestinationParts, ShortUrl, Tag};
 
 /// `POST /short-urls` body; only `longUrl` is required. The pages' create form fills one too.
 #[derive(Debug, Default, Deserialize)]
@@ -33,6 +33,8 @@ pub struct CreateBody {
     pub(in crate::http) expired_url: Option<String>,
     /// Ours: the password visitors must give; only its Argon2 hash is kept.
     pub(in crate::http) password: Option<String>,
+    /// Ours: the A/B split's weighted destinations (percentages; the rest get `longUrl`).
+    pub(in crate::http) destinations: Option<Vec<DestinationParts>>,
 }
 
 /// `PATCH /short-urls/{shortCode}` body: absent leaves a field alone, `null` clears it. The pages'
@@ -64,6 +66,9 @@ pub struct EditBody {
     /// Ours: a new password; `null` removes the protection.
     #[serde(default, deserialize_with = "present")]
     pub(in crate::http) password: Option<Option<String>>,
+    /// Ours: a new A/B split; `null` or `[]` removes it.
+    #[serde(default, deserialize_with = "present")]
+    pub(in crate::http) destinations: Option<Option<Vec<DestinationParts>>>,
 }
 
 /// For `#[serde(default, deserialize_with = "present")]`: a field that is in the body, even as
@@ -99,6 +104,9 @@ pub struct ShortUrlJson {
     /// Ours, shown only when true: visitors must give a password (which is never shown).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     password_protected: bool,
+    /// Ours, shown only when set: the A/B split's destinations.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    destinations: Vec<DestinationParts>,
 }
 
 /// Shlink's per-device URLs: the link's single-device rules.
@@ -166,6 +174,7 @@ impl ShortUrlJson {
             has_redirect_rules: link.has_redirect_rules,
             expired_url: link.expired_url.as_ref().map(ToString::to_string),
             password_protected: link.password_protected,
+            destinations: link.split.parts(),
         }
     }
 }
@@ -227,6 +236,7 @@ mod tests {
             device_long_urls: crate::links::rules::DeviceLongUrls::default(),
             expired_url: None,
             password_protected: false,
+            split: crate::links::Split::default(),
         };
         let json = serde_json::to_value(ShortUrlJson::new(link, &settings)).unwrap();
         assert_eq!(json["shortUrl"], "https://s.example/abc12");

@@ -15,7 +15,7 @@ use crate::http::error::ApiError;
 use crate::links::rules::{DEVICE_URL_KEYS, DeviceUrlsPatch, RedirectRules};
 use crate::links::service::{CodeChoice, LinkDraft};
 use crate::links::{DEFAULT_CODE_LEN, LongUrl, MAX_SLUG_LEN, MIN_CODE_LEN, ShortCode, Tag};
-use crate::links::{LinkPassword, OwnOrigin, PasswordError, PasswordHash, ShortUrlPatch};
+use crate::links::{LinkPassword, OwnOrigin, PasswordError, PasswordHash, ShortUrlPatch, Split};
 
 /// Longest accepted title, in characters (Shlink's column size).
 const MAX_TITLE_LEN: usize = 512;
@@ -92,6 +92,12 @@ pub(crate) fn validate_create(
         .password
         .as_deref()
         .and_then(|raw| v.check("password", hashed(raw)));
+    let split = body
+        .destinations
+        .as_deref()
+        .map_or(Some(Split::default()), |parts| {
+            v.check("destinations", Split::parse(parts, &settings.own_origin()))
+        });
     match (long_url, length, valid_since, valid_until, tags, title) {
         (
             Some(long_url),
@@ -116,6 +122,7 @@ pub(crate) fn validate_create(
                 rules: devices.apply(&RedirectRules::default()),
                 expired_url,
                 password,
+                split: split.unwrap_or_default(),
             };
             Ok((draft, body.find_if_exists.unwrap_or(false)))
         }
@@ -190,6 +197,11 @@ pub(crate) fn validate_edit(
                 .map(Some);
         }
     }
+    patch.split = match body.destinations {
+        None => None,
+        Some(None) => Some(Split::default()),
+        Some(Some(parts)) => v.check("destinations", Split::parse(&parts, &settings.own_origin())),
+    };
     patch.password = match body.password {
         None => None,
         Some(None) => Some(None),
@@ -236,6 +248,7 @@ pub(crate) fn is_empty(patch: &ShortUrlPatch) -> bool {
         && patch.device_long_urls.is_empty()
         && patch.expired_url.is_none()
         && patch.password.is_none()
+        && patch.split.is_none()
 }
 
 /// A new link password, validated and hashed (the plain text goes no further).

@@ -66,6 +66,7 @@ fn target(url: String, capped: bool) -> RedirectTarget {
         rules: crate::links::rules::RedirectRules::default(),
         expired_url: None,
         password: None,
+        split: crate::links::Split::default(),
     }
 }
 

@@ -49,6 +49,7 @@ impl FakeStore {
             device_long_urls: crate::links::rules::DeviceLongUrls::default(),
             expired_url: None,
             password_protected: false,
+            split: crate::links::Split::default(),
         });
     }
 }
@@ -83,6 +84,7 @@ impl LinkStore for FakeStore {
             device_long_urls: crate::links::rules::DeviceLongUrls::default(),
             expired_url: None,
             password_protected: new.password.is_some(),
+            split: crate::links::Split::default(),
         };
         links.push(link.clone());
         Ok(link)
@@ -146,6 +148,7 @@ fn draft(code: CodeChoice, tags: &[&str]) -> LinkDraft {
         rules: RedirectRules::default(),
         expired_url: None,
         password: None,
+        split: crate::links::Split::default(),
     }
 }
 

@@ -17,6 +17,7 @@ fn orphan_event() -> ClickEvent {
         referrer: None,
         visited_url: "http://lp.test/nope".into(),
         redirect_url: None,
+        destination: None,
         traceparent: None,
     }
 }

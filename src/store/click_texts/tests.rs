@@ -25,6 +25,7 @@ fn click(agent: &str, url: &str) -> Click {
         traceparent: None,
         visitor_hash: None,
         referrer_domain: None,
+        destination: None,
     }
 }
 

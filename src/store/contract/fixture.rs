@@ -138,6 +138,7 @@ pub(super) fn new_link(code_raw: &str, url: &str, tags: &[&str]) -> NewShortUrl 
         rules: crate::links::rules::RedirectRules::default(),
         expired_url: None,
         password: None,
+        split: crate::links::Split::default(),
     }
 }
 

@@ -54,6 +54,9 @@ pub struct Selection {
     pub include_bots: bool,
     /// The breakdown whose every row is listed (`?all=country`), if any.
     pub expanded: Option<Dimension>,
+    /// Whether the A/B split's destinations are shown (never on the public page: they name
+    /// the link's targets, which a password may be guarding).
+    pub destinations: bool,
 }
 
 impl Selection {
@@ -72,6 +75,7 @@ impl Selection {
             expanded: Dimension::ALL
                 .into_iter()
                 .find(|dimension| query.all.as_deref() == Some(dimension.as_str())),
+            destinations: true,
         }
     }
 
@@ -206,6 +210,9 @@ impl Report {
         let mut breakdowns = Vec::with_capacity(Dimension::ALL.len());
         let mut countries = Vec::new();
         for dimension in Dimension::ALL {
+            if dimension == Dimension::Destination && !selection.destinations {
+                continue;
+            }
             let expanded = selection.expanded == Some(dimension);
             let limit = match dimension {
                 _ if expanded => EXPANDED_ROWS,
@@ -221,6 +228,9 @@ impl Report {
                     .iter()
                     .map(|row| (row.value.clone(), row.visits))
                     .collect();
+            }
+            if dimension == Dimension::Destination && rows.is_empty() {
+                continue;
             }
             if !expanded {
                 rows.truncate(BREAKDOWN_ROWS as usize);
@@ -296,6 +306,7 @@ fn dimension_title(dimension: Dimension) -> &'static str {
         Dimension::Browser => "Browsers",
         Dimension::Os => "Operating systems",
         Dimension::Device => "Devices",
+        Dimension::Destination => "Destinations (A/B split)",
     }
 }
 

@@ -7,7 +7,9 @@ mod rows;
 use async_trait::async_trait;
 use chrono::{SubsecRound, Utc};
 
-use self::rows::{LinkRow, TargetRow, attach_tags, load_by_id, select_links, with_tags};
+use self::rows::{
+    LinkRow, TargetRow, attach_tags, load_by_id, select_links, split_json, with_tags,
+};
 use super::rules;
 use crate::links::{LongUrl, PasswordHash, RedirectTarget, ShortCode};
 use crate::links::{NewShortUrl, ShortUrl, ShortUrlFilter, ShortUrlPatch};
@@ -25,7 +27,7 @@ impl<E: Engine> LinkStore for E {
         let mut insert = Sql::new(
             "INSERT INTO short_urls (short_code, long_url, title, created_at, valid_since, \
              valid_until, max_visits, crawlable, forward_query, author_key_id, expired_url, \
-             password_hash) VALUES (",
+             password_hash, destinations) VALUES (",
         );
         insert.bind(code).push(", ").bind(new.long_url.as_str());
         insert.push(", ").bind(new.title.as_deref());
@@ -43,7 +45,10 @@ impl<E: Engine> LinkStore for E {
             .bind(new.expired_url.as_ref().map(LongUrl::as_str));
         insert
             .push(", ")
-            .bind(new.password.as_ref().map(PasswordHash::as_str))
+            .bind(new.password.as_ref().map(PasswordHash::as_str));
+        insert
+            .push(", ")
+            .bind(split_json(&new.split).as_deref())
             .push(") RETURNING id");
         let (id,): (i64,) = match tx.fetch_optional(insert).await {
             Err(err) if err.is_unique_violation() => {
@@ -99,7 +104,7 @@ impl<E: Engine> LinkStore for E {
     async fn find_redirect_target(&self, code: &ShortCode) -> StoreResult<Option<RedirectTarget>> {
         let mut select = Sql::new(
             "SELECT id, long_url, forward_query, valid_since, valid_until, max_visits, \
-             cap_used, expired_url, password_hash FROM short_urls WHERE short_code = ",
+             cap_used, expired_url, password_hash, destinations FROM short_urls WHERE short_code = ",
         );
         select.bind(code.as_str());
         let row: Option<TargetRow> = self.fetch_optional(select).await?;
@@ -238,6 +243,9 @@ fn update_statement(patch: &ShortUrlPatch) -> Option<Sql> {
             "expired_url = ",
             expired_url.as_ref().map(LongUrl::as_str).into(),
         );
+    }
+    if let Some(split) = &patch.split {
+        set("destinations = ", split_json(split).as_deref().into());
     }
     if let Some(password) = &patch.password {
         set(

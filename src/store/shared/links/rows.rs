@@ -7,7 +7,9 @@ use super::super::rules::rules_from;
 use crate::clicks::VisitsSummary;
 use crate::links::ShortUrl;
 use crate::links::rules::{DeviceLongUrls, RedirectRules};
-use crate::links::{LinkError, LongUrl, PasswordHash, RedirectTarget, ShortCode, Tag};
+use crate::links::{
+    DestinationParts, LinkError, LongUrl, PasswordHash, RedirectTarget, ShortCode, Split, Tag,
+};
 use crate::store::engine::{Engine, Transaction};
 use crate::store::sql::{At, Sql};
 use crate::store::{StoreError, StoreResult};
@@ -17,7 +19,8 @@ pub(super) fn select_links() -> Sql {
     Sql::new(
         "SELECT s.id, s.short_code, s.long_url, s.title, s.created_at, s.valid_since, \
          s.valid_until, s.max_visits, s.crawlable, s.forward_query, s.visits_total, s.visits_bots, \
-         s.author_key_id, s.expired_url, s.password_hash IS NOT NULL AS password_protected, EXISTS (SELECT 1 FROM redirect_rules r WHERE r.link_id = s.id) \
+         s.author_key_id, s.expired_url, s.password_hash IS NOT NULL AS password_protected, \
+         s.destinations, EXISTS (SELECT 1 FROM redirect_rules r WHERE r.link_id = s.id) \
          AS has_redirect_rules FROM short_urls s",
     )
 }
@@ -40,6 +43,7 @@ pub(super) struct LinkRow {
     author_key_id: Option<i64>,
     expired_url: Option<String>,
     password_protected: bool,
+    destinations: Option<String>,
     has_redirect_rules: bool,
 }
 
@@ -80,6 +84,7 @@ impl LinkRow {
             has_redirect_rules: self.has_redirect_rules,
             device_long_urls,
             password_protected: self.password_protected,
+            split: split_from(self.destinations.as_deref())?,
         })
     }
 }
@@ -97,6 +102,7 @@ pub(super) struct TargetRow {
     cap_used: i64,
     expired_url: Option<String>,
     password_hash: Option<String>,
+    destinations: Option<String>,
 }
 
 impl TargetRow {
@@ -121,8 +127,33 @@ impl TargetRow {
                     })
                 })
                 .transpose()?,
+            split: split_from(self.destinations.as_deref())?,
         })
     }
+}
+
+/// The stored `destinations` JSON of a link as its split (none when `NULL`).
+fn split_from(stored: Option<&str>) -> StoreResult<Split> {
+    let Some(json) = stored else {
+        return Ok(Split::default());
+    };
+    let decoding = |what: String| StoreError::Database(sqlx::Error::Decode(what.into()));
+    let parts: Vec<DestinationParts> = serde_json::from_str(json)
+        .map_err(|err| decoding(format!("stored destinations {json:?}: {err}")))?;
+    Split::parse_stored(&parts).map_err(|err| {
+        decoding(format!(
+            "stored destinations {json:?} are not valid any more: {err}"
+        ))
+    })
+}
+
+/// A split as its stored `destinations` JSON (`NULL` when there is none). Serializing strings
+/// and integers cannot fail.
+pub(super) fn split_json(split: &Split) -> Option<String> {
+    if split.is_empty() {
+        return None;
+    }
+    serde_json::to_string(&split.parts()).ok()
 }
 
 /// Parses a value read back from the store with its domain rule.
