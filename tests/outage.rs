@@ -43,6 +43,14 @@ async fn refuse_connections(name: &str) {
          WHERE datname = '{name}' AND pid <> pg_backend_pid();"
     ))
     .await;
+    // A connection that was being opened while the database closed may have got through on a
+    // busy machine (the suite once saw the API answer 200 here): end those too.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    admin(format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = '{name}' AND pid <> pg_backend_pid();"
+    ))
+    .await;
 }
 
 async fn allow_connections(name: &str) {

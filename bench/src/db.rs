@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use linkpulse::links::NewShortUrl;
 use linkpulse::links::rules::{ConditionParts, RedirectRule, RedirectRules};
-use linkpulse::links::{LongUrl, ShortCode};
+use linkpulse::links::{DestinationParts, LongUrl, ShortCode, ShortUrlPatch, Split};
 use linkpulse::store::{self, Store};
 use sqlx::Connection;
 use url::Url;
@@ -207,6 +207,30 @@ pub async fn create_links(store: &dyn Store, count: usize) -> anyhow::Result<Vec
         });
     }
     Ok(links)
+}
+
+/// Gives each link an A/B split: half its visitors to its long URL, 30% and 20% elsewhere.
+pub async fn add_split(store: &dyn Store, links: &[BenchLink]) -> anyhow::Result<()> {
+    let parts = [
+        DestinationParts {
+            long_url: "https://example.com/variant-b".to_owned(),
+            weight: 30,
+        },
+        DestinationParts {
+            long_url: "https://example.com/variant-c".to_owned(),
+            weight: 20,
+        },
+    ];
+    let patch = ShortUrlPatch {
+        split: Some(Split::parse_stored(&parts)?),
+        ..ShortUrlPatch::default()
+    };
+    for link in links {
+        store
+            .update_short_url(&ShortCode::parse(&link.code)?, &patch)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Gives each link five redirect rules that the benchmark's requests never match (device,

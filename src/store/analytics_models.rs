@@ -49,13 +49,13 @@ pub enum Dimension {
 impl Dimension {
     /// Every dimension, in page order.
     pub const ALL: [Self; 7] = [
-        Self::Destination,
         Self::Country,
         Self::City,
         Self::ReferrerDomain,
         Self::Browser,
         Self::Os,
         Self::Device,
+        Self::Destination,
     ];
 
     /// The stored name.

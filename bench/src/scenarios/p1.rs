@@ -156,6 +156,23 @@ async fn engine_section(
         ));
     }
     rows.push(ruled);
+    let split = measure_linkpulse(
+        ctx,
+        engine,
+        "immediate",
+        Workers::InProcess,
+        Rules::Split,
+        memory,
+    )
+    .await;
+    if let (Ok(split), Some(plain)) = (&split, plain_rps) {
+        section.notes.push(format!(
+            "A 50/30/20 A/B split per link (each visitor hashed with the day's salt): {:.2}× the \
+             plain link's req/s in `immediate` mode.",
+            split.load.rps / plain
+        ));
+    }
+    rows.push(split);
     if engine == Engine::Sqlite {
         match measure_peer(ctx, memory).await {
             Ok(Some(measured)) => rows.push(Ok(measured)),
@@ -236,6 +253,8 @@ enum Rules {
     None,
     /// Five rules each that no request matches ([`db::add_five_rules`]).
     Five,
+    /// A 50/30/20 A/B split each ([`db::add_split`]): every redirect hashes its visitor.
+    Split,
 }
 
 /// Where the click workers run while the server is measured.
@@ -266,9 +285,16 @@ async fn measure_linkpulse(
             " --workers 0".to_owned(),
         ),
     };
-    if rules == Rules::Five {
-        db::add_five_rules(store.as_ref(), &links).await?;
-        suffix.push_str(", five rules per link");
+    match rules {
+        Rules::None => {}
+        Rules::Five => {
+            db::add_five_rules(store.as_ref(), &links).await?;
+            suffix.push_str(", five rules per link");
+        }
+        Rules::Split => {
+            db::add_split(store.as_ref(), &links).await?;
+            suffix.push_str(", an A/B split per link");
+        }
     }
     drop(store);
     let label = format!(
