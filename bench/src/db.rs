@@ -197,7 +197,7 @@ pub async fn create_links(store: &dyn Store, count: usize) -> anyhow::Result<Vec
                 rules: RedirectRules::default(),
                 expired_url: None,
                 password: None,
-                split: linkpulse::links::Split::default(),
+                split: Split::default(),
             })
             .await?;
         links.push(BenchLink {
