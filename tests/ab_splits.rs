@@ -10,7 +10,7 @@ mod pages_support;
 use std::collections::BTreeMap;
 
 use analytics_support::{CHROME, breakdown, page};
-use common::{Backend, TestApp, assert_problem, spawn_app_with};
+use common::{Backend, TestApp, assert_problem, spawn_counting_app};
 use futures_util::{StreamExt, stream};
 use pages_support::{location, sign_in};
 use reqwest::Method;
@@ -19,23 +19,6 @@ use serde_json::json;
 const CONTROL: &str = "https://example.com/control";
 const B: &str = "https://example.com/b";
 const C: &str = "https://example.com/c";
-
-/// Workers off and commit acks, so `drain` stores every answered visit; loopback is a trusted
-/// proxy, so each request may speak for its own visitor through `X-Forwarded-For`.
-async fn app(backend: Backend) -> TestApp {
-    spawn_app_with(
-        backend,
-        &[
-            "--workers",
-            "0",
-            "--click-ack",
-            "commit",
-            "--trusted-proxies",
-            "127.0.0.1/32",
-        ],
-    )
-    .await
-}
 
 /// The `Location` `/{path}` sends the visitor at `ip` to.
 async fn destination_of(app: &TestApp, path: &str, ip: &str) -> String {
@@ -73,7 +56,7 @@ async fn spread(app: &TestApp, ips: &[String]) -> BTreeMap<String, i64> {
 }
 
 async fn visitors_spread_by_weight_and_keep_their_destination(backend: Backend) {
-    let app = app(backend).await;
+    let app = spawn_counting_app(backend).await;
     let created = app
         .create_link(json!({
             "longUrl": CONTROL,
@@ -144,7 +127,7 @@ async fn visitors_spread_by_weight_and_keep_their_destination(backend: Backend) 
 }
 
 async fn rules_come_first_and_splits_are_edited_or_refused(backend: Backend) {
-    let app = app(backend).await;
+    let app = spawn_counting_app(backend).await;
     app.create_link(json!({
         "longUrl": CONTROL,
         "customSlug": "ab",

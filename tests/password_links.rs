@@ -6,7 +6,7 @@
 mod common;
 mod pages_support;
 
-use common::{Backend, TestApp, assert_problem, spawn_app_with};
+use common::{Backend, TestApp, assert_problem, spawn_counting_app};
 use pages_support::{
     assert_security_headers, cookie_pair, csrf_in, get_with, location, post_form, set_cookie,
     sign_in,
@@ -17,24 +17,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const SECRET_URL: &str = "https://example.com/secret-report";
 const PASSWORD: &str = "correct horse";
-
-/// Workers off and commit acks: every accepted visit is in the outbox when the answer comes,
-/// so `drain` then stores exactly what was recorded. Loopback is a trusted proxy, so tests can
-/// speak for several clients through `X-Forwarded-For`.
-async fn app(backend: Backend) -> TestApp {
-    spawn_app_with(
-        backend,
-        &[
-            "--workers",
-            "0",
-            "--click-ack",
-            "commit",
-            "--trusted-proxies",
-            "127.0.0.1/32",
-        ],
-    )
-    .await
-}
 
 /// The password form as a client at `ip` got it.
 struct Form {
@@ -97,7 +79,7 @@ async fn visits(app: &TestApp, code: &str) -> Vec<Value> {
 }
 
 async fn the_right_password_redirects_and_counts_once(backend: Backend) {
-    let app = app(backend).await;
+    let app = spawn_counting_app(backend).await;
     let created = app
         .create_link(json!({"longUrl": SECRET_URL, "customSlug": "vault", "password": PASSWORD}))
         .await;
@@ -186,7 +168,7 @@ async fn the_right_password_redirects_and_counts_once(backend: Backend) {
 }
 
 async fn wrong_passwords_count_nothing_and_are_throttled(backend: Backend) {
-    let app = app(backend).await;
+    let app = spawn_counting_app(backend).await;
     app.create_link(json!({"longUrl": SECRET_URL, "customSlug": "vault", "password": PASSWORD}))
         .await;
     let guesser = "198.51.100.7";
@@ -244,7 +226,7 @@ async fn wrong_passwords_count_nothing_and_are_throttled(backend: Backend) {
 }
 
 async fn the_api_takes_passwords_but_never_shows_them(backend: Backend) {
-    let app = app(backend).await;
+    let app = spawn_counting_app(backend).await;
     let created = app
         .create_link(json!({"longUrl": SECRET_URL, "customSlug": "vault", "password": PASSWORD}))
         .await;
@@ -299,7 +281,7 @@ async fn the_api_takes_passwords_but_never_shows_them(backend: Backend) {
 }
 
 async fn the_form_escapes_what_it_reflects(backend: Backend) {
-    let app = app(backend).await;
+    let app = spawn_counting_app(backend).await;
     app.create_link(json!({"longUrl": SECRET_URL, "customSlug": "vault", "password": PASSWORD}))
         .await;
     // Sent byte for byte: HTTP refuses raw quotes and brackets in a request line (a client
@@ -321,7 +303,7 @@ async fn the_form_escapes_what_it_reflects(backend: Backend) {
 }
 
 async fn the_web_app_sets_and_removes_a_password(backend: Backend) {
-    let app = app(backend).await;
+    let app = spawn_counting_app(backend).await;
     let session = sign_in(&app).await;
     let created = post_form(
         &app,

@@ -194,6 +194,21 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, &[]).await
 }
 
+/// Starts a server whose every answered visit can be counted exactly: workers off and commit
+/// acks (so [`TestApp::drain`] stores each visit the moment its answer came), and loopback a
+/// trusted proxy, so a test may speak for many visitors through `X-Forwarded-For`.
+pub async fn spawn_counting_app(backend: Backend) -> TestApp {
+    let flags = [
+        "--workers",
+        "0",
+        "--click-ack",
+        "commit",
+        "--trusted-proxies",
+        "127.0.0.1/32",
+    ];
+    spawn_app_with(backend, &flags).await
+}
+
 /// Starts the server with extra `serve` flags (e.g. `["--redirect-status", "301"]`).
 pub async fn spawn_app_with(backend: Backend, extra: &[&str]) -> TestApp {
     let (database_url, database) = fresh_database(backend).await;
