@@ -306,7 +306,7 @@ async fn measure_linkpulse(
         &flags,
         &format!(
             "p1-{mode}{}-{}.log",
-            suffix.replace([' ', ','], "_"),
+            suffix.replace([' ', ',', '/'], "_"),
             engine.name()
         ),
     )?;
