@@ -12,7 +12,7 @@ use linkpulse::pipeline::worker::Worker;
 use reqwest::StatusCode;
 use sqlx::Row;
 
-use crate::common::{self, Backend, TestApp, geo_fixture, spawn_app_with};
+use crate::common::{self, Backend, COUNTING_FLAGS, TestApp, geo_fixture, spawn_app_with};
 
 /// Firefox on Linux.
 pub const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
@@ -48,16 +48,8 @@ pub async fn spawn(backend: Backend) -> PagesApp {
 pub async fn spawn_with_geo(backend: Backend, bytes: &[u8]) -> PagesApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = geo_fixture::write(dir.path(), "geo.mmdb", bytes);
-    let flags = [
-        "--workers",
-        "0",
-        "--click-ack",
-        "commit",
-        "--trusted-proxies",
-        "127.0.0.1/32",
-        "--geoip-db",
-        path.to_str().expect("UTF-8 temp path"),
-    ];
+    let mut flags = COUNTING_FLAGS.to_vec();
+    flags.extend(["--geoip-db", path.to_str().expect("UTF-8 temp path")]);
     let app = spawn_app_with(backend, &flags).await;
     PagesApp {
         app,

@@ -198,16 +198,18 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// acks (so [`TestApp::drain`] stores each visit the moment its answer came), and loopback a
 /// trusted proxy, so a test may speak for many visitors through `X-Forwarded-For`.
 pub async fn spawn_counting_app(backend: Backend) -> TestApp {
-    let flags = [
-        "--workers",
-        "0",
-        "--click-ack",
-        "commit",
-        "--trusted-proxies",
-        "127.0.0.1/32",
-    ];
-    spawn_app_with(backend, &flags).await
+    spawn_app_with(backend, &COUNTING_FLAGS).await
 }
+
+/// The `serve` flags of [`spawn_counting_app`], for suites that add their own.
+pub const COUNTING_FLAGS: [&str; 6] = [
+    "--workers",
+    "0",
+    "--click-ack",
+    "commit",
+    "--trusted-proxies",
+    "127.0.0.1/32",
+];
 
 /// Starts the server with extra `serve` flags (e.g. `["--redirect-status", "301"]`).
 pub async fn spawn_app_with(backend: Backend, extra: &[&str]) -> TestApp {
