@@ -15,7 +15,7 @@ use crate::http::client_ip::ClientIpResolver;
 use crate::http::serve::{ServeSettings, Timeouts, serve};
 use crate::http::{self, AppParts, AppState, HttpSettings};
 use crate::links::service::LinkService;
-use crate::links::{NotFoundCache, RedirectCache};
+use crate::links::{DomainDirectory, RedirectCache};
 use crate::pipeline::metrics::PipelineMetrics;
 use crate::pipeline::runtime::Workers;
 use crate::pipeline::visitor::VisitorSalts;
@@ -137,9 +137,9 @@ impl Application {
         );
         let shutdown = CancellationToken::new();
         let redirects = RedirectCache::new(Arc::clone(&store), args.link_cache_ttl);
-        let not_found = NotFoundCache::default();
-        let links = LinkService::new(Arc::clone(&store), redirects.clone(), not_found.clone());
-        links.load_not_found_redirects().await?;
+        let domains = DomainDirectory::default();
+        let links = LinkService::new(Arc::clone(&store), redirects.clone(), domains.clone());
+        links.load_domains().await?;
         if let Some(changes) = store.link_changes() {
             links.follow(changes);
         }
@@ -152,7 +152,7 @@ impl Application {
             redirect_latency: registry.histogram(http::REDIRECT_LATENCY),
             registry,
             links,
-            not_found,
+            domains,
             redirects,
             api_keys: ApiKeyVerifier::new(Arc::clone(&store), args.api_key_cache_ttl),
             settings: HttpSettings {
@@ -163,6 +163,7 @@ impl Application {
                 cors_origins: args.cors_origins,
                 metrics_token: args.metrics_token.filter(|token| !token.is_empty()),
                 expired_url,
+                unknown_hosts: args.unknown_hosts,
             },
             visitor_salts: VisitorSalts::new(Arc::clone(&store)),
             store,

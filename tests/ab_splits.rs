@@ -112,7 +112,13 @@ async fn visitors_spread_by_weight_and_keep_their_destination(backend: Backend) 
         tally.values().sum::<i64>()
     );
     let code = linkpulse::links::ShortCode::parse("ab").unwrap();
-    app.store.set_public_stats(&code, true).await.unwrap();
+    app.store
+        .set_public_stats(
+            &linkpulse::links::LinkAddress::default_domain(code.clone()),
+            true,
+        )
+        .await
+        .unwrap();
     let public = app.get("/ab+").await;
     assert_eq!(public.status(), 200);
     let html = public.text().await.unwrap();

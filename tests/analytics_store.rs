@@ -20,7 +20,7 @@ use checks::{assert_rollups_match, assert_uniques_match, sub_range, true_uniques
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use common::{Backend, TestApp, spawn_app_with};
 use linkpulse::clicks::DeadLetterSelection;
-use linkpulse::links::ShortCode;
+use linkpulse::links::{LinkAddress, ShortCode};
 use linkpulse::pipeline::event::ClickEvent;
 use linkpulse::pipeline::visitor::visitor_hash;
 use linkpulse::store::{Dimension, HourRange, StoreError};
@@ -38,7 +38,7 @@ const ROLLUP_TABLES: [&str; 4] = [
 ];
 
 /// Creates `count` links (`lk0`, `lk1`, …) and returns their ids and codes.
-async fn create_links(app: &TestApp, count: usize) -> Vec<(i64, ShortCode)> {
+async fn create_links(app: &TestApp, count: usize) -> Vec<(i64, LinkAddress)> {
     let mut links = Vec::new();
     for i in 0..count {
         let code = format!("lk{i}");
@@ -48,7 +48,7 @@ async fn create_links(app: &TestApp, count: usize) -> Vec<(i64, ShortCode)> {
             "title": format!("Link {i}"),
         }))
         .await;
-        let code = ShortCode::parse(&code).expect("code");
+        let code = LinkAddress::default_domain(ShortCode::parse(&code).expect("code"));
         let link = app.store.find_short_url(&code).await.expect("find");
         links.push((link.expect("created").id, code));
     }
@@ -242,7 +242,7 @@ async fn deleting_visits_or_links_keeps_totals_equal_to_clicks(backend: Backend)
     assert_rollups_match(&app, &clicks, &[a, links[2]], days).await;
     assert_uniques_match(&app, &clicks, &[a, links[2]], days).await;
 
-    let unknown = ShortCode::parse("nope").expect("code");
+    let unknown = LinkAddress::default_domain(ShortCode::parse("nope").expect("code"));
     assert!(matches!(
         app.store.delete_link_visits(&unknown).await,
         Err(StoreError::LinkNotFound(_))
@@ -266,7 +266,7 @@ async fn public_stats_can_be_toggled(backend: Backend) {
         .await
         .expect("unset");
     assert!(!app.store.is_public_stats(first).await.expect("read"));
-    let unknown = ShortCode::parse("nope").expect("code");
+    let unknown = LinkAddress::default_domain(ShortCode::parse("nope").expect("code"));
     assert!(matches!(
         app.store.set_public_stats(&unknown, true).await,
         Err(StoreError::LinkNotFound(_))

@@ -153,7 +153,7 @@ async fn bad_redirects_are_refused_and_change_nothing(backend: Backend) {
             vec!["domain"],
         ),
         (
-            json!({"domain": "elsewhere.example", "baseUrlRedirect": "https://a.example/"}),
+            json!({"domain": "https://elsewhere.example/", "baseUrlRedirect": "https://a.example/"}),
             vec!["domain"],
         ),
         (

@@ -60,7 +60,7 @@ pub async fn fixture(backend: Backend) -> Fixture {
     let (url, database, store) = database_with_link(backend, CODE).await;
     let code = ShortCode::parse(CODE).expect("short code");
     let link_id = store
-        .find_short_url(&code)
+        .find_short_url(&linkpulse::links::LinkAddress::default_domain(code.clone()))
         .await
         .expect("find")
         .expect("link")

@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use common::{Backend, TestApp, fresh_database, spawn_app_with};
-use linkpulse::links::ShortCode;
+use linkpulse::links::{LinkAddress, ShortCode};
 use linkpulse::store::{self, Store, VisitFilter, VisitScope};
 use serde_json::{Value, json};
 use tokio::process::Command;
@@ -88,8 +88,8 @@ async fn target(backend: Backend) -> (String, common::TestDatabase, Arc<dyn Stor
     (url, guard, store)
 }
 
-fn code(raw: &str) -> ShortCode {
-    ShortCode::parse(raw).unwrap()
+fn code(raw: &str) -> LinkAddress {
+    LinkAddress::default_domain(ShortCode::parse(raw).unwrap())
 }
 
 async fn visit_dates(store: &Arc<dyn Store>, scope: VisitScope) -> Vec<String> {
@@ -217,7 +217,10 @@ async fn a_shlink_csv_file_is_imported_once(backend: Backend) {
     assert_eq!(one.title.as_deref(), Some("First"));
     assert_eq!(
         store
-            .find_by_long_url("https://example.com/two")
+            .find_by_long_url(
+                &linkpulse::links::Domain::Default,
+                "https://example.com/two"
+            )
             .await
             .unwrap()
             .len(),
@@ -231,7 +234,10 @@ async fn a_shlink_csv_file_is_imported_once(backend: Backend) {
     );
     assert_eq!(
         store
-            .find_by_long_url("https://example.com/two")
+            .find_by_long_url(
+                &linkpulse::links::Domain::Default,
+                "https://example.com/two"
+            )
             .await
             .unwrap()
             .len(),

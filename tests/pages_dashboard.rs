@@ -78,7 +78,9 @@ async fn creating_a_link_needs_the_csrf_token(backend: Backend) {
     assert_eq!(location(&created), "/app/links/docs");
     let link = app
         .store
-        .find_short_url(&ShortCode::parse("docs").unwrap())
+        .find_short_url(&linkpulse::links::LinkAddress::default_domain(
+            ShortCode::parse("docs").unwrap(),
+        ))
         .await
         .unwrap()
         .expect("created");
@@ -264,7 +266,9 @@ async fn editing_applies_and_invalidates_the_redirect_cache(backend: Backend) {
     );
     let link = app
         .store
-        .find_short_url(&ShortCode::parse("edit-me").unwrap())
+        .find_short_url(&linkpulse::links::LinkAddress::default_domain(
+            ShortCode::parse("edit-me").unwrap(),
+        ))
         .await
         .unwrap()
         .unwrap();

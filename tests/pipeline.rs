@@ -30,7 +30,12 @@ async fn app(backend: Backend) -> TestApp {
 
 async fn link_id(app: &TestApp, code: &str) -> i64 {
     let code = ShortCode::parse(code).unwrap();
-    app.store.find_short_url(&code).await.unwrap().unwrap().id
+    app.store
+        .find_short_url(&linkpulse::links::LinkAddress::default_domain(code.clone()))
+        .await
+        .unwrap()
+        .unwrap()
+        .id
 }
 
 fn event(link_id: Option<i64>) -> ClickEvent {
@@ -60,7 +65,7 @@ fn entry(event: &ClickEvent) -> OutboxEntry {
 async fn visits_total(app: &TestApp, code: &str) -> i64 {
     let code = ShortCode::parse(code).unwrap();
     app.store
-        .find_short_url(&code)
+        .find_short_url(&linkpulse::links::LinkAddress::default_domain(code.clone()))
         .await
         .unwrap()
         .unwrap()
@@ -134,7 +139,9 @@ async fn click_for_deleted_link_is_dead_lettered(backend: Backend) {
         .await;
     let click = event(Some(link_id(&app, "gone").await));
     app.store
-        .delete_short_url(&ShortCode::parse("gone").unwrap())
+        .delete_short_url(&linkpulse::links::LinkAddress::default_domain(
+            ShortCode::parse("gone").unwrap(),
+        ))
         .await
         .unwrap();
     app.store.enqueue_clicks(&[entry(&click)]).await.unwrap();

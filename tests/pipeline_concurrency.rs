@@ -22,7 +22,13 @@ async fn four_pools_drain_20k_events_exactly_once(backend: Backend) {
     app.create_link(json!({"longUrl": "https://example.com/", "customSlug": "busy"}))
         .await;
     let code = ShortCode::parse("busy").unwrap();
-    let link = app.store.find_short_url(&code).await.unwrap().unwrap().id;
+    let link = app
+        .store
+        .find_short_url(&linkpulse::links::LinkAddress::default_domain(code.clone()))
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
     let entries: Vec<OutboxEntry> = (0..EVENTS)
         .map(|i| {
             let event = ClickEvent {
@@ -88,7 +94,7 @@ async fn four_pools_drain_20k_events_exactly_once(backend: Backend) {
     assert_eq!(app.count("SELECT COUNT(*) FROM dead_letters").await, 0);
     let visits = app
         .store
-        .find_short_url(&code)
+        .find_short_url(&linkpulse::links::LinkAddress::default_domain(code.clone()))
         .await
         .unwrap()
         .unwrap()

@@ -58,7 +58,7 @@ const KASSEL: Place = Place {
 /// when dropped), a store on it and the link's id.
 async fn prepare(backend: Backend) -> (String, TestDatabase, Arc<dyn Store>, i64) {
     let (url, database, store) = database_with_link(backend, CODE).await;
-    let code = ShortCode::parse(CODE).expect("code");
+    let code = linkpulse::links::LinkAddress::default_domain(ShortCode::parse(CODE).expect("code"));
     let id = store
         .find_short_url(&code)
         .await

@@ -17,7 +17,11 @@ use linkpulse::store::Store;
 /// The link's visit counter, which moves in the transaction that stores each click.
 async fn counted(store: &Arc<dyn Store>) -> usize {
     let code = ShortCode::parse("load").unwrap();
-    let link = store.find_short_url(&code).await.unwrap().unwrap();
+    let link = store
+        .find_short_url(&linkpulse::links::LinkAddress::default_domain(code.clone()))
+        .await
+        .unwrap()
+        .unwrap();
     usize::try_from(link.visits.total).unwrap()
 }
 
@@ -65,7 +69,9 @@ async fn every_answered_redirect_is_stored_once_under_sustained_load(backend: Ba
         assert_eq!(server.dropped_clicks(), 0, "{mode}: {}", server.log());
         // The next mode starts from the same link: numbers must not collide with this run's.
         store
-            .delete_link_visits(&ShortCode::parse("load").unwrap())
+            .delete_link_visits(&linkpulse::links::LinkAddress::default_domain(
+                ShortCode::parse("load").unwrap(),
+            ))
             .await
             .unwrap();
     }

@@ -31,7 +31,11 @@ async fn link_with_tags(app: &TestApp, n: u32, tags: &[&str]) -> String {
 /// The tags the store holds for the link with `code`.
 async fn stored_tags(app: &TestApp, code: &str) -> Vec<String> {
     let code = ShortCode::parse(code).unwrap();
-    let link = app.store.find_short_url(&code).await.unwrap();
+    let link = app
+        .store
+        .find_short_url(&linkpulse::links::LinkAddress::default_domain(code.clone()))
+        .await
+        .unwrap();
     let tags = link.expect("link still exists").tags;
     tags.iter().map(ToString::to_string).collect()
 }

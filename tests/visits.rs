@@ -137,7 +137,13 @@ async fn date_range_and_pagination(backend: Backend) {
     let app = app(backend).await;
     link(&app, "dated", json!({})).await;
     let code = ShortCode::parse("dated").unwrap();
-    let id = app.store.find_short_url(&code).await.unwrap().unwrap().id;
+    let id = app
+        .store
+        .find_short_url(&linkpulse::links::LinkAddress::default_domain(code.clone()))
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
     for month in [1, 2, 3] {
         let at = Utc.with_ymd_and_hms(2026, month, 1, 10, 0, 0).unwrap();
         enqueue_at(&app, id, at).await;

@@ -13,7 +13,7 @@ use chrono::Utc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use linkpulse::clicks::VisitKind;
 use linkpulse::links::NewShortUrl;
-use linkpulse::links::{LongUrl, RedirectCache, ShortCode};
+use linkpulse::links::{Domain, LinkAddress, LongUrl, RedirectCache, ShortCode};
 use linkpulse::pipeline::enrich::{Enricher, GeoIp, is_bot, parse_user_agent};
 use linkpulse::pipeline::event::ClickEvent;
 use linkpulse::pipeline::retry::{Backoff, Failure};
@@ -51,6 +51,7 @@ fn redirect_lookup(c: &mut Criterion) {
         let base = url::Url::parse("http://127.0.0.1/").expect("base");
         store
             .create_short_url(&NewShortUrl {
+                domain: Domain::Default,
                 short_code: ShortCode::parse("hot").expect("code"),
                 long_url: LongUrl::parse(
                     "https://example.com/landing",
@@ -76,7 +77,7 @@ fn redirect_lookup(c: &mut Criterion) {
         // Long enough that every lookup of the run is a hit.
         RedirectCache::new(store, std::time::Duration::from_secs(3600))
     });
-    let code = ShortCode::parse("hot").expect("code");
+    let code = LinkAddress::default_domain(ShortCode::parse("hot").expect("code"));
     c.bench_function("RedirectCache::lookup (hit)", |b| {
         b.iter(|| runtime.block_on(cache.lookup(black_box(&code))))
     });

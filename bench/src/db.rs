@@ -6,7 +6,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use linkpulse::links::NewShortUrl;
 use linkpulse::links::rules::{ConditionParts, RedirectRule, RedirectRules};
-use linkpulse::links::{DestinationParts, LongUrl, ShortCode, ShortUrlPatch, Split};
+use linkpulse::links::{
+    DestinationParts, Domain, LinkAddress, LongUrl, ShortCode, ShortUrlPatch, Split,
+};
 use linkpulse::store::{self, Store};
 use sqlx::Connection;
 use url::Url;
@@ -183,6 +185,7 @@ pub async fn create_links(store: &dyn Store, count: usize) -> anyhow::Result<Vec
         let long_url = format!("https://example.com/landing/{i}");
         let created = store
             .create_short_url(&NewShortUrl {
+                domain: Domain::Default,
                 short_code: ShortCode::parse(&code)?,
                 long_url: LongUrl::parse(&long_url, &linkpulse::links::OwnOrigin::of(&own_base))?,
                 title: Some(format!("Benchmark link {i}")),
@@ -227,7 +230,10 @@ pub async fn add_split(store: &dyn Store, links: &[BenchLink]) -> anyhow::Result
     };
     for link in links {
         store
-            .update_short_url(&ShortCode::parse(&link.code)?, &patch)
+            .update_short_url(
+                &LinkAddress::default_domain(ShortCode::parse(&link.code)?),
+                &patch,
+            )
             .await?;
     }
     Ok(())
@@ -258,7 +264,10 @@ pub async fn add_five_rules(store: &dyn Store, links: &[BenchLink]) -> anyhow::R
     let rules = RedirectRules::new(rules)?;
     for link in links {
         store
-            .set_redirect_rules(&ShortCode::parse(&link.code)?, &rules)
+            .set_redirect_rules(
+                &LinkAddress::default_domain(ShortCode::parse(&link.code)?),
+                &rules,
+            )
             .await?;
     }
     Ok(())

@@ -187,6 +187,12 @@ pub struct ServeArgs {
     #[arg(long, env = "LINKPULSE_EXPIRED_URL", hide_env_values = true)]
     pub expired_url: Option<String>,
 
+    /// What a request for a host this instance does not serve gets: `default` serves the
+    /// default domain's links (as when every request used the base URL), `not-found` the 404
+    /// page. A host is served once a link was created on it (`domain` in the API).
+    #[arg(long, env = "LINKPULSE_UNKNOWN_HOSTS", value_enum, default_value_t = UnknownHosts::Default)]
+    pub unknown_hosts: UnknownHosts,
+
     /// Once listening, write the address (e.g. `0.0.0.0:8080`) into this file, removed again on
     /// a clean stop: `linkpulse health` and scripts read it, whatever --listen said.
     #[arg(long, env = "LINKPULSE_ADDRESS_FILE", hide_env_values = true)]
@@ -195,6 +201,15 @@ pub struct ServeArgs {
     /// Click workers and enrichment.
     #[command(flatten)]
     pub pipeline: PipelineArgs,
+}
+
+/// `--unknown-hosts`: how a request whose `Host` names no domain served here is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UnknownHosts {
+    /// As if it named the default domain.
+    Default,
+    /// With the 404 page, recording nothing.
+    NotFound,
 }
 
 /// `--click-ack`: the command line's name for the writer's [`AckMode`].

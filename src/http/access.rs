@@ -4,10 +4,21 @@
 
 use url::Url;
 
-use super::domains::is_own_domain;
+use super::domains::api_domain;
 use super::error::ApiError;
 use super::extract::ApiKey;
-use crate::links::{Author, ShortUrl};
+use crate::links::{Author, Domain, ShortUrl};
+
+/// The domains whose links a key may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DomainReach {
+    /// Every domain's (the key has no domain role).
+    Every,
+    /// Only this domain's (Shlink's `DOMAIN_SPECIFIC`).
+    Only(Domain),
+    /// None: the key's domain is no longer a valid name.
+    Nothing,
+}
 
 impl ApiKey {
     /// Whether the key has no roles.
@@ -25,19 +36,34 @@ impl ApiKey {
         self.0.id
     }
 
-    /// Whether the key may see the links of our domain (a domain-only key for another domain
-    /// sees none).
+    /// Whether the key may see the links of the default domain (a domain-only key for another
+    /// domain sees none).
     pub fn sees_our_domain(&self, base: &Url) -> bool {
+        self.sees_domain(&Domain::Default, base)
+    }
+
+    /// Whether the key may see the links of `domain`: every key but one limited to another.
+    pub fn sees_domain(&self, domain: &Domain, base: &Url) -> bool {
         self.0
             .roles
             .domain_only
             .as_deref()
-            .is_none_or(|domain| is_own_domain(Some(domain), base))
+            .is_none_or(|only| api_domain(Some(only), base).is_ok_and(|only| only == *domain))
+    }
+
+    /// The domains whose links the key may see.
+    pub fn reach(&self, base: &Url) -> DomainReach {
+        match self.0.roles.domain_only.as_deref() {
+            None => DomainReach::Every,
+            Some(only) => {
+                api_domain(Some(only), base).map_or(DomainReach::Nothing, DomainReach::Only)
+            }
+        }
     }
 
     /// Whether the key may see `link`.
     pub fn may_see(&self, link: &ShortUrl, base: &Url) -> bool {
-        self.sees_our_domain(base)
+        self.sees_domain(&link.domain, base)
             && self
                 .own_links_only()
                 .is_none_or(|id| link.author_key_id == Some(id))

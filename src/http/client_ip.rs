@@ -7,11 +7,14 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::http::HeaderMap;
-use axum::http::header::FORWARDED;
+use axum::http::header::{FORWARDED, HOST};
 use ipnet::IpNet;
 
 /// The de-facto standard header most proxies append to.
 const X_FORWARDED_FOR: &str = "x-forwarded-for";
+
+/// The header proxies put the client's original `Host` in.
+const X_FORWARDED_HOST: &str = "x-forwarded-host";
 
 /// Resolves the client address of a request from its socket peer and forwarding headers.
 #[derive(Debug, Clone, Default)]
@@ -49,6 +52,21 @@ impl ClientIpResolver {
             }
         }
         current
+    }
+
+    /// The host the client asked for: the left-most `X-Forwarded-Host` (the one the first proxy
+    /// saw) when the peer is a trusted proxy, else the request's own `Host`. A client that is no
+    /// trusted proxy cannot choose another domain than its `Host` names.
+    pub fn host<'h>(&self, peer: IpAddr, headers: &'h HeaderMap) -> Option<&'h str> {
+        let forwarded = self
+            .is_trusted(peer.to_canonical())
+            .then(|| headers.get(X_FORWARDED_HOST))
+            .flatten()
+            .and_then(|value| value.to_str().ok())
+            .and_then(|hosts| hosts.split(',').next())
+            .map(str::trim)
+            .filter(|host| !host.is_empty());
+        forwarded.or_else(|| headers.get(HOST).and_then(|value| value.to_str().ok()))
     }
 
     fn is_trusted(&self, ip: IpAddr) -> bool {
@@ -173,6 +191,18 @@ mod tests {
             map.append(*name, HeaderValue::from_str(value).expect("header value"));
         }
         map
+    }
+
+    #[test]
+    fn only_a_trusted_proxy_names_another_host() {
+        let h = headers(&[
+            ("host", "s.example"),
+            ("x-forwarded-host", "go.example, inner"),
+        ]);
+        assert_eq!(resolver().host(ip("10.1.2.3"), &h), Some("go.example"));
+        assert_eq!(resolver().host(ip("203.0.113.9"), &h), Some("s.example"));
+        let plain = headers(&[("host", "s.example")]);
+        assert_eq!(resolver().host(ip("10.1.2.3"), &plain), Some("s.example"));
     }
 
     #[test]

@@ -1,8 +1,9 @@
-//! Shlink's domain routes for the one default domain: `GET /domains` with its not-found
-//! redirects, `PATCH /domains/redirects` to change them, `GET /domains/{domain}/visits`.
+//! Shlink's domain routes: `GET /domains` with their not-found redirects, `PATCH
+//! /domains/redirects` to change one domain's, `GET /domains/{domain}/visits`.
 //!
-//! The default domain is the base URL's `host[:port]`; `DEFAULT` names it too. Its redirects are
-//! also reported as `defaultRedirects`, the fallback Shlink applies to domains without their own.
+//! The default domain is the base URL's `host[:port]`; `DEFAULT` names it too. Another domain is
+//! served once a link is created on it (or its redirects are set). The default domain's redirects
+//! are also reported as `defaultRedirects`, the fallback for a domain without its own.
 
 use axum::Json;
 use axum::extract::rejection::PathRejection;
@@ -16,7 +17,9 @@ use super::extract::{ApiJson, ApiKey, ApiQuery};
 use super::short_urls::dto::present;
 use super::short_urls::input::Violations;
 use super::visits::{self, VisitsQuery, VisitsResponse};
-use crate::links::{NotFoundRedirects, NotFoundRedirectsPatch, RedirectUrl};
+use crate::links::{
+    Domain, DomainName, LinkError, NotFoundRedirects, NotFoundRedirectsPatch, RedirectUrl,
+};
 use crate::store::VisitScope;
 
 /// The response body: `{"domains": {...}}`.
@@ -28,13 +31,13 @@ pub struct DomainsResponse {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct DomainList {
-    data: Vec<Domain>,
+    data: Vec<DomainJson>,
     default_redirects: RedirectsJson,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Domain {
+struct DomainJson {
     domain: String,
     is_default: bool,
     redirects: RedirectsJson,
@@ -73,47 +76,50 @@ pub struct RedirectsBody {
     invalid_short_url_redirect: Option<Option<String>>,
 }
 
-/// Lists the default domain with its not-found redirects, which are also the defaults.
+/// Lists every domain served (the default first) with its own not-found redirects, and the
+/// default domain's again as `defaultRedirects`, which the others fall back on.
 #[tracing::instrument(skip_all)]
 pub async fn list(key: ApiKey, State(state): State<AppState>) -> Json<DomainsResponse> {
-    let redirects = state.not_found.current();
-    let ours = Domain {
-        domain: authority(&state.settings.base_url),
-        is_default: true,
-        redirects: redirects.as_ref().into(),
-    };
-    let data = if key.sees_our_domain(&state.settings.base_url) {
-        vec![ours]
-    } else {
-        Vec::new()
-    };
+    let all = state.domains.all();
+    let base = &state.settings.base_url;
+    let defaults = all.get(&Domain::Default).cloned().unwrap_or_default();
+    let data = all
+        .iter()
+        .filter(|(domain, _)| key.sees_domain(domain, base))
+        .map(|(domain, redirects)| DomainJson {
+            domain: domain.name().map_or_else(|| authority(base), str::to_owned),
+            is_default: domain.is_default(),
+            redirects: redirects.into(),
+        })
+        .collect();
     Json(DomainsResponse {
         domains: DomainList {
             data,
-            default_redirects: redirects.as_ref().into(),
+            default_redirects: (&defaults).into(),
         },
     })
 }
 
-/// Changes the default domain's not-found redirects; another domain is `invalid-data` on
-/// `domain`, since this instance serves only its own.
+/// Changes one domain's not-found redirects (`domain` names it; `DEFAULT` or the base URL's
+/// authority the default one), adding the domain if it is new.
 #[tracing::instrument(skip_all)]
 pub async fn set_redirects(
     key: ApiKey,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RedirectsBody>,
 ) -> Result<Json<RedirectsJson>, ApiError> {
-    if !key.sees_our_domain(&state.settings.base_url) {
-        return Err(ApiError::DomainNotFound(body.domain.unwrap_or_default()));
-    }
     let mut v = Violations::default();
-    match body.domain.as_deref().map(str::trim) {
-        None | Some("") => v.add("domain", "domain is required"),
-        Some(domain) if !is_own_domain(Some(domain), &state.settings.base_url) => v.add(
-            "domain",
-            format!("{domain} is not served here; this instance serves only its own domain"),
-        ),
-        Some(_) => {}
+    let domain = match body.domain.as_deref().map(str::trim) {
+        None | Some("") => {
+            v.add("domain", "domain is required");
+            None
+        }
+        Some(raw) => v.check("domain", api_domain(Some(raw), &state.settings.base_url)),
+    };
+    if let Some(domain) = &domain
+        && !key.sees_domain(domain, &state.settings.base_url)
+    {
+        return Err(ApiError::DomainNotFound(body.domain.unwrap_or_default()));
     }
     let own = state.settings.own_origin();
     let mut url = |field: &str, raw: Option<Option<String>>| -> Option<Option<RedirectUrl>> {
@@ -128,12 +134,13 @@ pub async fn set_redirects(
         invalid_short_url: url("invalidShortUrlRedirect", body.invalid_short_url_redirect),
     };
     v.finish()?;
-    let redirects = state.links.set_not_found_redirects(patch).await?;
+    let domain = domain.ok_or_else(|| ApiError::invalid("domain", "domain is required"))?;
+    let redirects = state.links.set_not_found_redirects(&domain, patch).await?;
     Ok(Json((&redirects).into()))
 }
 
-/// `GET /domains/{domain}/visits`: every link's visits on our domain; any other domain is not
-/// found.
+/// `GET /domains/{domain}/visits`: the visits of every link on one domain served here; a
+/// domain not served (or not visible to the key) is not found.
 #[tracing::instrument(skip_all)]
 pub async fn domain_visits(
     key: ApiKey,
@@ -141,12 +148,25 @@ pub async fn domain_visits(
     path: Result<Path<String>, PathRejection>,
     ApiQuery(query): ApiQuery<VisitsQuery>,
 ) -> Result<Json<VisitsResponse>, ApiError> {
-    let Path(domain) = path.map_err(|err| ApiError::invalid("domain", err.body_text()))?;
+    let Path(raw) = path.map_err(|err| ApiError::invalid("domain", err.body_text()))?;
     let base = &state.settings.base_url;
-    if !is_own_domain(Some(&domain), base) || !key.sees_our_domain(base) {
-        return Err(ApiError::DomainNotFound(domain));
+    let served = api_domain(Some(&raw), base)
+        .ok()
+        .filter(|domain| state.domains.all().contains_key(domain))
+        .filter(|domain| key.sees_domain(domain, base));
+    let Some(domain) = served else {
+        return Err(ApiError::DomainNotFound(raw));
+    };
+    visits::list_scope(&key, &state, &query, &VisitScope::Domain(domain)).await
+}
+
+/// The domain a client's `domain` value names: the default one when [`is_own_domain`] says
+/// so, else another by its `host[:port]`.
+pub fn api_domain(raw: Option<&str>, base: &Url) -> Result<Domain, LinkError> {
+    if is_own_domain(raw, base) {
+        return Ok(Domain::Default);
     }
-    visits::list_scope(&key, &state, &query, &VisitScope::NonOrphan).await
+    DomainName::parse(raw.unwrap_or_default()).map(Domain::Named)
 }
 
 /// Whether a `domain` value names ours: absent, empty, `DEFAULT`, or our host (with our port

@@ -199,6 +199,7 @@ impl From<LinkError> for ApiError {
             LinkError::LongUrl(_) => "longUrl",
             LinkError::Slug(_) => "customSlug",
             LinkError::Tag(_) => "tags",
+            LinkError::Domain(_) => "domain",
             LinkError::Password(_) => "password",
         };
         Self::invalid(element, err.to_string())

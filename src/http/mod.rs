@@ -7,6 +7,7 @@ mod domains;
 pub mod error;
 pub mod extract;
 mod health;
+mod host;
 mod openapi;
 mod pages;
 mod pagination;
@@ -31,9 +32,9 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::auth::ApiKeyVerifier;
-use crate::config::RedirectStatus;
+use crate::config::{RedirectStatus, UnknownHosts};
 use crate::links::service::LinkService;
-use crate::links::{NotFoundCache, OwnOrigin, RedirectCache};
+use crate::links::{Domain, DomainDirectory, LinkAddress, OwnOrigin, RedirectCache};
 use crate::pipeline::enrich::GeoIp;
 use crate::pipeline::metrics::PipelineMetrics;
 use crate::pipeline::visitor::VisitorSalts;
@@ -68,8 +69,9 @@ pub struct AppParts {
     pub store: Arc<dyn Store>,
     /// Link lookups for the redirect path, served from memory when hot.
     pub redirects: RedirectCache,
-    /// Where visitors who miss a link are sent, held in memory for the redirect path.
-    pub not_found: NotFoundCache,
+    /// The domains served and where visitors who miss a link on each are sent, held in memory
+    /// for the redirect path.
+    pub domains: DomainDirectory,
     /// Every edit of a link, keeping `redirects` true to it.
     pub links: LinkService,
     /// API key checks with a short-lived verdict cache.
@@ -111,6 +113,8 @@ pub struct HttpSettings {
     pub metrics_token: Option<String>,
     /// Where visitors of a link that does not redirect go when the link names no place itself.
     pub expired_url: Option<String>,
+    /// How a request for a host not served here is answered.
+    pub unknown_hosts: UnknownHosts,
 }
 
 impl HttpSettings {
@@ -122,9 +126,17 @@ impl HttpSettings {
         }
     }
 
-    /// The full short URL for a code.
+    /// The full short URL for a code on the default domain.
     pub fn short_url(&self, code: &str) -> String {
         self.absolute_url(code)
+    }
+
+    /// The full short URL of `link`: on its own domain, with the base URL's scheme.
+    pub fn short_url_of(&self, link: &LinkAddress) -> String {
+        match &link.domain {
+            Domain::Default => self.short_url(link.code.as_str()),
+            Domain::Named(name) => format!("{}://{name}/{}", self.base_url.scheme(), link.code),
+        }
     }
 
     /// The full URL for a path (with or without its leading slash) on our base URL.

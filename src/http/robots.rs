@@ -1,16 +1,26 @@
 //! `GET /robots.txt` as Shlink serves it: crawlers may follow the links marked `crawlable` and
 //! nothing else.
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{AppState, pages};
+use super::{AppState, host, pages};
 
-/// The links a crawler may follow, then a refusal of everything else.
+/// The links of the requested domain a crawler may follow, then a refusal of everything else.
 #[tracing::instrument(skip_all)]
-pub async fn robots(State(state): State<AppState>) -> Response {
-    match state.store.crawlable_short_codes().await {
+pub async fn robots(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(domain) = host::request_domain(&state, peer.ip(), &headers) else {
+        return pages::not_found();
+    };
+    match state.store.crawlable_short_codes(&domain).await {
         Ok(codes) => {
             let text = HeaderValue::from_static("text/plain; charset=utf-8");
             ([(header::CONTENT_TYPE, text)], robots_txt(&codes)).into_response()

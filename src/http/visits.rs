@@ -10,17 +10,18 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
-use url::Url;
 
 pub use self::json::VisitsResponse;
 use self::json::{DeletedJson, OverviewResponse, VisitJson};
 use super::AppState;
-use super::domains::is_own_domain;
+use super::access::DomainReach;
+use super::domains::api_domain;
 use super::error::ApiError;
 use super::extract::{ApiKey, ApiQuery};
 use super::pagination::{PageRequest, Paginated};
+use super::short_urls::addressed;
 use crate::clicks::{VisitKind, VisitsSummary};
-use crate::links::{ShortCode, Tag};
+use crate::links::{LinkAddress, Tag};
 use crate::listing::Page;
 use crate::store::{StoreError, Visit, VisitFilter, VisitScope};
 
@@ -53,11 +54,11 @@ pub async fn link_visits(
     path: Result<Path<String>, PathRejection>,
     ApiQuery(query): ApiQuery<VisitsQuery>,
 ) -> Result<Json<VisitsResponse>, ApiError> {
-    let code = visible_code(&key, path, query.domain.as_deref(), &state).await?;
+    let link = visible_link(&key, path, query.domain.as_deref(), &state).await?;
     let (filter, request) = filter_from(&query)?;
     let page = state
         .store
-        .list_visits(&VisitScope::Link(code.clone()), &filter)
+        .list_visits(&VisitScope::Link(link), &filter)
         .await?;
     Ok(respond(page, request, VisitJson::visit))
 }
@@ -70,8 +71,8 @@ pub async fn delete_link_visits(
     path: Result<Path<String>, PathRejection>,
     ApiQuery(query): ApiQuery<DomainQuery>,
 ) -> Result<Json<DeletedJson>, ApiError> {
-    let code = visible_code(&key, path, query.domain.as_deref(), &state).await?;
-    let deleted = state.links.delete_visits(&code).await?;
+    let link = visible_link(&key, path, query.domain.as_deref(), &state).await?;
+    let deleted = state.links.delete_visits(&link).await?;
     Ok(Json(DeletedJson {
         deleted_visits: deleted,
     }))
@@ -170,7 +171,8 @@ pub(super) async fn list_scope(
 }
 
 /// Lists what `key` may see of `scope`: only its own links' visits for an author-only key,
-/// orphan visits only where its roles allow; another domain than ours holds no visits.
+/// only its domain's for a domain-only key, orphan visits only where its roles allow;
+/// `?domain=` narrows every link visit to that domain's links.
 async fn list_on_domain(
     key: &ApiKey,
     state: &AppState,
@@ -179,13 +181,32 @@ async fn list_on_domain(
     mut filter: VisitFilter,
 ) -> Result<Page<Visit>, StoreError> {
     let base = &state.settings.base_url;
-    let visible = match scope {
+    let asked = query
+        .domain
+        .as_deref()
+        .map(str::trim)
+        .filter(|raw| !raw.is_empty());
+    let Ok(asked) = asked.map(|raw| api_domain(Some(raw), base)).transpose() else {
+        return Ok(Page::default());
+    };
+    let only = match key.reach(base) {
+        DomainReach::Nothing => return Ok(Page::default()),
+        DomainReach::Every => None,
+        DomainReach::Only(only) => Some(only),
+    };
+    let scope = match (scope, asked.or(only)) {
+        (VisitScope::NonOrphan, Some(domain)) => VisitScope::Domain(domain),
+        (scope, _) => scope.clone(),
+    };
+    let visible = match &scope {
         VisitScope::Orphan(_) => key.sees_orphan_visits(base),
-        _ => key.sees_our_domain(base),
+        VisitScope::Domain(domain) => key.sees_domain(domain, base),
+        VisitScope::Link(link) => key.sees_domain(&link.domain, base),
+        VisitScope::Tag(_) | VisitScope::NonOrphan => key.sees_our_domain(base),
     };
     filter.author_key_id = key.own_links_only();
-    if visible && is_own_domain(query.domain.as_deref(), base) {
-        state.store.list_visits(scope, &filter).await
+    if visible {
+        state.store.list_visits(&scope, &filter).await
     } else {
         Ok(Page::default())
     }
@@ -267,36 +288,22 @@ fn orphan_kind(raw: &str) -> Result<VisitKind, ApiError> {
         })
 }
 
-/// The code a link route addresses when `key` may see its link; otherwise not found.
-async fn visible_code(
+/// The link a link route addresses when `key` may see it; otherwise not found.
+async fn visible_link(
     key: &ApiKey,
     path: Result<Path<String>, PathRejection>,
     domain: Option<&str>,
     state: &AppState,
-) -> Result<ShortCode, ApiError> {
+) -> Result<LinkAddress, ApiError> {
     let base = &state.settings.base_url;
-    let code = addressed_code(path, domain, base)?;
+    let address = addressed(path, domain, base)?;
     if key.is_admin() {
-        return Ok(code);
+        return Ok(address);
     }
-    match state.store.find_short_url(&code).await? {
-        Some(link) if key.may_see(&link, base) => Ok(code),
-        _ => Err(ApiError::ShortUrlNotFound(code.as_str().to_owned())),
+    match state.store.find_short_url(&address).await? {
+        Some(link) if key.may_see(&link, base) => Ok(address),
+        _ => Err(ApiError::ShortUrlNotFound(address.code.as_str().to_owned())),
     }
-}
-
-/// The code a link route addresses; one that cannot exist (bad characters, another domain) is
-/// simply not found.
-fn addressed_code(
-    path: Result<Path<String>, PathRejection>,
-    domain: Option<&str>,
-    base: &Url,
-) -> Result<ShortCode, ApiError> {
-    let Path(raw) = path.map_err(|err| ApiError::invalid("shortCode", err.body_text()))?;
-    if !is_own_domain(domain, base) {
-        return Err(ApiError::ShortUrlNotFound(raw));
-    }
-    ShortCode::parse(&raw).map_err(|_| ApiError::ShortUrlNotFound(raw))
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use futures_util::future::BoxFuture;
 use moka::sync::Cache;
 use tokio::time::Instant;
 
-use super::{RedirectTarget, ShortCode};
+use super::{LinkAddress, RedirectTarget};
 use crate::store::{Store, StoreResult};
 
 /// Most links held in memory at once.
@@ -30,14 +30,15 @@ pub const KEPT_FOR: Duration = Duration::from_secs(24 * 60 * 60);
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// How the cache reads a code it does not know or must refresh (the store, in production).
-type Lookup =
-    Arc<dyn Fn(ShortCode) -> BoxFuture<'static, StoreResult<Option<RedirectTarget>>> + Send + Sync>;
+type Lookup = Arc<
+    dyn Fn(LinkAddress) -> BoxFuture<'static, StoreResult<Option<RedirectTarget>>> + Send + Sync,
+>;
 
 /// The longest a link with a visit cap is trusted: its counter moves with every click, and the
 /// cap must bite within about a second of being reached, as before the cache kept answers long.
 const CAPPED_FRESH_FOR: Duration = Duration::from_millis(1500);
 
-/// What the cache knows about one short code.
+/// What the cache knows about one link address.
 #[derive(Clone)]
 struct Entry {
     /// The link, or `None` for "no such link".
@@ -64,9 +65,9 @@ impl RedirectCache {
     /// An empty cache in front of `store` whose answers (hits and misses) are trusted for
     /// `fresh_for`; zero asks the database on every redirect and keeps answers only for outages.
     pub fn new(store: Arc<dyn Store>, fresh_for: Duration) -> Self {
-        let lookup: Lookup = Arc::new(move |code| {
+        let lookup: Lookup = Arc::new(move |link| {
             let store = Arc::clone(&store);
-            Box::pin(async move { store.find_redirect_target(&code).await })
+            Box::pin(async move { store.find_redirect_target(&link).await })
         });
         Self::reading(lookup, fresh_for)
     }
@@ -86,31 +87,32 @@ impl RedirectCache {
         }
     }
 
-    /// The target for `code`: from memory when fresh; when due, the stale answer while a
+    /// The target for `link`: from memory when fresh; when due, the stale answer while a
     /// background lookup refreshes it; an error only when the database fails and nothing is
-    /// known about `code`.
-    pub async fn lookup(&self, code: &ShortCode) -> StoreResult<Option<Arc<RedirectTarget>>> {
-        let Some(entry) = self.entries.get(code.as_str()) else {
-            return self.read(code).await;
+    /// known about `link`.
+    pub async fn lookup(&self, link: &LinkAddress) -> StoreResult<Option<Arc<RedirectTarget>>> {
+        let Some(entry) = self.entries.get(link.cache_key().as_ref()) else {
+            return self.read(link).await;
         };
         let now = Instant::now();
         if entry.due > now && entry.epoch == self.epoch.load(Ordering::Acquire) {
             return Ok(entry.target);
         }
         if self.fresh_for.is_zero() {
-            return Ok(self.read(code).await.unwrap_or(entry.target));
+            return Ok(self.read(link).await.unwrap_or(entry.target));
         }
-        self.postpone(code, &entry, now);
+        self.postpone(link, &entry, now);
         let cache = self.clone();
-        let code = code.clone();
-        tokio::spawn(async move { cache.read(&code).await });
+        let link = link.clone();
+        tokio::spawn(async move { cache.read(&link).await });
         Ok(entry.target)
     }
 
-    /// Forgets `code` so the next lookup reads the database (after an edit or delete).
-    pub fn invalidate(&self, code: &str) {
+    /// Forgets the link with this cache key (`LinkAddress::cache_key`) so the next lookup reads
+    /// the database (after an edit or delete).
+    pub fn invalidate(&self, key: &str) {
         self.edits.fetch_add(1, Ordering::AcqRel);
-        self.entries.invalidate(code);
+        self.entries.invalidate(key);
     }
 
     /// Makes every entry due, keeping the answers for outages (after missed notifications).
@@ -118,12 +120,12 @@ impl RedirectCache {
         self.epoch.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// Reads `code` from the database and remembers the answer; on failure the entry (if any)
+    /// Reads `link` from the database and remembers the answer; on failure the entry (if any)
     /// keeps its stale answer and is tried again after [`RETRY_AFTER`].
-    async fn read(&self, code: &ShortCode) -> StoreResult<Option<Arc<RedirectTarget>>> {
+    async fn read(&self, link: &LinkAddress) -> StoreResult<Option<Arc<RedirectTarget>>> {
         let edits = self.edits.load(Ordering::Acquire);
         let epoch = self.epoch.load(Ordering::Acquire);
-        match (self.lookup)(code.clone()).await {
+        match (self.lookup)(link.clone()).await {
             Ok(found) => {
                 let target = found.map(Arc::new);
                 if self.edits.load(Ordering::Acquire) == edits {
@@ -133,12 +135,12 @@ impl RedirectCache {
                         due,
                         epoch,
                     };
-                    self.entries.insert(code.as_str().to_owned(), entry);
+                    self.entries.insert(link.cache_key().into_owned(), entry);
                 }
                 Ok(target)
             }
             Err(err) => {
-                tracing::warn!(error = %err, code = %code, "redirect lookup failed; serving the last known answer if any");
+                tracing::warn!(error = %err, link = %link, "redirect lookup failed; serving the last known answer if any");
                 Err(err)
             }
         }
@@ -153,13 +155,14 @@ impl RedirectCache {
     }
 
     /// Marks a due entry as being refreshed, so other redirects meanwhile do not start lookups.
-    fn postpone(&self, code: &ShortCode, entry: &Entry, now: Instant) {
+    fn postpone(&self, link: &LinkAddress, entry: &Entry, now: Instant) {
         let postponed = Entry {
             due: now + RETRY_AFTER,
             epoch: self.epoch.load(Ordering::Acquire),
             ..entry.clone()
         };
-        self.entries.insert(code.as_str().to_owned(), postponed);
+        self.entries
+            .insert(link.cache_key().into_owned(), postponed);
     }
 }
 

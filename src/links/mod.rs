@@ -26,6 +26,7 @@ macro_rules! text_value {
 use text_value;
 
 mod cache;
+mod domain;
 mod long_url;
 mod model;
 mod not_found;
@@ -39,12 +40,15 @@ mod split;
 mod tag;
 
 pub use cache::RedirectCache;
+pub use domain::{DEFAULT_KEYWORD, Domain, DomainName, LinkAddress};
 pub use long_url::LongUrl;
 pub use model::{
     Author, NewShortUrl, ShortUrl, ShortUrlFilter, ShortUrlOrder, ShortUrlPatch, TagFilter,
     TagOrder, TagStats, TagsMode,
 };
-pub use not_found::{Miss, NotFoundCache, NotFoundRedirects, NotFoundRedirectsPatch, RedirectUrl};
+pub use not_found::{
+    DomainDirectory, Miss, NotFoundRedirects, NotFoundRedirectsPatch, RedirectUrl,
+};
 pub use own_origin::OwnOrigin;
 pub use password::{LinkPassword, MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, PasswordError, PasswordHash};
 pub use redirect_target::RedirectTarget;
@@ -61,6 +65,9 @@ pub enum LinkError {
     /// The custom slug breaks one of the slug rules; the text says which.
     #[error("invalid custom slug: {0}")]
     Slug(&'static str),
+    /// A domain is no `host[:port]`; the text says why.
+    #[error("invalid domain: {0}")]
+    Domain(&'static str),
     /// A tag is empty, too long or carries control characters.
     #[error("invalid tag: {0}")]
     Tag(&'static str),

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::rules::{DeviceLongUrls, DeviceUrlsPatch, RedirectRules};
-use super::{LongUrl, PasswordHash, ShortCode, Split, Tag};
+use super::{Domain, LinkAddress, LongUrl, PasswordHash, ShortCode, Split, Tag};
 use crate::clicks::VisitsSummary;
 use crate::listing::Direction;
 
@@ -13,6 +13,8 @@ use crate::listing::Direction;
 pub struct ShortUrl {
     /// Row id.
     pub id: i64,
+    /// The domain it lives on; its code is unique there.
+    pub domain: Domain,
     /// The code in the short URL's path.
     pub short_code: ShortCode,
     /// Where it redirects.
@@ -49,11 +51,23 @@ pub struct ShortUrl {
     pub split: Split,
 }
 
+impl ShortUrl {
+    /// The domain and code that name it.
+    pub fn address(&self) -> LinkAddress {
+        LinkAddress {
+            domain: self.domain.clone(),
+            code: self.short_code.clone(),
+        }
+    }
+}
+
 /// A validated new link. `C` is what is known of its code: the `ShortCode` itself when it is
 /// ready to insert, or how it is to be chosen (`service::LinkDraft`) while a generated code is
 /// still to be drawn.
 #[derive(Debug, Clone)]
 pub struct NewShortUrl<C = ShortCode> {
+    /// The domain it goes on (added to the domains served if new).
+    pub domain: Domain,
     /// The code, custom or generated (or how it is to be chosen).
     pub short_code: C,
     /// The destination.
@@ -90,6 +104,7 @@ impl<C> NewShortUrl<C> {
     /// The same link with its code decided (or chosen another way).
     pub fn with_code<D>(&self, short_code: D) -> NewShortUrl<D> {
         NewShortUrl {
+            domain: self.domain.clone(),
             short_code,
             long_url: self.long_url.clone(),
             title: self.title.clone(),
@@ -194,6 +209,8 @@ pub struct ShortUrlFilter {
     pub exclude_past_valid_until: bool,
     /// Only links created with this API key.
     pub author: Option<Author>,
+    /// Only links on this domain (`None`: every domain).
+    pub domain: Option<Domain>,
 }
 
 /// The API key whose links a list is limited to.
@@ -221,6 +238,7 @@ impl Default for ShortUrlFilter {
             exclude_max_visits_reached: false,
             exclude_past_valid_until: false,
             author: None,
+            domain: None,
         }
     }
 }

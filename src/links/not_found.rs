@@ -1,11 +1,12 @@
 //! Where visitors who miss a link are sent instead of our 404 page: Shlink's "not found"
 //! redirects of a domain (its bare base URL, an unknown short code, any other path).
 
-use std::sync::{Arc, RwLock};
+use std::collections::BTreeMap;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use url::Url;
 
-use super::{LinkError, LongUrl, OwnOrigin};
+use super::{Domain, DomainName, LinkError, LongUrl, OwnOrigin};
 
 /// The three not-found redirects of a domain; `None` shows our own page.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -115,28 +116,49 @@ fn is_own_page(path: &str) -> bool {
     path == OWN_PAGES || path.starts_with("/app/")
 }
 
-/// The redirects the redirect path follows, held in memory so a miss costs no database call;
-/// replaced as a whole when they change here or on another instance.
+/// The domains served here with their not-found redirects, held in memory so routing a request
+/// by its `Host` and answering a miss cost no database call; replaced as a whole when they change
+/// here or on another instance.
 #[derive(Debug, Clone, Default)]
-pub struct NotFoundCache(Arc<RwLock<Arc<NotFoundRedirects>>>);
+pub struct DomainDirectory(Arc<RwLock<Arc<BTreeMap<Domain, NotFoundRedirects>>>>);
 
-impl NotFoundCache {
-    /// The redirects as last loaded.
-    pub fn current(&self) -> Arc<NotFoundRedirects> {
-        Arc::clone(
-            &self
-                .0
-                .read()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        )
+impl DomainDirectory {
+    /// Every domain served with its own redirects, the default first, the others by name.
+    pub fn all(&self) -> Arc<BTreeMap<Domain, NotFoundRedirects>> {
+        Arc::clone(&self.0.read().unwrap_or_else(PoisonError::into_inner))
     }
 
-    /// Puts `redirects` in place of the current ones.
-    pub fn replace(&self, redirects: NotFoundRedirects) {
-        *self
-            .0
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(redirects);
+    /// Whether links were ever created on `name` (or its redirects set).
+    pub fn serves(&self, name: &DomainName) -> bool {
+        self.all().contains_key(&Domain::Named(name.clone()))
+    }
+
+    /// Where misses on `domain` go: its own redirect for each kind of miss, else the default
+    /// domain's (Shlink's `defaultRedirects`).
+    pub fn redirects_for(&self, domain: &Domain) -> NotFoundRedirects {
+        let all = self.all();
+        let defaults = all.get(&Domain::Default).cloned().unwrap_or_default();
+        match all.get(domain) {
+            Some(own) if !domain.is_default() => NotFoundRedirects {
+                base_url: own.base_url.clone().or(defaults.base_url),
+                regular_404: own.regular_404.clone().or(defaults.regular_404),
+                invalid_short_url: own.invalid_short_url.clone().or(defaults.invalid_short_url),
+            },
+            _ => defaults,
+        }
+    }
+
+    /// Puts `domains` in place of the current ones.
+    pub fn replace(&self, domains: impl IntoIterator<Item = (Domain, NotFoundRedirects)>) {
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) =
+            Arc::new(domains.into_iter().collect());
+    }
+
+    /// Records `domain`'s new redirects.
+    pub fn set(&self, domain: Domain, redirects: NotFoundRedirects) {
+        let mut all = (*self.all()).clone();
+        all.insert(domain, redirects);
+        self.replace(all);
     }
 }
 
@@ -201,5 +223,40 @@ mod tests {
         assert_eq!(patched.base_url, None);
         assert_eq!(patched.regular_404, current.regular_404);
         assert_eq!(patched.invalid_short_url, Some(url("https://c.example/")));
+    }
+
+    #[test]
+    fn a_domain_falls_back_on_the_default_redirects_kind_by_kind() {
+        let url = |raw: &str| Some(parse(raw).unwrap());
+        let name = DomainName::parse("go.example").unwrap();
+        let directory = DomainDirectory::default();
+        directory.replace([
+            (
+                Domain::Default,
+                NotFoundRedirects {
+                    base_url: url("https://home.example/"),
+                    regular_404: url("https://lost.example/"),
+                    invalid_short_url: None,
+                },
+            ),
+            (
+                Domain::Named(name.clone()),
+                NotFoundRedirects {
+                    base_url: url("https://go-home.example/"),
+                    ..NotFoundRedirects::default()
+                },
+            ),
+        ]);
+        assert!(directory.serves(&name));
+        assert!(!directory.serves(&DomainName::parse("else.example").unwrap()));
+        let theirs = directory.redirects_for(&Domain::Named(name));
+        assert_eq!(theirs.base_url, url("https://go-home.example/"));
+        assert_eq!(theirs.regular_404, url("https://lost.example/"));
+        assert_eq!(theirs.invalid_short_url, None);
+        let unknown = Domain::Named(DomainName::parse("else.example").unwrap());
+        assert_eq!(
+            directory.redirects_for(&unknown).base_url,
+            url("https://home.example/")
+        );
     }
 }

@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 
 use tokio::sync::mpsc;
 
-use super::{NotFoundCache, NotFoundRedirects, NotFoundRedirectsPatch, RedirectCache};
-use super::{ShortCode, ShortUrlPatch, Tag};
+use super::{Domain, DomainDirectory, NotFoundRedirects, NotFoundRedirectsPatch, RedirectCache};
+use super::{LinkAddress, ShortCode, ShortUrlPatch, Tag};
 use crate::links::rules::RedirectRules;
 use crate::links::{NewShortUrl, ShortUrl};
 use crate::store::{LinkChange, LinkStore, Store, StoreError, StoreResult};
@@ -49,34 +49,34 @@ pub enum CreateLinkError {
 pub struct LinkService {
     store: Arc<dyn Store>,
     redirects: RedirectCache,
-    not_found: NotFoundCache,
+    domains: DomainDirectory,
 }
 
 impl LinkService {
-    /// Edits links in `store` and keeps `redirects` and `not_found` true to them.
-    pub fn new(store: Arc<dyn Store>, redirects: RedirectCache, not_found: NotFoundCache) -> Self {
+    /// Edits links in `store` and keeps `redirects` and `domains` true to them.
+    pub fn new(store: Arc<dyn Store>, redirects: RedirectCache, domains: DomainDirectory) -> Self {
         Self {
             store,
             redirects,
-            not_found,
+            domains,
         }
     }
 
-    /// Reads the not-found redirects into the redirect path's memory (at start and whenever
-    /// another instance changed them).
-    pub async fn load_not_found_redirects(&self) -> StoreResult<()> {
-        let redirects = self.store.not_found_redirects().await?;
-        self.not_found.replace(redirects);
+    /// Reads the domains and their not-found redirects into the redirect path's memory (at
+    /// start and whenever another instance changed them).
+    pub async fn load_domains(&self) -> StoreResult<()> {
+        self.domains.replace(self.store.domains().await?);
         Ok(())
     }
 
-    /// Applies `patch` to the not-found redirects; they are followed at once.
+    /// Applies `patch` to `domain`'s not-found redirects; they are followed at once.
     pub async fn set_not_found_redirects(
         &self,
+        domain: &Domain,
         patch: NotFoundRedirectsPatch,
     ) -> StoreResult<NotFoundRedirects> {
-        let redirects = self.store.set_not_found_redirects(patch).await?;
-        self.not_found.replace(redirects.clone());
+        let redirects = self.store.set_not_found_redirects(domain, patch).await?;
+        self.domains.set(domain.clone(), redirects.clone());
         Ok(redirects)
     }
 
@@ -91,35 +91,42 @@ impl LinkService {
                         service.redirects.invalidate(&code);
                         false
                     }
-                    LinkChange::NotFoundRedirects => true,
+                    LinkChange::Domains => true,
                     LinkChange::Missed => {
                         service.redirects.expire_all();
                         true
                     }
                 };
-                if reload && let Err(err) = service.load_not_found_redirects().await {
-                    tracing::warn!(error = %err, "cannot read the not-found redirects; keeping the last ones");
+                if reload && let Err(err) = service.load_domains().await {
+                    tracing::warn!(error = %err, "cannot read the domains and their redirects; keeping the last ones");
                 }
             }
         });
     }
 
     /// Creates a link (see [`create_link`]); a lookup of its code may have cached "no such link"
-    /// moments ago, so that answer is forgotten.
+    /// moments ago, so that answer is forgotten, and a new domain is routed at once.
     pub async fn create(
         &self,
         draft: &LinkDraft,
         find_if_exists: bool,
     ) -> Result<ShortUrl, CreateLinkError> {
         let link = create_link(self.store.as_ref(), draft, find_if_exists).await?;
-        self.redirects.invalidate(link.short_code.as_str());
+        let address = LinkAddress {
+            domain: link.domain.clone(),
+            code: link.short_code.clone(),
+        };
+        self.redirects.invalidate(&address.cache_key());
+        if !self.domains.all().contains_key(&link.domain) {
+            self.load_domains().await?;
+        }
         Ok(link)
     }
 
     /// Applies a partial edit; the link redirects by its new rules at once.
-    pub async fn update(&self, code: &ShortCode, patch: &ShortUrlPatch) -> StoreResult<ShortUrl> {
-        let updated = self.store.update_short_url(code, patch).await?;
-        self.redirects.invalidate(code.as_str());
+    pub async fn update(&self, link: &LinkAddress, patch: &ShortUrlPatch) -> StoreResult<ShortUrl> {
+        let updated = self.store.update_short_url(link, patch).await?;
+        self.redirects.invalidate(&link.cache_key());
         Ok(updated)
     }
 
@@ -127,26 +134,26 @@ impl LinkService {
     /// has the code.
     pub async fn set_redirect_rules(
         &self,
-        code: &ShortCode,
+        link: &LinkAddress,
         rules: &RedirectRules,
     ) -> StoreResult<bool> {
-        let found = self.store.set_redirect_rules(code, rules).await?;
-        self.redirects.invalidate(code.as_str());
+        let found = self.store.set_redirect_rules(link, rules).await?;
+        self.redirects.invalidate(&link.cache_key());
         Ok(found)
     }
 
     /// Deletes a link; it stops redirecting at once.
-    pub async fn delete(&self, code: &ShortCode) -> StoreResult<()> {
-        self.store.delete_short_url(code).await?;
-        self.redirects.invalidate(code.as_str());
+    pub async fn delete(&self, link: &LinkAddress) -> StoreResult<()> {
+        self.store.delete_short_url(link).await?;
+        self.redirects.invalidate(&link.cache_key());
         Ok(())
     }
 
     /// Deletes a link's visits and zeroes its counters; a link whose visit cap was reached
     /// redirects again at once. Returns how many visits went.
-    pub async fn delete_visits(&self, code: &ShortCode) -> StoreResult<u64> {
-        let deleted = self.store.delete_link_visits(code).await?;
-        self.redirects.invalidate(code.as_str());
+    pub async fn delete_visits(&self, link: &LinkAddress) -> StoreResult<u64> {
+        let deleted = self.store.delete_link_visits(link).await?;
+        self.redirects.invalidate(&link.cache_key());
         Ok(deleted)
     }
 }
@@ -159,7 +166,9 @@ pub async fn create_link(
     find_if_exists: bool,
 ) -> Result<ShortUrl, CreateLinkError> {
     if find_if_exists {
-        let candidates = store.find_by_long_url(draft.long_url.as_str()).await?;
+        let candidates = store
+            .find_by_long_url(&draft.domain, draft.long_url.as_str())
+            .await?;
         if let Some(existing) = candidates.into_iter().find(|link| matches(link, draft)) {
             return Ok(existing);
         }

@@ -5,6 +5,8 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::links::LinkAddress;
+
 /// A half-open UTC range `[from, to)`, aligned to whole hours (rollups are hourly).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HourRange {
@@ -86,8 +88,8 @@ pub struct BreakdownRow {
 pub struct LinkFigures {
     /// Link row id.
     pub link_id: i64,
-    /// Its short code.
-    pub short_code: String,
+    /// Its domain and short code.
+    pub address: LinkAddress,
     /// Its title, if any.
     pub title: Option<String>,
     /// Visits in the range (bots included or not, as asked).

@@ -35,8 +35,8 @@ use crate::clicks::{
 };
 use crate::links::rules::RedirectRules;
 use crate::links::{
-    NewShortUrl, NotFoundRedirects, NotFoundRedirectsPatch, RedirectTarget, ShortCode, ShortUrl,
-    ShortUrlFilter, ShortUrlPatch, TagFilter, TagStats,
+    Domain, LinkAddress, NewShortUrl, NotFoundRedirects, NotFoundRedirectsPatch, RedirectTarget,
+    ShortUrl, ShortUrlFilter, ShortUrlPatch, TagFilter, TagStats,
 };
 use crate::listing::Page;
 
@@ -144,10 +144,10 @@ impl StoreError {
 /// An edit made by another instance, as the redirect cache hears of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkChange {
-    /// The link with this short code was created, edited or deleted.
+    /// The link with this cache key (`LinkAddress::cache_key`) was created, edited or deleted.
     Link(String),
-    /// The not-found redirects changed.
-    NotFoundRedirects,
+    /// A domain was added or its not-found redirects changed.
+    Domains,
     /// Announcements may have been lost (the listening connection dropped): trust nothing.
     Missed,
 }
@@ -161,14 +161,16 @@ pub trait LinkStore: Send + Sync {
     /// Inserts a link with its tags in one transaction; a taken code gives `DuplicateShortCode`.
     async fn create_short_url(&self, new: &NewShortUrl) -> StoreResult<ShortUrl>;
     /// Reads one link with its tags and visit counters.
-    async fn find_short_url(&self, code: &ShortCode) -> StoreResult<Option<ShortUrl>>;
-    /// Links with exactly this long URL, newest first (for `findIfExists`).
-    async fn find_by_long_url(&self, long_url: &str) -> StoreResult<Vec<ShortUrl>>;
-    /// Short codes of the links search engines may crawl (`crawlable`), in byte order, for
-    /// `robots.txt`.
-    async fn crawlable_short_codes(&self) -> StoreResult<Vec<String>>;
+    async fn find_short_url(&self, link: &LinkAddress) -> StoreResult<Option<ShortUrl>>;
+    /// Links on `domain` with exactly this long URL, newest first (for `findIfExists`).
+    async fn find_by_long_url(&self, domain: &Domain, long_url: &str)
+    -> StoreResult<Vec<ShortUrl>>;
+    /// Short codes of `domain`'s links search engines may crawl (`crawlable`), in byte order,
+    /// for that domain's `robots.txt`.
+    async fn crawlable_short_codes(&self, domain: &Domain) -> StoreResult<Vec<String>>;
     /// The small record the redirect path caches.
-    async fn find_redirect_target(&self, code: &ShortCode) -> StoreResult<Option<RedirectTarget>>;
+    async fn find_redirect_target(&self, link: &LinkAddress)
+    -> StoreResult<Option<RedirectTarget>>;
     /// Grants one human visit of a capped link, atomically across instances: false once its
     /// `maxVisits` are used up (or it has no cap), so the visit that reaches the cap is the last
     /// one redirected.
@@ -178,21 +180,24 @@ pub trait LinkStore: Send + Sync {
     /// Applies the fields present in `patch`; `NotFound` when the code does not exist.
     async fn update_short_url(
         &self,
-        code: &ShortCode,
+        link: &LinkAddress,
         patch: &ShortUrlPatch,
     ) -> StoreResult<ShortUrl>;
     /// Deletes a link (its tag links go with it); `NotFound` when the code does not exist.
-    async fn delete_short_url(&self, code: &ShortCode) -> StoreResult<()>;
+    async fn delete_short_url(&self, link: &LinkAddress) -> StoreResult<()>;
 }
 
-/// Domains: where visitors who miss a link are sent.
+/// Domains: the ones served here and where visitors who miss a link on each are sent.
 #[async_trait]
 pub trait DomainStore: Send + Sync {
-    /// The default domain's not-found redirects (all empty until set).
-    async fn not_found_redirects(&self) -> StoreResult<NotFoundRedirects>;
-    /// Applies `patch` to them in one transaction and returns the result.
+    /// Every domain with its own not-found redirects (empty until set), the default first, the
+    /// others by name.
+    async fn domains(&self) -> StoreResult<Vec<(Domain, NotFoundRedirects)>>;
+    /// Applies `patch` to `domain`'s redirects in one transaction (adding the domain if it is
+    /// new) and returns the result.
     async fn set_not_found_redirects(
         &self,
+        domain: &Domain,
         patch: NotFoundRedirectsPatch,
     ) -> StoreResult<NotFoundRedirects>;
 }
@@ -206,7 +211,7 @@ pub trait RuleStore: Send + Sync {
     /// other instances; `false` when no link has the code.
     async fn set_redirect_rules(
         &self,
-        code: &ShortCode,
+        link: &LinkAddress,
         rules: &RedirectRules,
     ) -> StoreResult<bool>;
 }
@@ -304,7 +309,7 @@ pub trait VisitStore: Send + Sync {
     async fn visits_overview(&self, author_key_id: Option<i64>) -> StoreResult<VisitsOverview>;
     /// Deletes a link's visits and zeroes its counters in one transaction; returns how many.
     /// `NotFound` when the code does not exist.
-    async fn delete_link_visits(&self, code: &ShortCode) -> StoreResult<u64>;
+    async fn delete_link_visits(&self, link: &LinkAddress) -> StoreResult<u64>;
     /// Deletes every orphan visit; returns how many.
     async fn delete_orphan_visits(&self) -> StoreResult<u64>;
 }
@@ -344,9 +349,9 @@ pub trait AnalyticsStore: Send + Sync {
         include_bots: bool,
     ) -> StoreResult<Vec<(i64, Vec<i64>)>>;
     /// Marks a link's analytics page as public (`/{code}+`) or private.
-    async fn set_public_stats(&self, code: &ShortCode, public: bool) -> StoreResult<()>;
+    async fn set_public_stats(&self, link: &LinkAddress, public: bool) -> StoreResult<()>;
     /// Whether a link's analytics page is public.
-    async fn is_public_stats(&self, code: &ShortCode) -> StoreResult<bool>;
+    async fn is_public_stats(&self, link: &LinkAddress) -> StoreResult<bool>;
 }
 
 /// The web app's sign-in sessions, shared by every instance through the database.

@@ -4,13 +4,15 @@ use chrono::{DateTime, Utc};
 
 use crate::clicks::VisitsSummary;
 use crate::clicks::{Location, VisitKind};
-use crate::links::ShortCode;
+use crate::links::{Domain, LinkAddress};
 
 /// Which stored visits a listing addresses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VisitScope {
     /// The visits of one link; `NotFound` when the code does not exist.
-    Link(ShortCode),
+    Link(LinkAddress),
+    /// The visits of every link on one domain.
+    Domain(Domain),
     /// The visits of every link carrying this tag; `NotFound` when the tag does not exist.
     Tag(String),
     /// Every visit to a link.

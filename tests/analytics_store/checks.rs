@@ -3,7 +3,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use linkpulse::links::ShortCode;
 use linkpulse::pipeline::event::ClickEvent;
 use linkpulse::store::{Dimension, HourFigures, HourRange};
 use rand::RngExt;
@@ -79,10 +78,13 @@ pub async fn assert_rollups_match(
         let got: BTreeMap<_, _> = top.iter().map(|l| (l.link_id, l.visits)).collect();
         assert_eq!(got, expected, "top links bots={include_bots}");
         for figures in &top {
-            let code = ShortCode::parse(&figures.short_code).expect("code");
-            let link = app.store.find_short_url(&code).await.expect("find");
+            let link = app
+                .store
+                .find_short_url(&figures.address)
+                .await
+                .expect("find");
             assert_eq!(link.map(|l| l.id), Some(figures.link_id));
-            let index = figures.short_code.trim_start_matches("lk");
+            let index = figures.address.code.as_str().trim_start_matches("lk");
             assert_eq!(figures.title, Some(format!("Link {index}")));
         }
         let first = app

@@ -23,6 +23,7 @@ pub async fn database_with_link(
     store.migrate().await.expect("migrations");
     let base = url::Url::parse("http://lp.test/").expect("base URL");
     let link = NewShortUrl {
+        domain: linkpulse::links::Domain::Default,
         short_code: ShortCode::parse(code).expect("code"),
         long_url: LongUrl::parse("https://example.com/", &OwnOrigin::of(&base)).expect("long URL"),
         title: None,
@@ -147,7 +148,9 @@ pub async fn stored_numbers(
     let unique: HashSet<u64> = numbers.iter().copied().collect();
     assert_eq!(unique.len(), numbers.len(), "a click was stored twice");
     let counted = store
-        .find_short_url(&ShortCode::parse(code).expect("code"))
+        .find_short_url(&linkpulse::links::LinkAddress::default_domain(
+            ShortCode::parse(code).expect("code"),
+        ))
         .await
         .expect("link")
         .expect("link exists")

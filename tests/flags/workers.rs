@@ -110,7 +110,11 @@ async fn worker_subcommand_enriches_what_a_redirect_only_node_queued(backend: Ba
         .await;
     assert_eq!(chrome, REDIRECTS, "every click enriched");
     let code = linkpulse::links::ShortCode::parse(CODE).expect("code");
-    let link = fixture.store.find_short_url(&code).await.expect("read");
+    let link = fixture
+        .store
+        .find_short_url(&linkpulse::links::LinkAddress::default_domain(code.clone()))
+        .await
+        .expect("read");
     assert_eq!(
         link.expect("link").visits.total,
         REDIRECTS,

@@ -21,7 +21,11 @@ async fn link(app: &TestApp, code: &str) -> i64 {
     app.create_link(json!({"longUrl": format!("https://{code}.example/"), "customSlug": code}))
         .await;
     let code = ShortCode::parse(code).expect("code");
-    let found = app.store.find_short_url(&code).await.expect("find");
+    let found = app
+        .store
+        .find_short_url(&linkpulse::links::LinkAddress::default_domain(code.clone()))
+        .await
+        .expect("find");
     found.expect("created").id
 }
 

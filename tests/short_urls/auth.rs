@@ -34,6 +34,7 @@ async fn all_refused(app: &TestApp, key: Option<&str>) {
 async fn known_link(app: &TestApp) {
     app.store
         .create_short_url(&linkpulse::links::NewShortUrl {
+            domain: linkpulse::links::Domain::Default,
             short_code: linkpulse::links::ShortCode::parse("known").unwrap(),
             long_url: linkpulse::links::LongUrl::parse(
                 "https://example.com/known",
@@ -67,7 +68,9 @@ async fn missing_and_wrong_keys_are_refused(backend: Backend) {
     assert_eq!(stored_links(&app).await, 1, "only the seeded link");
     let kept = app
         .store
-        .find_short_url(&linkpulse::links::ShortCode::parse("known").unwrap())
+        .find_short_url(&linkpulse::links::LinkAddress::default_domain(
+            linkpulse::links::ShortCode::parse("known").unwrap(),
+        ))
         .await
         .unwrap();
     assert!(kept.is_some(), "DELETE without a key removed the link");

@@ -11,7 +11,7 @@ use super::ImportedLink;
 use crate::clicks::{Click, Completion, CompletionOutcome};
 use crate::links::rules::RedirectRules;
 use crate::links::service::{CodeChoice, CreateLinkError, LinkDraft, create_link};
-use crate::links::{DEFAULT_CODE_LEN, LongUrl, ShortCode, ShortUrlPatch, Tag};
+use crate::links::{DEFAULT_CODE_LEN, Domain, LinkAddress, LongUrl, ShortCode, ShortUrlPatch, Tag};
 use crate::pipeline::enrich::parse_user_agent;
 use crate::pipeline::visitor::referrer_domain;
 use crate::store::{Store, Visit};
@@ -104,7 +104,10 @@ impl<'a> ImportWriter<'a> {
             self.tally.other_domains += 1;
         }
         if let CodeChoice::Custom(code) = &draft.short_code
-            && let Some(existing) = self.store.find_short_url(code).await?
+            && let Some(existing) = self
+                .store
+                .find_short_url(&LinkAddress::default_domain(code.clone()))
+                .await?
         {
             if existing.long_url != draft.long_url {
                 self.refused(format!(
@@ -123,7 +126,7 @@ impl<'a> ImportWriter<'a> {
         if let CodeChoice::Generated(_) = draft.short_code
             && let Some(existing) = self
                 .store
-                .find_by_long_url(draft.long_url.as_str())
+                .find_by_long_url(&Domain::Default, draft.long_url.as_str())
                 .await?
                 .into_iter()
                 .next()
@@ -197,7 +200,8 @@ impl<'a> ImportWriter<'a> {
                 max_visits: Some(capped.max_visits),
                 ..ShortUrlPatch::default()
             };
-            self.store.update_short_url(&capped.code, &patch).await?;
+            let address = LinkAddress::default_domain(capped.code.clone());
+            self.store.update_short_url(&address, &patch).await?;
         }
         Ok(())
     }
@@ -214,6 +218,7 @@ fn draft(link: ImportedLink) -> Result<LinkDraft, String> {
     let long_url = LongUrl::parse_stored(&link.long_url).map_err(|e| e.to_string())?;
     let tags = Tag::parse_all(&link.tags).map_err(|e| e.to_string())?;
     Ok(LinkDraft {
+        domain: Domain::Default,
         short_code,
         long_url,
         title: link.title.filter(|t| !t.trim().is_empty()),

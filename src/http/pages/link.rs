@@ -24,7 +24,7 @@ use super::layout::{Layout, render};
 use super::session::SignedIn;
 use super::{PageError, csrf};
 use crate::http::AppState;
-use crate::links::ShortCode;
+use crate::links::LinkAddress;
 use crate::links::ShortUrl;
 
 /// Most visits an export holds (the newest of the range); the page says so.
@@ -58,17 +58,29 @@ pub struct PublicForm {
     public: String,
 }
 
-/// The link behind a path's code, or the friendly 404.
+/// The link a path's segment names (`code`, or `code@domain` on another domain), or the
+/// friendly 404.
 #[tracing::instrument(skip_all)]
-pub async fn find_link(state: &AppState, code: &str) -> Result<(ShortCode, ShortUrl), PageError> {
-    let not_found = || PageError::LinkNotFound(code.to_owned());
-    let parsed = ShortCode::parse(code).map_err(|_| not_found())?;
+pub async fn find_link(
+    state: &AppState,
+    segment: &str,
+) -> Result<(LinkAddress, ShortUrl), PageError> {
+    let address = LinkAddress::from_segment(segment)
+        .ok_or_else(|| PageError::LinkNotFound(segment.to_owned()))?;
+    find_address(state, address).await
+}
+
+/// The link at `address`, or the friendly 404.
+pub async fn find_address(
+    state: &AppState,
+    address: LinkAddress,
+) -> Result<(LinkAddress, ShortUrl), PageError> {
     let link = state
         .store
-        .find_short_url(&parsed)
+        .find_short_url(&address)
         .await?
-        .ok_or_else(not_found)?;
-    Ok((parsed, link))
+        .ok_or_else(|| PageError::LinkNotFound(address.segment().into_owned()))?;
+    Ok((address, link))
 }
 
 /// `GET /app/links/{code}`: details, figures, breakdowns and the most recent visits.
@@ -85,7 +97,7 @@ pub async fn show(
     let report = Report::load(&state, &link, selection).await?;
     let recent = recent::recent_visits(&state, &code, &selection).await?;
     let public_stats = state.store.is_public_stats(&code).await?;
-    let short_url = state.settings.short_url(code.as_str());
+    let short_url = state.settings.short_url_of(&code);
     let page = LinkPage {
         layout: Layout::signed_in(&signed_in),
         public_url: format!("{short_url}+"),
@@ -130,8 +142,8 @@ pub async fn set_public(
     let (code, _) = find_link(&state, &code).await?;
     let public = form.public == "1";
     state.store.set_public_stats(&code, public).await?;
-    tracing::info!(code = %code, public, "public stats switched");
-    Ok(Redirect::to(&format!("/app/links/{code}")).into_response())
+    tracing::info!(link = %code, public, "public stats switched");
+    Ok(Redirect::to(&format!("/app/links/{}", code.segment())).into_response())
 }
 
 #[cfg(test)]

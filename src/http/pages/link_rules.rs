@@ -21,7 +21,7 @@ use super::session::SignedIn;
 use super::{PageError, csrf};
 use crate::http::AppState;
 use crate::links::rules::{ConditionParts, RedirectRule, RedirectRules};
-use crate::links::{OwnOrigin, ShortCode, ShortUrl};
+use crate::links::{LinkAddress, OwnOrigin, ShortUrl};
 
 /// Empty rows offered for new conditions.
 const BLANK_ROWS: usize = 4;
@@ -140,9 +140,9 @@ pub async fn update(
     match rules_of(&rows, &state.settings.own_origin()) {
         Ok(rules) => {
             if !state.links.set_redirect_rules(&code, &rules).await? {
-                return Err(PageError::LinkNotFound(code.as_str().to_owned()));
+                return Err(PageError::LinkNotFound(code.segment().into_owned()));
             }
-            Ok(Redirect::to(&format!("/app/links/{}", code.as_str())).into_response())
+            Ok(Redirect::to(&format!("/app/links/{}", code.segment())).into_response())
         }
         Err(errors) => page(
             &signed_in,
@@ -158,7 +158,7 @@ pub async fn update(
 async fn load(
     state: &AppState,
     path: Result<Path<String>, PathRejection>,
-) -> Result<(ShortCode, ShortUrl), PageError> {
+) -> Result<(LinkAddress, ShortUrl), PageError> {
     let code = link_code(path)?;
     let link = link_forms::load(state, &code).await?;
     Ok((code, link))
@@ -170,7 +170,7 @@ fn page(
     mut rows: Vec<RuleRow>,
     errors: Vec<String>,
     status: StatusCode,
-    code: &ShortCode,
+    code: &LinkAddress,
 ) -> Result<Response, PageError> {
     let next = rows
         .iter()
@@ -184,7 +184,7 @@ fn page(
     }));
     let page = RulesPage {
         layout: Layout::signed_in(signed_in),
-        code: code.as_str().to_owned(),
+        code: code.segment().into_owned(),
         default_long_url: link.long_url.to_string(),
         rows,
         errors,

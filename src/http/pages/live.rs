@@ -21,7 +21,7 @@ use super::link::find_link;
 use super::session::SignedIn;
 use crate::clicks::VisitsSummary;
 use crate::http::AppState;
-use crate::links::ShortCode;
+use crate::links::LinkAddress;
 use crate::store::StoreResult;
 
 /// How often the database is polled.
@@ -58,7 +58,7 @@ impl LiveTotals {
 #[derive(Clone)]
 enum Source {
     /// One link's counters.
-    Link(ShortCode),
+    Link(LinkAddress),
     /// Every link's, plus orphan visits.
     Global,
 }

@@ -10,10 +10,11 @@ use axum::response::{IntoResponse, Response};
 
 use super::PageError;
 use super::layout::{Layout, render};
-use super::link::find_link;
+use super::link::find_address;
 use super::link::report::{Report, ReportQuery, Selection};
 use super::security;
 use crate::http::AppState;
+use crate::links::{Domain, LinkAddress, ShortCode};
 
 /// The public analytics page.
 #[derive(Template)]
@@ -28,8 +29,14 @@ struct PublicPage {
 
 /// Answers `/{code}+` (called by the redirect route, which sees the `+`).
 #[tracing::instrument(skip_all)]
-pub async fn page(state: &AppState, code: &str, uri: &Uri, headers: &HeaderMap) -> Response {
-    let mut response = match build(state, code, uri, headers).await {
+pub async fn page(
+    state: &AppState,
+    domain: Domain,
+    code: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Response {
+    let mut response = match build(state, domain, code, uri, headers).await {
         Ok(response) => response,
         Err(err) => err.into_response(),
     };
@@ -41,11 +48,13 @@ pub async fn page(state: &AppState, code: &str, uri: &Uri, headers: &HeaderMap) 
 
 async fn build(
     state: &AppState,
+    domain: Domain,
     code: &str,
     uri: &Uri,
     headers: &HeaderMap,
 ) -> Result<Response, PageError> {
-    let (code, link) = find_link(state, code).await?;
+    let code = ShortCode::parse(code).map_err(|_| PageError::LinkNotFound(code.to_owned()))?;
+    let (code, link) = find_address(state, LinkAddress { domain, code }).await?;
     if !state.store.is_public_stats(&code).await? {
         return Err(PageError::LinkNotFound(code.to_string()));
     }
@@ -59,7 +68,7 @@ async fn build(
     let page = PublicPage {
         layout: Layout::signed_out(),
         title: link.title.clone(),
-        short_url: state.settings.short_url(code.as_str()),
+        short_url: state.settings.short_url_of(&code),
         report,
         dbip: state.geo.is_dbip(),
     };

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::layout::{Layout, render};
 use super::{csrf, security};
 use crate::http::AppState;
-use crate::links::ShortCode;
+use crate::links::LinkAddress;
 
 /// The password page.
 #[derive(Template)]
@@ -54,16 +54,16 @@ pub enum Attempt {
     Wrong,
 }
 
-/// The form for `code`, posting back to the requested address (its query string kept, so
+/// The form for `link`, posting back to the requested address (its query string kept, so
 /// query rules and forwarding still apply once unlocked), with its double-submit cookie.
 pub fn form(
     state: &AppState,
-    code: &ShortCode,
+    link: &LinkAddress,
     uri: &Uri,
     headers: &HeaderMap,
     attempt: Attempt,
 ) -> Response {
-    let own_path = format!("/{code}");
+    let own_path = format!("/{}", link.code);
     let action = match uri.query() {
         Some(query) => format!("{own_path}?{query}"),
         None => own_path.clone(),
@@ -77,7 +77,7 @@ pub fn form(
         layout: Layout::signed_out(),
         action: &action,
         csrf: &token,
-        short_url: &state.settings.short_url(code.as_str()),
+        short_url: &state.settings.short_url_of(link),
         error,
     };
     let mut response = render(status, &page).unwrap_or_else(IntoResponse::into_response);

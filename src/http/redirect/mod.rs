@@ -15,11 +15,11 @@ mod unlock;
 
 pub use self::unlock::unlock;
 use super::visit::{VisitFacts, record};
-use super::{AppState, domains, pages};
+use super::{AppState, domains, host, pages};
 use crate::clicks::VisitKind;
 use crate::http::pages::unlock::Attempt;
 use crate::links::rules::{Locate, Place, Visitor};
-use crate::links::{Bucket, Miss, RedirectTarget, ShortCode};
+use crate::links::{Bucket, Domain, LinkAddress, Miss, RedirectTarget, ShortCode};
 use crate::pipeline::enrich::is_bot;
 use crate::pipeline::visitor::visitor_hash;
 
@@ -46,23 +46,28 @@ pub async fn follow(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
+    let Some(domain) = host::request_domain(&state, peer.ip(), &headers) else {
+        return pages::not_found();
+    };
     if let Some(code) = code.strip_suffix('+') {
-        return pages::public::page(&state, code, &uri, &headers).await;
+        return pages::public::page(&state, domain, code, &uri, &headers).await;
     }
     let started = Instant::now();
-    let (code, target) = match lookup(&state, &code).await {
+    let (link, target) = match lookup(&state, domain, &code).await {
         Ok(found) => found,
-        Err(refusal) => return refused(&state, refusal, &uri, &headers, peer).await,
+        Err((domain, refusal)) => {
+            return refused(&state, &domain, refusal, &uri, &headers, peer).await;
+        }
     };
     if target.password.is_some() {
-        return pages::unlock::form(&state, &code, &uri, &headers, Attempt::First);
+        return pages::unlock::form(&state, &link, &uri, &headers, Attempt::First);
     }
     let visit = Visit {
         uri: &uri,
         headers: &headers,
         peer,
     };
-    match grant(&state, &code, target, &headers).await {
+    match grant(&state, &link, target, &headers).await {
         Ok(target) => {
             let status = state.settings.redirect_status.code();
             let response = redirect(&state, &target, &visit, status).await;
@@ -71,7 +76,7 @@ pub async fn follow(
                 .record(started.elapsed().as_secs_f64());
             response
         }
-        Err(refusal) => refused(&state, refusal, &uri, &headers, peer).await,
+        Err(refusal) => refused(&state, &link.domain, refusal, &uri, &headers, peer).await,
     }
 }
 
@@ -136,6 +141,7 @@ async fn redirect(
 /// page, a disabled link's expired destination, or 503.
 async fn refused(
     state: &AppState,
+    domain: &Domain,
     refusal: Refusal,
     uri: &Uri,
     headers: &HeaderMap,
@@ -145,9 +151,10 @@ async fn refused(
         Refusal::NoSuchLink => {
             let facts = orphan(VisitKind::InvalidShortUrl, uri, headers, peer);
             record(state, facts).await;
-            not_found_redirect(state, Miss::InvalidShortUrl, uri).unwrap_or_else(pages::not_found)
+            not_found_redirect(state, domain, Miss::InvalidShortUrl, uri)
+                .unwrap_or_else(pages::not_found)
         }
-        Refusal::Disabled(target) => disabled(state, &target, uri, headers, peer).await,
+        Refusal::Disabled(target) => disabled(state, domain, &target, uri, headers, peer).await,
         Refusal::Unavailable => pages::unavailable(),
     }
 }
@@ -161,10 +168,13 @@ pub async fn track(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let granted = match lookup(&state, &code).await {
-        Ok((_, target)) if target.password.is_some() => Err(Refusal::Unavailable),
-        Ok((code, target)) => grant(&state, &code, target, &headers).await,
-        Err(refusal) => Err(refusal),
+    let granted = match host::request_domain(&state, peer.ip(), &headers) {
+        None => Err(Refusal::Unavailable),
+        Some(domain) => match lookup(&state, domain, &code).await {
+            Ok((_, target)) if target.password.is_some() => Err(Refusal::Unavailable),
+            Ok((link, target)) => grant(&state, &link, target, &headers).await,
+            Err((_, refusal)) => Err(refusal),
+        },
     };
     let facts = match granted {
         Ok(target) => Some(VisitFacts {
@@ -202,8 +212,11 @@ pub async fn base_url(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
+    let Some(domain) = host::request_domain(&state, peer.ip(), &headers) else {
+        return pages::not_found();
+    };
     record(&state, orphan(VisitKind::BaseUrl, &uri, &headers, peer)).await;
-    not_found_redirect(&state, Miss::BaseUrl, &uri).unwrap_or_else(pages::landing)
+    not_found_redirect(&state, &domain, Miss::BaseUrl, &uri).unwrap_or_else(pages::landing)
 }
 
 /// Any other unknown path: an orphan visit, then the operator's regular 404 redirect or the
@@ -214,18 +227,30 @@ pub async fn regular_404(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
+    let Some(domain) = host::request_domain(&state, peer.ip(), &headers) else {
+        return pages::not_found();
+    };
     record(&state, orphan(VisitKind::Regular404, &uri, &headers, peer)).await;
-    not_found_redirect(&state, Miss::Regular404, &uri).unwrap_or_else(pages::not_found)
+    not_found_redirect(&state, &domain, Miss::Regular404, &uri).unwrap_or_else(pages::not_found)
 }
 
-/// A 302 to where the operator sends visitors who made `miss` (`PATCH /domains/redirects`),
-/// if anywhere; always 302 whatever `--redirect-status` says, since the setting may change.
-fn not_found_redirect(state: &AppState, miss: Miss, uri: &Uri) -> Option<Response> {
-    let domain = domains::authority(&state.settings.base_url);
+/// A 302 to where the operator sends visitors who made `miss` on `domain` (`PATCH
+/// /domains/redirects`, the default domain's where it names none), if anywhere; always 302
+/// whatever `--redirect-status` says, since the setting may change.
+fn not_found_redirect(
+    state: &AppState,
+    domain: &Domain,
+    miss: Miss,
+    uri: &Uri,
+) -> Option<Response> {
+    let name = match domain.name() {
+        Some(name) => name.to_owned(),
+        None => domains::authority(&state.settings.base_url),
+    };
     let target = state
-        .not_found
-        .current()
-        .target(miss, &domain, uri.path())?;
+        .domains
+        .redirects_for(domain)
+        .target(miss, &name, uri.path())?;
     found(&target)
 }
 
@@ -245,6 +270,7 @@ fn found(location: &str) -> Option<Response> {
 /// unknown code goes.
 async fn disabled(
     state: &AppState,
+    domain: &Domain,
     target: &RedirectTarget,
     uri: &Uri,
     headers: &HeaderMap,
@@ -260,7 +286,7 @@ async fn disabled(
     destination
         .as_deref()
         .and_then(found)
-        .or_else(|| not_found_redirect(state, Miss::InvalidShortUrl, uri))
+        .or_else(|| not_found_redirect(state, domain, Miss::InvalidShortUrl, uri))
         .unwrap_or_else(pages::not_found)
 }
 
@@ -320,19 +346,24 @@ enum Refusal {
     Unavailable,
 }
 
-/// The link behind `code` if it exists and may redirect now (its visit cap aside: see
-/// [`grant`]).
-async fn lookup(state: &AppState, code: &str) -> Result<(ShortCode, Arc<RedirectTarget>), Refusal> {
+/// The link behind `code` on `domain` if it exists and may redirect now (its visit cap aside:
+/// see [`grant`]); a refusal comes with the domain, whose not-found redirects then apply.
+async fn lookup(
+    state: &AppState,
+    domain: Domain,
+    code: &str,
+) -> Result<(LinkAddress, Arc<RedirectTarget>), (Domain, Refusal)> {
     let Ok(code) = ShortCode::parse(code) else {
-        return Err(Refusal::NoSuchLink);
+        return Err((domain, Refusal::NoSuchLink));
     };
-    match state.redirects.lookup(&code).await {
-        Ok(Some(target)) if target.is_enabled_at(Utc::now()) => Ok((code, target)),
-        Ok(Some(target)) => Err(Refusal::Disabled(target)),
-        Ok(None) => Err(Refusal::NoSuchLink),
+    let link = LinkAddress { domain, code };
+    match state.redirects.lookup(&link).await {
+        Ok(Some(target)) if target.is_enabled_at(Utc::now()) => Ok((link, target)),
+        Ok(Some(target)) => Err((link.domain, Refusal::Disabled(target))),
+        Ok(None) => Err((link.domain, Refusal::NoSuchLink)),
         Err(err) => {
-            tracing::error!(error = %err, code = %code, "redirect lookup failed");
-            Err(Refusal::Unavailable)
+            tracing::error!(error = %err, link = %link, "redirect lookup failed");
+            Err((link.domain, Refusal::Unavailable))
         }
     }
 }
@@ -342,7 +373,7 @@ async fn lookup(state: &AppState, code: &str) -> Result<(ShortCode, Arc<Redirect
 /// up, and uncapped links cost no I/O.
 async fn grant(
     state: &AppState,
-    code: &ShortCode,
+    link: &LinkAddress,
     target: Arc<RedirectTarget>,
     headers: &HeaderMap,
 ) -> Result<Arc<RedirectTarget>, Refusal> {
@@ -355,11 +386,11 @@ async fn grant(
     match state.store.take_capped_visit(target.link_id).await {
         Ok(true) => Ok(target),
         Ok(false) => {
-            state.redirects.invalidate(code.as_str());
+            state.redirects.invalidate(&link.cache_key());
             Err(Refusal::Disabled(target))
         }
         Err(err) => {
-            tracing::error!(error = %err, code = %code, "cannot grant a capped visit");
+            tracing::error!(error = %err, link = %link, "cannot grant a capped visit");
             Err(Refusal::Unavailable)
         }
     }

@@ -11,11 +11,11 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::{Visit, grant, lookup, redirect, refused};
-use crate::http::AppState;
 use crate::http::pages::form::PageForm;
 use crate::http::pages::throttle::UnlockThrottle;
 use crate::http::pages::unlock::{self, Attempt, UnlockForm};
 use crate::http::pages::{PageError, csrf};
+use crate::http::{AppState, host, pages};
 
 /// Checks the password of the link behind `code`; see the module documentation.
 #[tracing::instrument(skip_all)]
@@ -28,9 +28,14 @@ pub async fn unlock(
     headers: HeaderMap,
     PageForm(form): PageForm<UnlockForm>,
 ) -> Response {
-    let (code, target) = match lookup(&state, &code).await {
+    let Some(domain) = host::request_domain(&state, peer.ip(), &headers) else {
+        return pages::not_found();
+    };
+    let (link, target) = match lookup(&state, domain, &code).await {
         Ok(found) => found,
-        Err(refusal) => return refused(&state, refusal, &uri, &headers, peer).await,
+        Err((domain, refusal)) => {
+            return refused(&state, &domain, refusal, &uri, &headers, peer).await;
+        }
     };
     let Some(hash) = target.password.clone() else {
         // The protection was removed meanwhile: follow the link as anyone would.
@@ -42,7 +47,7 @@ pub async fn unlock(
     }
     let client = (state.client_ip.resolve(peer.ip(), &headers), target.link_id);
     if let Err(paused) = throttle.check(&client) {
-        tracing::info!(client = %client.0, code = %code, "protected link paused for a client");
+        tracing::info!(client = %client.0, link = %link, "protected link paused for a client");
         return PageError::TooManyPasswords {
             retry_after: paused.retry_after,
         }
@@ -54,7 +59,7 @@ pub async fn unlock(
         .unwrap_or(false);
     if !right {
         throttle.failed(client);
-        return unlock::form(&state, &code, &uri, &headers, Attempt::Wrong);
+        return unlock::form(&state, &link, &uri, &headers, Attempt::Wrong);
     }
     throttle.succeeded(&client);
     let visit = Visit {
@@ -62,8 +67,8 @@ pub async fn unlock(
         headers: &headers,
         peer,
     };
-    match grant(&state, &code, target, &headers).await {
+    match grant(&state, &link, target, &headers).await {
         Ok(target) => redirect(&state, &target, &visit, StatusCode::SEE_OTHER).await,
-        Err(refusal) => refused(&state, refusal, &uri, &headers, peer).await,
+        Err(refusal) => refused(&state, &link.domain, refusal, &uri, &headers, peer).await,
     }
 }

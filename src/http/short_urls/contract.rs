@@ -102,7 +102,7 @@ pub async fn set_redirect_rules(
         .map_err(|err| ApiError::invalid("redirectRules", err.to_string()))?;
     if !state
         .links
-        .set_redirect_rules(&link.short_code, &rules)
+        .set_redirect_rules(&link.address(), &rules)
         .await?
     {
         return Err(ApiError::ShortUrlNotFound(

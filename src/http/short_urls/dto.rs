@@ -23,7 +23,7 @@ pub struct CreateBody {
     pub(in crate::http) title: Option<String>,
     pub(in crate::http) crawlable: Option<bool>,
     pub(in crate::http) forward_query: Option<bool>,
-    /// Multi-domain is not supported: only our own host (or nothing) is accepted.
+    /// The domain the link goes on: absent, `DEFAULT` or the base URL's for the default one.
     pub(in crate::http) domain: Option<String>,
     /// Path prefixes are not supported: only an empty one is accepted.
     pub(in crate::http) path_prefix: Option<String>,
@@ -139,7 +139,8 @@ impl ShortUrlJson {
     /// The API view of a stored link; `shortUrl` is built from our public base URL.
     pub(super) fn new(link: ShortUrl, settings: &HttpSettings) -> Self {
         Self {
-            short_url: settings.short_url(link.short_code.as_str()),
+            short_url: settings.short_url_of(&link.address()),
+            domain: link.domain.name().map(str::to_owned),
             short_code: link.short_code.to_string(),
             long_url: link.long_url.to_string(),
             device_long_urls: DeviceLongUrlsJson {
@@ -167,7 +168,6 @@ impl ShortUrlJson {
                 valid_until: link.valid_until.map(iso),
                 max_visits: link.max_visits,
             },
-            domain: None,
             title: link.title,
             crawlable: link.crawlable,
             forward_query: link.forward_query,
@@ -211,11 +211,13 @@ mod tests {
             cors_origins: vec!["*".to_owned()],
             metrics_token: None,
             expired_url: None,
+            unknown_hosts: crate::config::UnknownHosts::Default,
             redirect_status: "302".parse::<RedirectStatus>().unwrap(),
         };
         let created = Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap();
         let link = ShortUrl {
             id: 1,
+            domain: crate::links::Domain::Default,
             short_code: ShortCode::parse("abc12").unwrap(),
             long_url: LongUrl::parse_stored("https://example.com/").unwrap(),
             title: Some("T".into()),

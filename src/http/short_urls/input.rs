@@ -10,7 +10,7 @@ use serde_json::Value;
 pub(crate) use self::violations::Violations;
 use super::dto::{CreateBody, EditBody};
 use crate::http::HttpSettings;
-use crate::http::domains::is_own_domain;
+use crate::http::domains::api_domain;
 use crate::http::error::ApiError;
 use crate::links::rules::{DEVICE_URL_KEYS, DeviceUrlsPatch, RedirectRules};
 use crate::links::service::{CodeChoice, LinkDraft};
@@ -73,9 +73,10 @@ pub(crate) fn validate_create(
         .and_then(|n| v.check("maxVisits", max_visits(n)));
     let tags = v.check("tags", Tag::parse_all(&body.tags.unwrap_or_default()));
     let title = v.check("title", title(body.title));
-    if !is_own_domain(body.domain.as_deref(), &settings.base_url) {
-        v.add("domain", "only this shortener's own domain is supported");
-    }
+    let domain = v.check(
+        "domain",
+        api_domain(body.domain.as_deref(), &settings.base_url),
+    );
     if body.path_prefix.is_some_and(|p| !p.is_empty()) {
         v.add("pathPrefix", "path prefixes are not supported");
     }
@@ -98,8 +99,17 @@ pub(crate) fn validate_create(
         .map_or(Some(Split::default()), |parts| {
             v.check("destinations", Split::parse(parts, &settings.own_origin()))
         });
-    match (long_url, length, valid_since, valid_until, tags, title) {
+    match (
+        domain,
+        long_url,
+        length,
+        valid_since,
+        valid_until,
+        tags,
+        title,
+    ) {
         (
+            Some(domain),
             Some(long_url),
             Some(length),
             Some(valid_since),
@@ -108,6 +118,7 @@ pub(crate) fn validate_create(
             Some(title),
         ) if v.is_empty() => {
             let draft = LinkDraft {
+                domain,
                 short_code: custom.map_or(CodeChoice::Generated(length), CodeChoice::Custom),
                 long_url,
                 title,

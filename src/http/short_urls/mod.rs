@@ -13,16 +13,18 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use url::Url;
 
 use self::dto::{CreateBody, EditBody, ShortUrlJson};
 use self::query::ListQuery;
 use super::AppState;
-use super::domains::is_own_domain;
+use super::access::DomainReach;
+use super::domains::api_domain;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiKey, ApiQuery};
 use super::pagination::Paginated;
 use crate::links::service::CreateLinkError;
-use crate::links::{ShortCode, ShortUrl};
+use crate::links::{LinkAddress, ShortCode, ShortUrl};
 use crate::listing::Page;
 
 /// `GET /short-urls` body.
@@ -47,7 +49,15 @@ pub async fn list(
 ) -> Result<Json<ShortUrlList>, ApiError> {
     let mut plan = query::plan(query, &state.settings)?;
     plan.filter.author = key.list_author(plan.api_key_name.as_deref());
-    let page = if plan.foreign_domain || !key.sees_our_domain(&state.settings.base_url) {
+    let visible = match key.reach(&state.settings.base_url) {
+        DomainReach::Nothing => false,
+        DomainReach::Every => true,
+        DomainReach::Only(only) => {
+            let asked = plan.filter.domain.get_or_insert_with(|| only.clone());
+            *asked == only
+        }
+    };
+    let page = if plan.foreign_domain || !visible {
         Page::default()
     } else {
         state.store.list_short_urls(&plan.filter).await?
@@ -70,20 +80,29 @@ pub async fn create(
     Ok(Json(ShortUrlJson::new(link, &state.settings)))
 }
 
-/// Creates a link from `body` with `key` as its author; a domain-only key for a domain we do
-/// not serve may create nothing here.
+/// Creates a link from `body` with `key` as its author; a domain-only key creates on its own
+/// domain only (which a body without `domain` means).
 pub(super) async fn create_as(
     key: &ApiKey,
-    body: CreateBody,
+    mut body: CreateBody,
     state: &AppState,
 ) -> Result<ShortUrl, ApiError> {
-    if !key.sees_our_domain(&state.settings.base_url) {
-        return Err(ApiError::invalid(
-            "domain",
-            "this API key may only create links on another domain, which is not served here",
-        ));
+    let base = &state.settings.base_url;
+    if let DomainReach::Only(only) = key.reach(base)
+        && body
+            .domain
+            .as_deref()
+            .is_none_or(|raw| raw.trim().is_empty())
+    {
+        body.domain = only.name().map(str::to_owned);
     }
     let (mut draft, find_if_exists) = input::create_draft(body, &state.settings).await?;
+    if !key.sees_domain(&draft.domain, base) {
+        return Err(ApiError::invalid(
+            "domain",
+            "this API key may only create links on its own domain",
+        ));
+    }
     draft.author_key_id = Some(key.author_id());
     let found_or_created = state.links.create(&draft, find_if_exists).await?;
     if !key.may_see(&found_or_created, &state.settings.base_url) {
@@ -115,13 +134,13 @@ pub async fn edit(
     ApiJson(body): ApiJson<EditBody>,
 ) -> Result<Json<ShortUrlJson>, ApiError> {
     let stored = addressed_link(&key, path, &query, &state).await?;
-    let code = stored.short_code.clone();
+    let address = stored.address();
     let patch = input::edit_patch(body, &state.settings).await?;
     input::check_edited_window(&patch, stored.valid_since, stored.valid_until)?;
     if input::is_empty(&patch) {
         return Ok(Json(ShortUrlJson::new(stored, &state.settings)));
     }
-    let updated = state.links.update(&code, &patch).await?;
+    let updated = state.links.update(&address, &patch).await?;
     Ok(Json(ShortUrlJson::new(updated, &state.settings)))
 }
 
@@ -134,22 +153,23 @@ pub async fn delete(
     ApiQuery(query): ApiQuery<DomainQuery>,
 ) -> Result<StatusCode, ApiError> {
     let link = addressed_link(&key, path, &query, &state).await?;
-    state.links.delete(&link.short_code).await?;
+    state.links.delete(&link.address()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The code a single-link route addresses; one that cannot exist (bad characters, another
-/// domain) is simply not found.
-fn addressed_code(
+/// The link a single-link route addresses (`?domain=` absent: the default domain's); one that
+/// cannot exist (bad characters, no valid domain) is simply not found.
+pub(in crate::http) fn addressed(
     path: Result<Path<String>, PathRejection>,
-    query: &DomainQuery,
-    state: &AppState,
-) -> Result<ShortCode, ApiError> {
+    domain: Option<&str>,
+    base: &Url,
+) -> Result<LinkAddress, ApiError> {
     let Path(raw) = path.map_err(|err| ApiError::invalid("shortCode", err.body_text()))?;
-    if !is_own_domain(query.domain.as_deref(), &state.settings.base_url) {
+    let Ok(domain) = api_domain(domain, base) else {
         return Err(ApiError::ShortUrlNotFound(raw));
-    }
-    ShortCode::parse(&raw).map_err(|_| ApiError::ShortUrlNotFound(raw))
+    };
+    let code = ShortCode::parse(&raw).map_err(|_| ApiError::ShortUrlNotFound(raw))?;
+    Ok(LinkAddress { domain, code })
 }
 
 /// The stored link the path and `?domain=` address; `short-url-not-found` when there is none
@@ -160,17 +180,13 @@ pub(in crate::http) async fn addressed_link(
     query: &DomainQuery,
     state: &AppState,
 ) -> Result<ShortUrl, ApiError> {
-    let code = addressed_code(path, query, state)?;
+    let address = addressed(path, query.domain.as_deref(), &state.settings.base_url)?;
     state
         .store
-        .find_short_url(&code)
+        .find_short_url(&address)
         .await?
         .filter(|link| key.may_see(link, &state.settings.base_url))
-        .ok_or_else(|| not_found(&code))
-}
-
-fn not_found(code: &ShortCode) -> ApiError {
-    ApiError::ShortUrlNotFound(code.as_str().to_owned())
+        .ok_or_else(|| ApiError::ShortUrlNotFound(address.code.as_str().to_owned()))
 }
 
 impl From<CreateLinkError> for ApiError {

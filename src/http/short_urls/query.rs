@@ -4,10 +4,10 @@ use serde::Deserialize;
 
 use super::input::{Violations, parse_instant};
 use crate::http::HttpSettings;
-use crate::http::domains::is_own_domain;
+use crate::http::domains::api_domain;
 use crate::http::error::ApiError;
 use crate::http::pagination::PageRequest;
-use crate::links::{ShortUrlFilter, ShortUrlOrder, TagsMode};
+use crate::links::{Domain, ShortUrlFilter, ShortUrlOrder, TagsMode};
 use crate::listing::Direction;
 
 /// Links per page when the client does not say (Shlink's default).
@@ -50,7 +50,7 @@ pub(super) struct ListPlan {
     pub filter: ShortUrlFilter,
     /// The page as the envelope reports it.
     pub page: PageRequest,
-    /// The client asked for another domain's links; we have none, so the answer is empty.
+    /// The client asked for a domain that cannot exist, so the answer is empty.
     pub foreign_domain: bool,
     /// `apiKeyName`, which the caller's key decides about (see `ApiKey::list_author`).
     pub api_key_name: Option<String>,
@@ -92,13 +92,29 @@ pub(super) fn plan(query: ListQuery, settings: &HttpSettings) -> Result<ListPlan
         exclude_max_visits_reached: query.exclude_max_visits_reached.unwrap_or(false),
         exclude_past_valid_until: query.exclude_past_valid_until.unwrap_or(false),
         author: None,
+        domain: None,
+    };
+    let (domain, foreign_domain) = match list_domain(query.domain.as_deref(), settings) {
+        Ok(domain) => (domain, false),
+        Err(()) => (None, true),
     };
     Ok(ListPlan {
-        filter,
+        filter: ShortUrlFilter { domain, ..filter },
         page,
-        foreign_domain: !is_own_domain(query.domain.as_deref(), &settings.base_url),
+        foreign_domain,
         api_key_name: query.api_key_name,
     })
+}
+
+/// The domain a list is limited to: none when `domain` is absent or blank, `Err` when it names
+/// no valid domain.
+fn list_domain(raw: Option<&str>, settings: &HttpSettings) -> Result<Option<Domain>, ()> {
+    match raw.map(str::trim).filter(|raw| !raw.is_empty()) {
+        None => Ok(None),
+        Some(raw) => api_domain(Some(raw), &settings.base_url)
+            .map(Some)
+            .map_err(|_| ()),
+    }
 }
 
 /// The non-blank names of a `tags[]`-style parameter, trimmed.
@@ -155,6 +171,7 @@ mod tests {
             cors_origins: vec!["*".to_owned()],
             metrics_token: None,
             expired_url: None,
+            unknown_hosts: crate::config::UnknownHosts::Default,
             redirect_status: "302".parse::<RedirectStatus>().unwrap(),
         }
     }
@@ -204,6 +221,7 @@ mod tests {
         );
         assert!(f.end_date.is_some());
         assert!(f.exclude_max_visits_reached && f.exclude_past_valid_until);
+        assert_eq!(f.domain, Some(Domain::Default));
         assert!(!plan.foreign_domain);
     }
 
@@ -219,9 +237,22 @@ mod tests {
     }
 
     #[test]
-    fn other_domains_have_no_links() {
-        assert!(parse("domain=elsewhere.example").unwrap().foreign_domain);
-        assert!(!parse("domain=DEFAULT").unwrap().foreign_domain);
+    fn a_domain_limits_the_list() {
+        let other = parse("domain=elsewhere.example").unwrap();
+        assert_eq!(
+            other
+                .filter
+                .domain
+                .and_then(|d| d.name().map(str::to_owned))
+                .as_deref(),
+            Some("elsewhere.example")
+        );
+        assert_eq!(
+            parse("domain=DEFAULT").unwrap().filter.domain,
+            Some(Domain::Default)
+        );
+        assert_eq!(parse("").unwrap().filter.domain, None);
+        assert!(parse("domain=not%20a%20host").unwrap().foreign_domain);
     }
 
     #[test]

@@ -4,6 +4,7 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
 use super::*;
+use crate::links::ShortCode;
 use crate::store::StoreError;
 
 /// A database stand-in: one link whose URL a test changes, and a switch that makes it fail.
@@ -70,8 +71,8 @@ fn target(url: String, capped: bool) -> RedirectTarget {
     }
 }
 
-fn code() -> ShortCode {
-    ShortCode::parse("abc12").unwrap()
+fn code() -> LinkAddress {
+    LinkAddress::default_domain(ShortCode::parse("abc12").unwrap())
 }
 
 async fn url_of(cache: &RedirectCache) -> Option<String> {
@@ -120,7 +121,7 @@ async fn while_the_database_fails_known_links_keep_their_last_answer() {
         assert_eq!(url_of(&cache).await.as_deref(), Some("https://a.example"));
         settle().await;
     }
-    let other = ShortCode::parse("zzz99").unwrap();
+    let other = LinkAddress::default_domain(ShortCode::parse("zzz99").unwrap());
     assert!(
         cache.lookup(&other).await.is_err(),
         "nothing known: the error shows"

@@ -9,7 +9,7 @@ use url::Url;
 
 use super::*;
 use crate::clicks::VisitsSummary;
-use crate::links::{LongUrl, OwnOrigin, RedirectTarget, ShortUrlFilter, ShortUrlPatch};
+use crate::links::{Domain, LongUrl, OwnOrigin, RedirectTarget, ShortUrlFilter, ShortUrlPatch};
 use crate::listing::Page;
 use crate::store::StoreResult;
 
@@ -32,6 +32,7 @@ impl FakeStore {
         let mut links = self.links.lock().unwrap();
         let id = links.len() as i64 + 1;
         links.push(ShortUrl {
+            domain: Domain::Default,
             id,
             short_code: ShortCode::parse(code).unwrap(),
             long_url: LongUrl::parse_stored(long_url).unwrap(),
@@ -67,6 +68,7 @@ impl LinkStore for FakeStore {
             return Err(StoreError::DuplicateShortCode(new.short_code.to_string()));
         }
         let link = ShortUrl {
+            domain: Domain::Default,
             id: links.len() as i64 + 1,
             short_code: new.short_code.clone(),
             long_url: new.long_url.clone(),
@@ -89,16 +91,20 @@ impl LinkStore for FakeStore {
         links.push(link.clone());
         Ok(link)
     }
-    async fn find_short_url(&self, _code: &ShortCode) -> StoreResult<Option<ShortUrl>> {
+    async fn find_short_url(&self, _link: &LinkAddress) -> StoreResult<Option<ShortUrl>> {
         Ok(None)
     }
-    async fn crawlable_short_codes(&self) -> StoreResult<Vec<String>> {
+    async fn crawlable_short_codes(&self, _domain: &Domain) -> StoreResult<Vec<String>> {
         let links = self.links.lock().unwrap();
         let crawlable = links.iter().filter(|l| l.crawlable);
         Ok(crawlable.map(|l| l.short_code.to_string()).collect())
     }
 
-    async fn find_by_long_url(&self, long_url: &str) -> StoreResult<Vec<ShortUrl>> {
+    async fn find_by_long_url(
+        &self,
+        _domain: &Domain,
+        long_url: &str,
+    ) -> StoreResult<Vec<ShortUrl>> {
         let mut found: Vec<ShortUrl> = self
             .links
             .lock()
@@ -110,7 +116,10 @@ impl LinkStore for FakeStore {
         found.sort_by_key(|l| std::cmp::Reverse(l.date_created));
         Ok(found)
     }
-    async fn find_redirect_target(&self, _code: &ShortCode) -> StoreResult<Option<RedirectTarget>> {
+    async fn find_redirect_target(
+        &self,
+        _link: &LinkAddress,
+    ) -> StoreResult<Option<RedirectTarget>> {
         Ok(None)
     }
     async fn take_capped_visit(&self, _link_id: i64) -> StoreResult<bool> {
@@ -121,19 +130,20 @@ impl LinkStore for FakeStore {
     }
     async fn update_short_url(
         &self,
-        code: &ShortCode,
+        link: &LinkAddress,
         _patch: &ShortUrlPatch,
     ) -> StoreResult<ShortUrl> {
-        Err(StoreError::LinkNotFound(code.to_string()))
+        Err(StoreError::LinkNotFound(link.to_string()))
     }
-    async fn delete_short_url(&self, code: &ShortCode) -> StoreResult<()> {
-        Err(StoreError::LinkNotFound(code.to_string()))
+    async fn delete_short_url(&self, link: &LinkAddress) -> StoreResult<()> {
+        Err(StoreError::LinkNotFound(link.to_string()))
     }
 }
 
 fn draft(code: CodeChoice, tags: &[&str]) -> LinkDraft {
     let base = Url::parse("https://lp.example/").unwrap();
     LinkDraft {
+        domain: Domain::Default,
         short_code: code,
         long_url: LongUrl::parse("https://example.com/page", &OwnOrigin::of(&base)).unwrap(),
         title: None,

@@ -6,7 +6,7 @@ use sqlx::Connection;
 use tempfile::TempDir;
 use url::Url;
 
-use crate::links::{LongUrl, NewShortUrl, OwnOrigin, ShortCode, Tag};
+use crate::links::{Domain, LinkAddress, LongUrl, NewShortUrl, OwnOrigin, ShortCode, Tag};
 use crate::store::Store;
 use crate::store::engine::Engine;
 use crate::store::postgres::PgStore;
@@ -115,16 +115,17 @@ impl Drop for PgFixture {
     }
 }
 
-/// A parsed short code.
-pub(super) fn code(raw: &str) -> ShortCode {
-    ShortCode::parse(raw).expect("valid code")
+/// A short code on the default domain.
+pub(super) fn code(raw: &str) -> LinkAddress {
+    LinkAddress::default_domain(ShortCode::parse(raw).expect("valid code"))
 }
 
 /// A valid new link with the given code, URL and tags and no other options.
 pub(super) fn new_link(code_raw: &str, url: &str, tags: &[&str]) -> NewShortUrl {
     let base = Url::parse("https://lp.test/").expect("base");
     NewShortUrl {
-        short_code: code(code_raw),
+        domain: Domain::Default,
+        short_code: code(code_raw).code,
         long_url: LongUrl::parse(url, &OwnOrigin::of(&base)).expect("valid long URL"),
         title: None,
         valid_since: None,

@@ -79,11 +79,14 @@ async fn find_by_long_url_lists_newest_first<F: Fixture>() {
             .unwrap();
     }
     set_created_at(store, "old", Utc::now() - Duration::days(1)).await;
-    let found = store.find_by_long_url("https://a.test/").await.unwrap();
+    let found = store
+        .find_by_long_url(&crate::links::Domain::Default, "https://a.test/")
+        .await
+        .unwrap();
     assert_eq!(codes(&found), ["new", "old"]);
     assert!(
         store
-            .find_by_long_url("https://c.test/")
+            .find_by_long_url(&crate::links::Domain::Default, "https://c.test/")
             .await
             .unwrap()
             .is_empty()

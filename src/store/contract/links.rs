@@ -81,7 +81,10 @@ async fn find_by_long_url_is_newest_first_and_redirect_target_reads_the_link<F: 
         .await
         .unwrap();
     set_created_at(store, "old1", Utc::now() - Duration::days(2)).await;
-    let found = store.find_by_long_url(url).await.unwrap();
+    let found = store
+        .find_by_long_url(&crate::links::Domain::Default, url)
+        .await
+        .unwrap();
     assert_eq!(codes(&found), vec!["new1", "old1"]);
 
     set_visits(store, "new1", 7, 2).await;

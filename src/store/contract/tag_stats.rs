@@ -27,7 +27,9 @@ async fn seeded<F: Fixture>() -> F {
         .await
         .unwrap();
     store
-        .delete_short_url(&crate::links::ShortCode::parse("tmp").unwrap())
+        .delete_short_url(&crate::links::LinkAddress::default_domain(
+            crate::links::ShortCode::parse("tmp").unwrap(),
+        ))
         .await
         .unwrap();
     fx
@@ -125,7 +127,9 @@ async fn rename_tag_checks_source_and_target<F: Fixture>() {
     let store = fx.store();
     store.rename_tag("alpha", "first").await.unwrap();
     let link = store
-        .find_short_url(&crate::links::ShortCode::parse("l1").unwrap())
+        .find_short_url(&crate::links::LinkAddress::default_domain(
+            crate::links::ShortCode::parse("l1").unwrap(),
+        ))
         .await
         .unwrap()
         .unwrap();
@@ -156,7 +160,9 @@ async fn delete_tags_detaches_them_from_links<F: Fixture>() {
     let names = store.list_tags(&TagFilter::default()).await.unwrap().items;
     assert_eq!(names, ["alpha", "gamma", "unused"]);
     let link = store
-        .find_short_url(&crate::links::ShortCode::parse("l2").unwrap())
+        .find_short_url(&crate::links::LinkAddress::default_domain(
+            crate::links::ShortCode::parse("l2").unwrap(),
+        ))
         .await
         .unwrap()
         .unwrap();

@@ -27,7 +27,7 @@ const RECONNECT_PAUSE: Duration = Duration::from_secs(1);
 pub(super) fn notice(change: &LinkChange) -> Option<Sql> {
     let (channel, payload) = match change {
         LinkChange::Link(code) => (CHANNEL, code.as_str()),
-        LinkChange::NotFoundRedirects => (NOT_FOUND_CHANNEL, ""),
+        LinkChange::Domains => (NOT_FOUND_CHANNEL, ""),
         LinkChange::Missed => return None,
     };
     let mut sql = Sql::new("SELECT pg_notify(");
@@ -72,7 +72,7 @@ async fn forward(listener: &mut PgListener, sender: &mpsc::Sender<LinkChange>) {
         match listener.try_recv().await {
             Ok(Some(notification)) => {
                 let change = if notification.channel() == NOT_FOUND_CHANNEL {
-                    LinkChange::NotFoundRedirects
+                    LinkChange::Domains
                 } else {
                     LinkChange::Link(notification.payload().to_owned())
                 };

@@ -6,7 +6,8 @@
 
 use async_trait::async_trait;
 
-use crate::links::ShortCode;
+use super::links::stored;
+use crate::links::{Domain, LinkAddress, ShortCode};
 use crate::store::engine::Engine;
 use crate::store::rollup::{DaySplit, fill_sparklines, sparkline_days, split_days};
 use crate::store::sql::{At, Sql};
@@ -124,26 +125,30 @@ impl<E: Engine> AnalyticsStore for E {
             return Ok(Vec::new());
         }
         let mut select = Sql::new(format!(
-            "SELECT s.id, s.short_code, s.title, t.visits FROM (SELECT short_url_id, {} AS visits \
+            "SELECT s.id, s.domain, s.short_code, s.title, t.visits FROM (SELECT short_url_id, {} AS visits \
              FROM ",
             visits_sum(include_bots)
         ));
         push_pieces(&mut select, &split, None);
         select.push(
             " GROUP BY short_url_id) AS t JOIN short_urls s ON s.id = t.short_url_id \
-             WHERE t.visits > 0 ORDER BY t.visits DESC, s.short_code ASC LIMIT ",
+             WHERE t.visits > 0 ORDER BY t.visits DESC, s.short_code ASC, s.domain ASC LIMIT ",
         );
         select.bind(i64::from(limit));
-        let rows: Vec<(i64, String, Option<String>, i64)> = self.fetch_all(select).await?;
-        Ok(rows
-            .into_iter()
-            .map(|(link_id, short_code, title, visits)| LinkFigures {
-                link_id,
-                short_code,
-                title,
-                visits,
+        let rows: Vec<(i64, String, String, Option<String>, i64)> = self.fetch_all(select).await?;
+        rows.into_iter()
+            .map(|(link_id, domain, code, title, visits)| {
+                Ok(LinkFigures {
+                    link_id,
+                    address: LinkAddress {
+                        domain: stored("domain", &domain, Domain::from_key)?,
+                        code: stored("short code", &code, ShortCode::parse)?,
+                    },
+                    title,
+                    visits,
+                })
             })
-            .collect())
+            .collect()
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -167,25 +172,23 @@ impl<E: Engine> AnalyticsStore for E {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn set_public_stats(&self, code: &ShortCode, public: bool) -> StoreResult<()> {
+    async fn set_public_stats(&self, link: &LinkAddress, public: bool) -> StoreResult<()> {
         let mut update = Sql::new("UPDATE short_urls SET public_stats = ");
-        update
-            .bind(public)
-            .push(" WHERE short_code = ")
-            .bind(code.as_str());
+        update.bind(public);
+        super::links::where_address(&mut update, "", link);
         if self.execute(update).await? == 0 {
-            return Err(StoreError::LinkNotFound(code.to_string()));
+            return Err(StoreError::LinkNotFound(link.to_string()));
         }
         Ok(())
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn is_public_stats(&self, code: &ShortCode) -> StoreResult<bool> {
-        let mut select = Sql::new("SELECT public_stats FROM short_urls WHERE short_code = ");
-        select.bind(code.as_str());
+    async fn is_public_stats(&self, link: &LinkAddress) -> StoreResult<bool> {
+        let mut select = Sql::new("SELECT public_stats FROM short_urls");
+        super::links::where_address(&mut select, "", link);
         let public: Option<(bool,)> = self.fetch_optional(select).await?;
         public
             .map(|(public,)| public)
-            .ok_or_else(|| StoreError::LinkNotFound(code.to_string()))
+            .ok_or_else(|| StoreError::LinkNotFound(link.to_string()))
     }
 }

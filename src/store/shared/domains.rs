@@ -1,15 +1,12 @@
-//! Domains, for both engines: the default domain's not-found redirects in `domain_redirects`.
+//! Domains, for both engines: the `domains` served and each one's not-found redirects.
 
 use async_trait::async_trait;
 
-use super::links::announce;
-use crate::links::{NotFoundRedirects, NotFoundRedirectsPatch, RedirectUrl};
+use super::links::{announce, stored};
+use crate::links::{Domain, NotFoundRedirects, NotFoundRedirectsPatch, RedirectUrl};
 use crate::store::engine::{Engine, Transaction};
 use crate::store::sql::Sql;
 use crate::store::{DomainStore, LinkChange, StoreResult};
-
-/// The key of the default domain's row: Shlink's keyword for it, so a new base URL keeps them.
-const DEFAULT_DOMAIN: &str = "DEFAULT";
 
 /// The three redirect columns, in `NotFoundRedirects` field order.
 type RedirectsRow = (Option<String>, Option<String>, Option<String>);
@@ -17,26 +14,46 @@ type RedirectsRow = (Option<String>, Option<String>, Option<String>);
 #[async_trait]
 impl<E: Engine> DomainStore for E {
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn not_found_redirects(&self) -> StoreResult<NotFoundRedirects> {
-        let row: Option<RedirectsRow> = self.fetch_optional(select()).await?;
-        Ok(redirects(row))
+    async fn domains(&self) -> StoreResult<Vec<(Domain, NotFoundRedirects)>> {
+        let rows: Vec<(String, Option<String>, Option<String>, Option<String>)> = self
+            .fetch_all(Sql::new(
+                "SELECT domain, base_url_redirect, regular404_redirect, \
+                 invalid_short_url_redirect FROM domains",
+            ))
+            .await?;
+        let mut domains = rows
+            .into_iter()
+            .map(|(key, base, regular, invalid)| {
+                let domain = stored("domain", &key, Domain::from_key)?;
+                Ok((domain, redirects(Some((base, regular, invalid)))))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        if !domains.iter().any(|(domain, _)| domain.is_default()) {
+            domains.push((Domain::Default, NotFoundRedirects::default()));
+        }
+        domains.sort_by(|(a, _), (b, _)| a.cmp(b));
+        Ok(domains)
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn set_not_found_redirects(
         &self,
+        domain: &Domain,
         patch: NotFoundRedirectsPatch,
     ) -> StoreResult<NotFoundRedirects> {
         let mut tx = self.begin_write().await?;
-        let mut current = select();
-        current.push(E::FOR_UPDATE);
+        let mut current = Sql::new(
+            "SELECT base_url_redirect, regular404_redirect, invalid_short_url_redirect \
+             FROM domains WHERE domain = ",
+        );
+        current.bind(domain.key()).push(E::FOR_UPDATE);
         let row: Option<RedirectsRow> = tx.fetch_optional(current).await?;
         let next = redirects(row).patched(patch);
         let mut upsert = Sql::new(
-            "INSERT INTO domain_redirects (domain, base_url_redirect, regular404_redirect, \
+            "INSERT INTO domains (domain, base_url_redirect, regular404_redirect, \
              invalid_short_url_redirect) VALUES (",
         );
-        upsert.bind(DEFAULT_DOMAIN);
+        upsert.bind(domain.key());
         upsert.push(", ").bind(text(&next.base_url));
         upsert.push(", ").bind(text(&next.regular_404));
         upsert.push(", ").bind(text(&next.invalid_short_url));
@@ -46,22 +63,11 @@ impl<E: Engine> DomainStore for E {
              invalid_short_url_redirect = excluded.invalid_short_url_redirect",
         );
         tx.execute(upsert).await?;
-        announce::<E>(&mut tx, LinkChange::NotFoundRedirects).await?;
+        announce::<E>(&mut tx, LinkChange::Domains).await?;
         tx.commit().await?;
         Ok(next)
     }
 }
-
-/// The default domain's row, if it was ever set.
-fn select() -> Sql {
-    let mut sql = Sql::new(
-        "SELECT base_url_redirect, regular404_redirect, invalid_short_url_redirect \
-         FROM domain_redirects WHERE domain = ",
-    );
-    sql.bind(DEFAULT_DOMAIN);
-    sql
-}
-
 /// A redirect as the column stores it.
 fn text(url: &Option<RedirectUrl>) -> Option<&str> {
     url.as_ref().map(RedirectUrl::as_str)

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use super::links::announce;
-use crate::links::ShortCode;
+use crate::links::LinkAddress;
 use crate::links::rules::{ConditionParts, RedirectRule, RedirectRules};
 use crate::store::engine::{Engine, Transaction};
 use crate::store::sql::Sql;
@@ -21,17 +21,18 @@ impl<E: Engine> RuleStore for E {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn set_redirect_rules(
         &self,
-        code: &ShortCode,
+        link: &LinkAddress,
         rules: &RedirectRules,
     ) -> StoreResult<bool> {
         let mut tx = self.begin_write().await?;
-        let mut find = Sql::new("SELECT id FROM short_urls WHERE short_code = ");
-        find.bind(code.as_str()).push(E::FOR_UPDATE);
+        let mut find = Sql::new("SELECT id FROM short_urls");
+        super::links::where_address(&mut find, "", link);
+        find.push(E::FOR_UPDATE);
         let Some((link_id,)): Option<(i64,)> = tx.fetch_optional(find).await? else {
             return Ok(false);
         };
         write_rules(&mut tx, link_id, rules).await?;
-        announce::<E>(&mut tx, LinkChange::Link(code.as_str().to_owned())).await?;
+        announce::<E>(&mut tx, LinkChange::Link(link.cache_key().into_owned())).await?;
         tx.commit().await?;
         Ok(true)
     }

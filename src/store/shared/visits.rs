@@ -5,7 +5,7 @@ use async_trait::async_trait;
 
 use crate::clicks::VisitsSummary;
 use crate::clicks::{Location, VisitKind};
-use crate::links::ShortCode;
+use crate::links::LinkAddress;
 use crate::listing::Page;
 use crate::store::engine::{Engine, Transaction};
 use crate::store::sql::{At, Sql};
@@ -69,6 +69,7 @@ impl VisitRow {
 enum Resolved {
     Link(i64),
     Tag(i64),
+    Domain(String),
     NonOrphan,
     Orphan(Option<VisitKind>),
 }
@@ -128,13 +129,20 @@ impl<E: Engine> VisitStore for E {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn delete_link_visits(&self, code: &ShortCode) -> StoreResult<u64> {
+    async fn delete_link_visits(&self, address: &LinkAddress) -> StoreResult<u64> {
         let mut tx = self.begin_write().await?;
         // Where a worker may complete a click for the link meanwhile (Postgres), locking the
         // link's row orders the two: its counter update waits for us, or we for its commit.
-        let mut find = Sql::new("SELECT id FROM short_urls WHERE short_code = ");
-        find.bind(code.as_str()).push(E::FOR_UPDATE);
-        let link = id_of(&mut tx, find, code.as_str(), StoreError::LinkNotFound).await?;
+        let mut find = Sql::new("SELECT id FROM short_urls");
+        super::links::where_address(&mut find, "", address);
+        find.push(E::FOR_UPDATE);
+        let link = id_of(
+            &mut tx,
+            find,
+            &address.to_string(),
+            StoreError::LinkNotFound,
+        )
+        .await?;
         let mut delete = Sql::new("DELETE FROM click_rows WHERE short_url_id = ");
         delete.bind(link);
         let deleted = tx.execute(delete).await?;
@@ -144,7 +152,8 @@ impl<E: Engine> VisitStore for E {
         reset.bind(link);
         tx.execute(reset).await?;
         forget_rollups::<E>(&mut tx, link).await?;
-        super::links::announce::<E>(&mut tx, LinkChange::Link(code.to_string())).await?;
+        super::links::announce::<E>(&mut tx, LinkChange::Link(address.cache_key().into_owned()))
+            .await?;
         tx.commit().await?;
         Ok(deleted)
     }
@@ -198,11 +207,12 @@ async fn forget_rollups<E: Engine>(tx: &mut E::Tx, link: i64) -> StoreResult<()>
 /// Looks up the scope's link or tag; `LinkNotFound` or `TagNotFound` when it does not exist.
 async fn resolve(tx: &mut impl Transaction, scope: &VisitScope) -> StoreResult<Resolved> {
     Ok(match scope {
-        VisitScope::Link(code) => {
-            let mut find = Sql::new("SELECT id FROM short_urls WHERE short_code = ");
-            find.bind(code.as_str());
-            Resolved::Link(id_of(tx, find, code.as_str(), StoreError::LinkNotFound).await?)
+        VisitScope::Link(address) => {
+            let mut find = Sql::new("SELECT id FROM short_urls");
+            super::links::where_address(&mut find, "", address);
+            Resolved::Link(id_of(tx, find, &address.to_string(), StoreError::LinkNotFound).await?)
         }
+        VisitScope::Domain(domain) => Resolved::Domain(domain.key().to_owned()),
         VisitScope::Tag(name) => {
             let mut find = Sql::new("SELECT id FROM tags WHERE name = ");
             find.bind(name);
@@ -232,6 +242,10 @@ fn push_where(sql: &mut Sql, scope: &Resolved, filter: &VisitFilter) {
         Resolved::Tag(tag) => sql
             .push(" WHERE short_url_id IN (SELECT short_url_id FROM short_url_tags WHERE tag_id = ")
             .bind(*tag)
+            .push(")"),
+        Resolved::Domain(domain) => sql
+            .push(" WHERE short_url_id IN (SELECT id FROM short_urls WHERE domain = ")
+            .bind(domain.as_str())
             .push(")"),
         Resolved::NonOrphan => sql
             .push(" WHERE kind = ")

@@ -17,11 +17,12 @@ use super::PageError;
 use super::error::encode;
 use super::form::PageQuery;
 use super::layout::{Layout, render};
-use super::link_forms::LinkFormView;
+use super::link_forms::{LinkFormView, known_domains};
 use super::session::SignedIn;
 use crate::analytics::chart::{bar_chart, sparkline};
 use crate::http::AppState;
-use crate::links::{ShortUrlFilter, Tag, TagFilter};
+use crate::http::domains::authority;
+use crate::links::{Domain, ShortUrlFilter, Tag, TagFilter};
 use crate::store::LinkFigures;
 
 /// Links per page of the list.
@@ -41,8 +42,12 @@ struct DashboardPage {
     links: Vec<LinkRow>,
     total_links: u64,
     tags: Vec<String>,
+    /// The domains to filter by: (key, name shown), the default first.
+    domains: Vec<(String, String)>,
     search: String,
     tag: String,
+    /// The chosen domain's key (`DEFAULT` or its name); empty for every domain.
+    domain: String,
     page: u32,
     pages: u32,
     prev_href: Option<String>,
@@ -52,6 +57,8 @@ struct DashboardPage {
 
 /// One link of the list.
 struct LinkRow {
+    /// How its pages' paths name it (`code`, or `code@domain`).
+    segment: String,
     code: String,
     short_url: String,
     long_url: String,
@@ -67,6 +74,7 @@ pub struct DashboardQuery {
     #[serde(rename = "searchTerm")]
     search_term: Option<String>,
     tag: Option<String>,
+    domain: Option<String>,
     page: Option<String>,
 }
 
@@ -94,7 +102,12 @@ pub async fn show(
         .and_then(|p| p.trim().parse::<u32>().ok())
         .filter(|p| *p >= 1)
         .unwrap_or(1);
+    let domain = query.domain.unwrap_or_default().trim().to_owned();
     let filter = ShortUrlFilter {
+        domain: Some(domain.as_str())
+            .filter(|key| !key.is_empty())
+            .map(|key| Domain::from_key(key).map_err(|_| PageError::NotFound))
+            .transpose()?,
         page,
         items_per_page: Some(LINKS_PER_PAGE),
         search_term: Some(search.clone()).filter(|s| !s.is_empty()),
@@ -123,7 +136,8 @@ pub async fn show(
                     &daily,
                     &format!("Clicks per day of /{} over 14 days", link.short_code),
                 ),
-                short_url: state.settings.short_url(link.short_code.as_str()),
+                short_url: state.settings.short_url_of(&link.address()),
+                segment: link.address().segment().into_owned(),
                 code: link.short_code.to_string(),
                 long_url: link.long_url.to_string(),
                 title: link.title,
@@ -137,7 +151,22 @@ pub async fn show(
     let pages = u32::try_from(listed.total.div_ceil(u64::from(LINKS_PER_PAGE)))
         .unwrap_or(u32::MAX)
         .max(1);
-    let href = |p: u32| list_href(&search, &tag, p);
+    let href = |p: u32| {
+        list_href(
+            &[("searchTerm", &search), ("tag", &tag), ("domain", &domain)],
+            p,
+        )
+    };
+    let base = &state.settings.base_url;
+    let domains = state
+        .domains
+        .all()
+        .keys()
+        .map(|known| {
+            let shown = known.name().map_or_else(|| authority(base), str::to_owned);
+            (known.key().to_owned(), shown)
+        })
+        .collect();
     let dashboard = DashboardPage {
         layout: Layout::signed_in(&signed_in),
         overview,
@@ -146,25 +175,28 @@ pub async fn show(
         links,
         total_links: listed.total,
         tags,
+        domains,
         prev_href: (page > 1).then(|| href(page - 1)),
         next_href: (page < pages).then(|| href(page + 1)),
+        domain,
         search,
         tag,
         page,
         pages,
-        form: LinkFormView::create(signed_in.csrf_token()),
+        form: LinkFormView {
+            known_domains: known_domains(&state),
+            ..LinkFormView::create(signed_in.csrf_token())
+        },
     };
     render(StatusCode::OK, &dashboard)
 }
 
-/// The dashboard address of list page `page` with the current search and tag.
-fn list_href(search: &str, tag: &str, page: u32) -> String {
+/// The dashboard address of list page `page` with the current filters (name, value); empty
+/// values are left out.
+fn list_href(filters: &[(&str, &str)], page: u32) -> String {
     let mut href = format!("/app?page={page}");
-    if !search.is_empty() {
-        href.push_str(&format!("&searchTerm={}", encode(search)));
-    }
-    if !tag.is_empty() {
-        href.push_str(&format!("&tag={}", encode(tag)));
+    for (name, value) in filters.iter().filter(|(_, value)| !value.is_empty()) {
+        href.push_str(&format!("&{name}={}", encode(value)));
     }
     href
 }
@@ -175,9 +207,15 @@ mod tests {
 
     #[test]
     fn list_links_keep_search_and_tag_encoded() {
-        assert_eq!(list_href("", "", 2), "/app?page=2");
         assert_eq!(
-            list_href("a&b c", "x/y", 3),
+            list_href(&[("searchTerm", ""), ("tag", "")], 2),
+            "/app?page=2"
+        );
+        assert_eq!(
+            list_href(
+                &[("searchTerm", "a&b c"), ("tag", "x/y"), ("domain", "")],
+                3
+            ),
             "/app?page=3&searchTerm=a%26b+c&tag=x%2Fy"
         );
     }

@@ -7,7 +7,7 @@ use super::country::country_label;
 use super::report::Selection;
 use crate::http::AppState;
 use crate::http::pages::PageError;
-use crate::links::ShortCode;
+use crate::links::LinkAddress;
 use crate::store::{Visit, VisitFilter, VisitScope};
 
 /// How many visits the page lists.
@@ -40,16 +40,16 @@ pub struct RecentVisit {
     pub bot: bool,
 }
 
-/// The newest visits of `code` in the selected range (bots as the switch says).
+/// The newest visits of `link` in the selected range (bots as the switch says).
 pub async fn recent_visits(
     state: &AppState,
-    code: &ShortCode,
+    link: &LinkAddress,
     selection: &Selection,
 ) -> Result<Vec<RecentVisit>, PageError> {
     let page = state
         .store
         .list_visits(
-            &VisitScope::Link(code.clone()),
+            &VisitScope::Link(link.clone()),
             &visit_filter(selection, RECENT_VISITS),
         )
         .await?;

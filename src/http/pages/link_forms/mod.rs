@@ -21,7 +21,7 @@ use super::session::SignedIn;
 use super::{PageError, csrf};
 use crate::http::AppState;
 use crate::http::short_urls::input;
-use crate::links::ShortCode;
+use crate::links::LinkAddress;
 use crate::links::ShortUrl;
 use crate::links::service::CreateLinkError;
 
@@ -46,13 +46,29 @@ struct DeletePage {
 
 /// `GET /app/links/new`: an empty create form.
 #[tracing::instrument(skip_all)]
-pub async fn new(signed_in: SignedIn) -> Result<Response, PageError> {
+pub async fn new(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Response, PageError> {
     form_page(
         &signed_in,
         StatusCode::OK,
         "New link".to_owned(),
-        LinkFormView::create(signed_in.csrf_token()),
+        LinkFormView {
+            known_domains: known_domains(&state),
+            ..LinkFormView::create(signed_in.csrf_token())
+        },
     )
+}
+
+/// The names of the domains served besides the default one, which the create form offers.
+pub fn known_domains(state: &AppState) -> Vec<String> {
+    state
+        .domains
+        .all()
+        .keys()
+        .filter_map(|domain| domain.name().map(str::to_owned))
+        .collect()
 }
 
 /// `POST /app/links`: creates the link and shows its page, or the form again with errors.
@@ -88,7 +104,7 @@ pub async fn create(
             return Err(PageError::Internal(err.into()));
         }
     };
-    Ok(Redirect::to(&format!("/app/links/{}", link.short_code)).into_response())
+    Ok(Redirect::to(&format!("/app/links/{}", link.address().segment())).into_response())
 }
 
 /// `GET /app/links/{code}/edit`: the form filled with the stored link.
@@ -133,7 +149,7 @@ pub async fn update(
             if !input::is_empty(&patch) {
                 state.links.update(&code, &patch).await?;
             }
-            Ok(Redirect::to(&format!("/app/links/{}", code.as_str())).into_response())
+            Ok(Redirect::to(&format!("/app/links/{}", code.segment())).into_response())
         }
         Err(refused) => {
             errors.extend(refused.refused().iter().cloned());
@@ -152,7 +168,7 @@ pub async fn confirm_delete(
     let link = load(&state, &link_code(path)?).await?;
     let page = DeletePage {
         layout: Layout::signed_in(&signed_in),
-        short_url: state.settings.short_url(link.short_code.as_str()),
+        short_url: state.settings.short_url_of(&link.address()),
         link,
         csrf: signed_in.csrf_token().to_owned(),
     };
@@ -173,19 +189,20 @@ pub async fn delete(
     Ok(Redirect::to("/app").into_response())
 }
 
-/// The short code a link page addresses; one that cannot exist is simply not found.
-pub fn link_code(path: Result<Path<String>, PathRejection>) -> Result<ShortCode, PageError> {
+/// The link a link page's path segment addresses (`code`, or `code@domain` on another domain);
+/// one that cannot exist is simply not found.
+pub fn link_code(path: Result<Path<String>, PathRejection>) -> Result<LinkAddress, PageError> {
     let Path(raw) = path.map_err(|_| PageError::NotFound)?;
-    ShortCode::parse(&raw).map_err(|_| PageError::LinkNotFound(raw))
+    LinkAddress::from_segment(&raw).ok_or(PageError::LinkNotFound(raw))
 }
 
-/// The link behind `code`, or the friendly not-found page.
-pub(super) async fn load(state: &AppState, code: &ShortCode) -> Result<ShortUrl, PageError> {
+/// The link behind `link`, or the friendly not-found page.
+pub(super) async fn load(state: &AppState, link: &LinkAddress) -> Result<ShortUrl, PageError> {
     state
         .store
-        .find_short_url(code)
+        .find_short_url(link)
         .await?
-        .ok_or_else(|| PageError::LinkNotFound(code.as_str().to_owned()))
+        .ok_or_else(|| PageError::LinkNotFound(link.segment().into_owned()))
 }
 
 fn refused_create(

@@ -17,6 +17,8 @@ pub struct LinkForm {
     /// The session's CSRF token.
     pub csrf: String,
     long_url: String,
+    /// The domain a new link goes on; blank is the default domain.
+    domain: String,
     custom_slug: String,
     title: String,
     tags: String,
@@ -39,6 +41,10 @@ pub struct LinkFormView {
     pub csrf: String,
     /// Field values, as typed.
     pub long_url: String,
+    /// Domain of a new link, as typed (blank: the default domain).
+    pub domain: String,
+    /// The domains served besides the default one, offered when creating.
+    pub known_domains: Vec<String>,
     /// Custom slug, as typed.
     pub custom_slug: String,
     /// Title, as typed.
@@ -56,8 +62,9 @@ pub struct LinkFormView {
 }
 
 /// Fields the form has inputs for; refusals of any other field are shown above the form.
-const FORM_FIELDS: [&str; 7] = [
+const FORM_FIELDS: [&str; 8] = [
     "longUrl",
+    "domain",
     "customSlug",
     "title",
     "tags",
@@ -80,6 +87,7 @@ impl LinkFormView {
     pub fn refill_create(form: &LinkForm, csrf: &str, errors: Vec<(String, String)>) -> Self {
         Self {
             long_url: form.long_url.clone(),
+            domain: form.domain.clone(),
             custom_slug: form.custom_slug.clone(),
             title: form.title.clone(),
             tags: form.tags.clone(),
@@ -93,8 +101,8 @@ impl LinkFormView {
     /// The edit form of a stored link.
     pub fn edit(link: &ShortUrl, csrf: &str) -> Self {
         Self {
-            action: format!("/app/links/{}/edit", link.short_code),
-            editing: Some(link.short_code.to_string()),
+            action: format!("/app/links/{}/edit", link.address().segment()),
+            editing: Some(link.address().segment().into_owned()),
             csrf: csrf.to_owned(),
             long_url: link.long_url.to_string(),
             custom_slug: link.short_code.to_string(),
@@ -111,7 +119,7 @@ impl LinkFormView {
                 .unwrap_or_default(),
             max_visits: link.max_visits.map(|n| n.to_string()).unwrap_or_default(),
             protected: link.password_protected,
-            errors: Vec::new(),
+            ..Self::default()
         }
     }
 
@@ -122,11 +130,11 @@ impl LinkFormView {
         csrf: &str,
         errors: Vec<(String, String)>,
     ) -> Self {
-        let code = stored.short_code.as_str();
+        let segment = stored.address().segment().into_owned();
         Self {
-            action: format!("/app/links/{code}/edit"),
-            editing: Some(code.to_owned()),
-            custom_slug: code.to_owned(),
+            action: format!("/app/links/{segment}/edit"),
+            editing: Some(segment),
+            custom_slug: stored.short_code.to_string(),
             protected: stored.password_protected,
             ..Self::refill_create(form, csrf, errors)
         }
@@ -158,6 +166,7 @@ pub fn create_body(form: &LinkForm) -> (CreateBody, Vec<(String, String)>) {
     let mut errors = Vec::new();
     let body = CreateBody {
         long_url: form.long_url.clone(),
+        domain: non_blank(&form.domain).map(str::to_owned),
         custom_slug: non_blank(&form.custom_slug).map(str::to_owned),
         title: non_blank(&form.title).map(str::to_owned),
         tags: Some(tag_list(&form.tags)),
@@ -294,7 +303,7 @@ mod tests {
             errors: vec![
                 ("longUrl".into(), "one".into()),
                 ("longUrl".into(), "two".into()),
-                ("domain".into(), "three".into()),
+                ("pathPrefix".into(), "three".into()),
             ],
             ..LinkFormView::default()
         };

@@ -15,6 +15,7 @@ fn settings() -> HttpSettings {
         cors_origins: vec!["*".to_owned()],
         metrics_token: None,
         expired_url: None,
+        unknown_hosts: crate::config::UnknownHosts::Default,
         redirect_status: "302".parse::<RedirectStatus>().unwrap(),
     }
 }
@@ -101,7 +102,7 @@ fn create_names_every_refused_field() {
         "validSince": "soon",
         "maxVisits": 0,
         "tags": [" "],
-        "domain": "other.example",
+        "domain": "https://other.example/",
         "pathPrefix": "x",
         "deviceLongUrls": {"ios": "javascript:alert(1)", "watch": "https://example.com/w"}
     })));

@@ -10,6 +10,9 @@ use crate::store::sql::{Sql, direction_sql, like_pattern};
 /// Appends ` WHERE …` (always present) for every condition in `filter`, validity judged at `now`.
 pub(super) fn push_where<E: Engine>(sql: &mut Sql, filter: &ShortUrlFilter, now: DateTime<Utc>) {
     sql.push(" WHERE 1 = 1");
+    if let Some(domain) = &filter.domain {
+        sql.push(" AND s.domain = ").bind(domain.key());
+    }
     if let Some(term) = filter.search_term.as_deref().filter(|t| !t.is_empty()) {
         let pattern = like_pattern(term);
         let like = format!(" {} ", E::ILIKE);

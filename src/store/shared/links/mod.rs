@@ -10,8 +10,9 @@ use chrono::{SubsecRound, Utc};
 use self::rows::{
     LinkRow, TargetRow, attach_tags, load_by_id, select_links, split_json, with_tags,
 };
+pub(in crate::store::shared) use self::rows::{stored, where_address};
 use super::rules;
-use crate::links::{LongUrl, PasswordHash, RedirectTarget, ShortCode};
+use crate::links::{Domain, LinkAddress, LongUrl, PasswordHash, RedirectTarget};
 use crate::links::{NewShortUrl, ShortUrl, ShortUrlFilter, ShortUrlPatch};
 use crate::listing::Page;
 use crate::store::engine::{Engine, Transaction};
@@ -22,14 +23,20 @@ use crate::store::{LinkChange, LinkStore, StoreError, StoreResult};
 impl<E: Engine> LinkStore for E {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn create_short_url(&self, new: &NewShortUrl) -> StoreResult<ShortUrl> {
-        let code = new.short_code.as_str();
+        let address = LinkAddress {
+            domain: new.domain.clone(),
+            code: new.short_code.clone(),
+        };
         let mut tx = self.begin_write().await?;
+        let domain_is_new = add_domain(&mut tx, &new.domain).await?;
         let mut insert = Sql::new(
-            "INSERT INTO short_urls (short_code, long_url, title, created_at, valid_since, \
+            "INSERT INTO short_urls (domain, short_code, long_url, title, created_at, valid_since, \
              valid_until, max_visits, crawlable, forward_query, author_key_id, expired_url, \
              password_hash, destinations) VALUES (",
         );
-        insert.bind(code).push(", ").bind(new.long_url.as_str());
+        insert.bind(new.domain.key()).push(", ");
+        insert.bind(new.short_code.as_str()).push(", ");
+        insert.bind(new.long_url.as_str());
         insert.push(", ").bind(new.title.as_deref());
         // Millisecond precision, what SQLite stores, so both engines report the same instants.
         let created_at = new.date_created.unwrap_or_else(Utc::now);
@@ -52,7 +59,7 @@ impl<E: Engine> LinkStore for E {
             .push(") RETURNING id");
         let (id,): (i64,) = match tx.fetch_optional(insert).await {
             Err(err) if err.is_unique_violation() => {
-                return Err(StoreError::DuplicateShortCode(code.to_owned()));
+                return Err(StoreError::DuplicateShortCode(address.to_string()));
             }
             inserted => inserted?.ok_or(sqlx::Error::RowNotFound)?,
         };
@@ -60,17 +67,20 @@ impl<E: Engine> LinkStore for E {
         if !new.rules.is_empty() {
             rules::write_rules(&mut tx, id, &new.rules).await?;
         }
-        let created = load_by_id::<E>(&mut tx, id, code).await?;
-        announce::<E>(&mut tx, LinkChange::Link(code.to_owned())).await?;
+        let created = load_by_id::<E>(&mut tx, id, &address).await?;
+        announce::<E>(&mut tx, LinkChange::Link(address.cache_key().into_owned())).await?;
+        if domain_is_new {
+            announce::<E>(&mut tx, LinkChange::Domains).await?;
+        }
         tx.commit().await?;
         Ok(created)
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn find_short_url(&self, code: &ShortCode) -> StoreResult<Option<ShortUrl>> {
+    async fn find_short_url(&self, link: &LinkAddress) -> StoreResult<Option<ShortUrl>> {
         let mut tx = self.begin_read().await?;
         let mut select = select_links();
-        select.push(" WHERE s.short_code = ").bind(code.as_str());
+        where_address(&mut select, "s.", link);
         let rows: Vec<LinkRow> = tx.fetch_all(select).await?;
         let found = with_tags::<E>(&mut tx, rows).await?.pop();
         tx.commit().await?;
@@ -78,10 +88,15 @@ impl<E: Engine> LinkStore for E {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn find_by_long_url(&self, long_url: &str) -> StoreResult<Vec<ShortUrl>> {
+    async fn find_by_long_url(
+        &self,
+        domain: &Domain,
+        long_url: &str,
+    ) -> StoreResult<Vec<ShortUrl>> {
         let mut tx = self.begin_read().await?;
         let mut select = select_links();
         select.push(" WHERE s.long_url = ").bind(long_url);
+        select.push(" AND s.domain = ").bind(domain.key());
         select.push(" ORDER BY s.created_at DESC, s.id DESC");
         let rows: Vec<LinkRow> = tx.fetch_all(select).await?;
         let found = with_tags::<E>(&mut tx, rows).await?;
@@ -90,10 +105,12 @@ impl<E: Engine> LinkStore for E {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn crawlable_short_codes(&self) -> StoreResult<Vec<String>> {
+    async fn crawlable_short_codes(&self, domain: &Domain) -> StoreResult<Vec<String>> {
         let mut select = Sql::new("SELECT short_code FROM short_urls WHERE crawlable = ");
         select
             .bind(true)
+            .push(" AND domain = ")
+            .bind(domain.key())
             .push(" ORDER BY short_code")
             .push(E::BYTE_ORDER);
         let codes: Vec<(String,)> = self.fetch_all(select).await?;
@@ -101,12 +118,15 @@ impl<E: Engine> LinkStore for E {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn find_redirect_target(&self, code: &ShortCode) -> StoreResult<Option<RedirectTarget>> {
+    async fn find_redirect_target(
+        &self,
+        link: &LinkAddress,
+    ) -> StoreResult<Option<RedirectTarget>> {
         let mut select = Sql::new(
             "SELECT id, long_url, forward_query, valid_since, valid_until, max_visits, \
-             cap_used, expired_url, password_hash, destinations FROM short_urls WHERE short_code = ",
+             cap_used, expired_url, password_hash, destinations FROM short_urls",
         );
-        select.bind(code.as_str());
+        where_address(&mut select, "", link);
         let row: Option<TargetRow> = self.fetch_optional(select).await?;
         let Some(row) = row else {
             return Ok(None);
@@ -146,16 +166,17 @@ impl<E: Engine> LinkStore for E {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn update_short_url(
         &self,
-        code: &ShortCode,
+        link: &LinkAddress,
         patch: &ShortUrlPatch,
     ) -> StoreResult<ShortUrl> {
         let mut tx = self.begin_write().await?;
-        let mut find = Sql::new("SELECT id FROM short_urls WHERE short_code = ");
-        find.bind(code.as_str()).push(E::FOR_UPDATE);
+        let mut find = Sql::new("SELECT id FROM short_urls");
+        where_address(&mut find, "", link);
+        find.push(E::FOR_UPDATE);
         let (id,): (i64,) = tx
             .fetch_optional(find)
             .await?
-            .ok_or_else(|| StoreError::LinkNotFound(code.to_string()))?;
+            .ok_or_else(|| StoreError::LinkNotFound(link.to_string()))?;
         if let Some(mut update) = update_statement(patch) {
             update.push(" WHERE id = ").bind(id);
             tx.execute(update).await?;
@@ -170,26 +191,35 @@ impl<E: Engine> LinkStore for E {
             let current = rules::rules_from(tx.fetch_all(rules::select(id)).await?)?;
             rules::write_rules(&mut tx, id, &patch.device_long_urls.apply(&current)).await?;
         }
-        let updated = load_by_id::<E>(&mut tx, id, code.as_str()).await?;
-        announce::<E>(&mut tx, LinkChange::Link(code.to_string())).await?;
+        let updated = load_by_id::<E>(&mut tx, id, link).await?;
+        announce::<E>(&mut tx, LinkChange::Link(link.cache_key().into_owned())).await?;
         tx.commit().await?;
         Ok(updated)
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn delete_short_url(&self, code: &ShortCode) -> StoreResult<()> {
+    async fn delete_short_url(&self, link: &LinkAddress) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        let mut delete = Sql::new("DELETE FROM short_urls WHERE short_code = ");
-        delete.bind(code.as_str());
+        let mut delete = Sql::new("DELETE FROM short_urls");
+        where_address(&mut delete, "", link);
         if tx.execute(delete).await? == 0 {
-            return Err(StoreError::LinkNotFound(code.to_string()));
+            return Err(StoreError::LinkNotFound(link.to_string()));
         }
-        announce::<E>(&mut tx, LinkChange::Link(code.to_string())).await?;
+        announce::<E>(&mut tx, LinkChange::Link(link.cache_key().into_owned())).await?;
         tx.commit().await
     }
 }
 
-/// Tells other instances that `code` changed, when the transaction commits.
+/// Adds `domain` to the domains served, if it is new; true when it was.
+async fn add_domain(tx: &mut impl Transaction, domain: &Domain) -> StoreResult<bool> {
+    let mut insert = Sql::new("INSERT INTO domains (domain) VALUES (");
+    insert
+        .bind(domain.key())
+        .push(") ON CONFLICT (domain) DO NOTHING");
+    Ok(tx.execute(insert).await? == 1)
+}
+
+/// Tells other instances that a link or the domains changed, when the transaction commits.
 pub(in crate::store::shared) async fn announce<E: Engine>(
     tx: &mut E::Tx,
     change: LinkChange,

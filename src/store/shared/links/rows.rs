@@ -8,7 +8,8 @@ use crate::clicks::VisitsSummary;
 use crate::links::ShortUrl;
 use crate::links::rules::{DeviceLongUrls, RedirectRules};
 use crate::links::{
-    DestinationParts, LinkError, LongUrl, PasswordHash, RedirectTarget, ShortCode, Split, Tag,
+    DestinationParts, Domain, LinkAddress, LinkError, LongUrl, PasswordHash, RedirectTarget,
+    ShortCode, Split, Tag,
 };
 use crate::store::engine::{Engine, Transaction};
 use crate::store::sql::{At, Sql};
@@ -17,7 +18,7 @@ use crate::store::{StoreError, StoreResult};
 /// `SELECT` of every link column from `short_urls s`; callers append the rest.
 pub(super) fn select_links() -> Sql {
     Sql::new(
-        "SELECT s.id, s.short_code, s.long_url, s.title, s.created_at, s.valid_since, \
+        "SELECT s.id, s.domain, s.short_code, s.long_url, s.title, s.created_at, s.valid_since, \
          s.valid_until, s.max_visits, s.crawlable, s.forward_query, s.visits_total, s.visits_bots, \
          s.author_key_id, s.expired_url, s.password_hash IS NOT NULL AS password_protected, \
          s.destinations, EXISTS (SELECT 1 FROM redirect_rules r WHERE r.link_id = s.id) \
@@ -29,6 +30,7 @@ pub(super) fn select_links() -> Sql {
 #[derive(sqlx::FromRow)]
 pub(super) struct LinkRow {
     id: i64,
+    domain: String,
     short_code: String,
     long_url: String,
     title: Option<String>,
@@ -57,6 +59,7 @@ impl LinkRow {
     ) -> StoreResult<ShortUrl> {
         Ok(ShortUrl {
             id: self.id,
+            domain: stored("domain", &self.domain, Domain::from_key)?,
             short_code: stored("short code", &self.short_code, ShortCode::parse)?,
             long_url: stored("long URL", &self.long_url, LongUrl::parse_stored)?,
             title: self.title,
@@ -157,7 +160,7 @@ pub(super) fn split_json(split: &Split) -> Option<String> {
 }
 
 /// Parses a value read back from the store with its domain rule.
-fn stored<T>(
+pub(in crate::store::shared) fn stored<T>(
     what: &str,
     value: &str,
     parse: impl FnOnce(&str) -> Result<T, LinkError>,
@@ -230,11 +233,27 @@ async fn device_long_urls<E: Engine>(
         .collect()
 }
 
-/// Reads one link with its tags by row id; `LinkNotFound(code)` if it is gone.
+/// Appends ` WHERE domain = … AND short_code = …` naming `link` (columns of `prefix`, e.g. `s.`).
+pub(in crate::store::shared) fn where_address(
+    sql: &mut Sql,
+    prefix: &'static str,
+    link: &LinkAddress,
+) {
+    sql.push(" WHERE ")
+        .push(prefix)
+        .push("domain = ")
+        .bind(link.domain.key());
+    sql.push(" AND ")
+        .push(prefix)
+        .push("short_code = ")
+        .bind(link.code.as_str());
+}
+
+/// Reads one link with its tags by row id; `LinkNotFound(link)` if it is gone.
 pub(super) async fn load_by_id<E: Engine>(
     tx: &mut E::Tx,
     id: i64,
-    code: &str,
+    link: &LinkAddress,
 ) -> StoreResult<ShortUrl> {
     let mut select = select_links();
     select.push(" WHERE s.id = ").bind(id);
@@ -242,7 +261,7 @@ pub(super) async fn load_by_id<E: Engine>(
     with_tags::<E>(tx, rows)
         .await?
         .pop()
-        .ok_or_else(|| StoreError::LinkNotFound(code.to_owned()))
+        .ok_or_else(|| StoreError::LinkNotFound(link.to_string()))
 }
 
 /// Links `tags` to a link, creating missing tags; existing links to the same tag are kept.
