@@ -247,17 +247,48 @@ async fn a_domain_only_key_sees_only_its_domain(backend: Backend) {
         get_json(&app, &elsewhere, "/domains").await["domains"]["data"],
         json!([])
     );
+    let onto_ours = call(
+        &app,
+        &elsewhere,
+        Method::POST,
+        "/short-urls",
+        Some(json!({"longUrl": "https://example.com/x", "domain": "DEFAULT"})),
+    )
+    .await;
+    assert_problem(onto_ours, 400, "invalid-data").await;
     let created = call(
         &app,
         &elsewhere,
         Method::POST,
         "/short-urls",
-        Some(json!({"longUrl": "https://example.com/x"})),
+        Some(json!({"longUrl": "https://example.com/x", "customSlug": "theirs"})),
     )
     .await;
-    assert_problem(created, 400, "invalid-data").await;
+    assert_eq!(
+        created.status(),
+        200,
+        "a body without domain means the key's"
+    );
+    let created: Value = created.json().await.unwrap();
+    assert_eq!(created["domain"], "elsewhere.example");
+    assert_eq!(
+        codes(&get_json(&app, &elsewhere, "/short-urls").await),
+        ["theirs"]
+    );
+    let domains = get_json(&app, &elsewhere, "/domains").await;
+    assert_eq!(domains["domains"]["data"][0]["domain"], "elsewhere.example");
+    assert_eq!(domains["domains"]["data"].as_array().unwrap().len(), 1);
     let read = call(&app, &elsewhere, Method::GET, "/short-urls/ours", None).await;
     assert_problem(read, 404, "short-url-not-found").await;
+    let theirs = call(
+        &app,
+        &elsewhere,
+        Method::GET,
+        "/short-urls/theirs?domain=elsewhere.example",
+        None,
+    )
+    .await;
+    assert_eq!(theirs.status(), 200);
 
     let domain = format!("127.0.0.1:{}", app.port);
     let here = key_with(
@@ -269,7 +300,11 @@ async fn a_domain_only_key_sees_only_its_domain(backend: Backend) {
         },
     )
     .await;
-    assert_eq!(codes(&get_json(&app, &here, "/short-urls").await), ["ours"]);
+    assert_eq!(
+        codes(&get_json(&app, &here, "/short-urls").await),
+        ["ours"],
+        "not the other domain's link"
+    );
     create(&app, &here, "also-ours", &[]).await;
 }
 

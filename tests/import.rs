@@ -192,18 +192,20 @@ async fn a_shlink_csv_file_is_imported_once(backend: Backend) {
     let file = dir.path().join("links.csv");
     std::fs::write(
         &file,
-        "Long URL;Short code;Title;Tags\n\
-         https://example.com/one;one;First;a|b\n\
-         https://example.com/two;;;\n\
-         not a url;bad;;\n",
+        "Long URL;Short code;Domain;Title;Tags\n\
+         https://example.com/one;one;;First;a|b\n\
+         https://example.com/two;;;;\n\
+         https://example.com/three;one;Go.Example;;\n\
+         not a url;bad;;;\n",
     )
     .unwrap();
     let path = file.to_str().unwrap();
     let first = linkpulse(&url, &["import", "csv", path, "--delimiter", ";"]).await;
     assert!(
-        first.contains("Imported 2 links (0 already here)"),
+        first.contains("Imported 3 links (0 already here)"),
         "{first}"
     );
+    assert!(first.contains("1 links came from other domains"), "{first}");
     assert!(
         first.contains("skipped: bad:"),
         "the bad row is named: {first}"
@@ -215,6 +217,18 @@ async fn a_shlink_csv_file_is_imported_once(backend: Backend) {
         .expect("one");
     assert_eq!(one.tags, ["a", "b"]);
     assert_eq!(one.title.as_deref(), Some("First"));
+    let on_other = LinkAddress {
+        domain: linkpulse::links::Domain::Named(
+            linkpulse::links::DomainName::parse("go.example").unwrap(),
+        ),
+        code: ShortCode::parse("one").unwrap(),
+    };
+    let theirs = store
+        .find_short_url(&on_other)
+        .await
+        .unwrap()
+        .expect("the same code on its own domain");
+    assert_eq!(theirs.long_url, "https://example.com/three");
     assert_eq!(
         store
             .find_by_long_url(
@@ -229,7 +243,7 @@ async fn a_shlink_csv_file_is_imported_once(backend: Backend) {
 
     let again = linkpulse(&url, &["import", "csv", path, "--delimiter", ";"]).await;
     assert!(
-        again.contains("Imported 0 links (2 already here)"),
+        again.contains("Imported 0 links (3 already here)"),
         "{again}"
     );
     assert_eq!(

@@ -190,7 +190,13 @@ pub struct ServeArgs {
     /// What a request for a host this instance does not serve gets: `default` serves the
     /// default domain's links (as when every request used the base URL), `not-found` the 404
     /// page. A host is served once a link was created on it (`domain` in the API).
-    #[arg(long, env = "LINKPULSE_UNKNOWN_HOSTS", value_enum, default_value_t = UnknownHosts::Default)]
+    #[arg(
+        long,
+        env = "LINKPULSE_UNKNOWN_HOSTS",
+        hide_env_values = true,
+        value_enum,
+        default_value = "default"
+    )]
     pub unknown_hosts: UnknownHosts,
 
     /// Once listening, write the address (e.g. `0.0.0.0:8080`) into this file, removed again on

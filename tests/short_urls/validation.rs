@@ -128,12 +128,19 @@ async fn dates_are_checked(backend: Backend) {
 
 async fn unsupported_contract_fields_are_refused(backend: Backend) {
     let app = spawn_app(backend).await;
-    refused(
-        &app,
-        json!({"longUrl": "https://example.com/", "domain": "other.example"}),
-        "domain",
-    )
-    .await;
+    for domain in [
+        "https://other.example/",
+        "other.example/path",
+        "bad host",
+        "DEFAULT.example:0",
+    ] {
+        refused(
+            &app,
+            json!({"longUrl": "https://example.com/", "domain": domain}),
+            "domain",
+        )
+        .await;
+    }
     refused(
         &app,
         json!({"longUrl": "https://example.com/", "pathPrefix": "p"}),

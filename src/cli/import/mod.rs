@@ -111,8 +111,8 @@ fn summary(tally: &Tally) -> String {
     )];
     if tally.other_domains > 0 {
         lines.push(format!(
-            "{} links came from other domains than the source's default; they were imported \
-             into this instance's one domain.",
+            "{} links came from other domains than the source's default; each was imported \
+             onto its own domain, which this instance now serves.",
             tally.other_domains
         ));
     }

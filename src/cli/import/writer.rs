@@ -11,7 +11,9 @@ use super::ImportedLink;
 use crate::clicks::{Click, Completion, CompletionOutcome};
 use crate::links::rules::RedirectRules;
 use crate::links::service::{CodeChoice, CreateLinkError, LinkDraft, create_link};
-use crate::links::{DEFAULT_CODE_LEN, Domain, LinkAddress, LongUrl, ShortCode, ShortUrlPatch, Tag};
+use crate::links::{
+    DEFAULT_CODE_LEN, Domain, DomainName, LinkAddress, LongUrl, ShortCode, ShortUrlPatch, Tag,
+};
 use crate::pipeline::enrich::parse_user_agent;
 use crate::pipeline::visitor::referrer_domain;
 use crate::store::{Store, Visit};
@@ -25,7 +27,7 @@ const VISITS_PER_BATCH: usize = 500;
 /// A link that is here now, to attach visits to.
 pub struct StoredLink {
     id: i64,
-    code: ShortCode,
+    address: LinkAddress,
     max_visits: Option<i64>,
 }
 
@@ -44,7 +46,7 @@ pub struct Tally {
     pub links_created: u64,
     /// Links that were already here.
     pub links_existing: u64,
-    /// Links the source has on another domain than its default.
+    /// Links the source has on another domain than its default (imported onto that domain).
     pub other_domains: u64,
     /// Link visits stored by this run.
     pub visits_inserted: u64,
@@ -81,9 +83,9 @@ impl<'a> ImportWriter<'a> {
         self.tally.refused.push(problem);
     }
 
-    /// Imports `link` (from `domain`, `None` for the source's default): created when its code is
-    /// free, kept when it is here with the same long URL, skipped when the code is taken by
-    /// another or the link breaks a rule.
+    /// Imports `link` onto `domain` (`None`: the source's default, imported onto ours): created
+    /// when its code is free there, kept when it is there with the same long URL, skipped when
+    /// the code is taken by another or the link breaks a rule.
     pub async fn link(
         &mut self,
         link: ImportedLink,
@@ -93,7 +95,7 @@ impl<'a> ImportWriter<'a> {
             .short_code
             .clone()
             .unwrap_or_else(|| link.long_url.clone());
-        let draft = match draft(link) {
+        let draft = match draft(link, domain) {
             Ok(draft) => draft,
             Err(reason) => {
                 self.refused(format!("{name}: {reason}"));
@@ -106,7 +108,10 @@ impl<'a> ImportWriter<'a> {
         if let CodeChoice::Custom(code) = &draft.short_code
             && let Some(existing) = self
                 .store
-                .find_short_url(&LinkAddress::default_domain(code.clone()))
+                .find_short_url(&LinkAddress {
+                    domain: draft.domain.clone(),
+                    code: code.clone(),
+                })
                 .await?
         {
             if existing.long_url != draft.long_url {
@@ -119,14 +124,14 @@ impl<'a> ImportWriter<'a> {
             self.tally.links_existing += 1;
             return Ok(LinkOutcome::Stored(StoredLink {
                 id: existing.id,
-                code: existing.short_code,
+                address: existing.address(),
                 max_visits: existing.max_visits,
             }));
         }
         if let CodeChoice::Generated(_) = draft.short_code
             && let Some(existing) = self
                 .store
-                .find_by_long_url(&Domain::Default, draft.long_url.as_str())
+                .find_by_long_url(&draft.domain, draft.long_url.as_str())
                 .await?
                 .into_iter()
                 .next()
@@ -135,7 +140,7 @@ impl<'a> ImportWriter<'a> {
             self.tally.links_existing += 1;
             return Ok(LinkOutcome::Stored(StoredLink {
                 id: existing.id,
-                code: existing.short_code,
+                address: existing.address(),
                 max_visits: existing.max_visits,
             }));
         }
@@ -144,7 +149,7 @@ impl<'a> ImportWriter<'a> {
                 self.tally.links_created += 1;
                 Ok(LinkOutcome::Stored(StoredLink {
                     id: created.id,
-                    code: created.short_code,
+                    address: created.address(),
                     max_visits: created.max_visits,
                 }))
             }
@@ -163,7 +168,10 @@ impl<'a> ImportWriter<'a> {
         link: Option<&StoredLink>,
         visits: Vec<Visit>,
     ) -> anyhow::Result<()> {
-        let source_code = link.map_or("", |l| l.code.as_str());
+        // A link on the default domain is known by its code alone, as before domains were
+        // imported, so visits imported then are recognised again.
+        let source_key = link.map(|l| l.address.cache_key());
+        let source_code = source_key.as_deref().unwrap_or_default();
         let mut seen: HashMap<String, u32> = HashMap::new();
         let completions: Vec<Completion> = visits
             .into_iter()
@@ -200,15 +208,19 @@ impl<'a> ImportWriter<'a> {
                 max_visits: Some(capped.max_visits),
                 ..ShortUrlPatch::default()
             };
-            let address = LinkAddress::default_domain(capped.code.clone());
-            self.store.update_short_url(&address, &patch).await?;
+            self.store.update_short_url(&capped.address, &patch).await?;
         }
         Ok(())
     }
 }
 
-/// A validated link to create; the reason when it breaks a rule.
-fn draft(link: ImportedLink) -> Result<LinkDraft, String> {
+/// A validated link to create on `domain` (`None`: the default one); the reason when it breaks
+/// a rule.
+fn draft(link: ImportedLink, domain: Option<&str>) -> Result<LinkDraft, String> {
+    let domain = match domain {
+        None => Domain::Default,
+        Some(name) => Domain::Named(DomainName::parse(name).map_err(|e| e.to_string())?),
+    };
     let short_code = match link.short_code.as_deref().map(str::trim) {
         Some(code) if !code.is_empty() => {
             CodeChoice::Custom(ShortCode::parse(code).map_err(|e| e.to_string())?)
@@ -218,7 +230,7 @@ fn draft(link: ImportedLink) -> Result<LinkDraft, String> {
     let long_url = LongUrl::parse_stored(&link.long_url).map_err(|e| e.to_string())?;
     let tags = Tag::parse_all(&link.tags).map_err(|e| e.to_string())?;
     Ok(LinkDraft {
-        domain: Domain::Default,
+        domain,
         short_code,
         long_url,
         title: link.title.filter(|t| !t.trim().is_empty()),
