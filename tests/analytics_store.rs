@@ -329,7 +329,7 @@ async fn empty_ranges_and_unknown_links_give_nothing(backend: Backend) {
     );
     assert!(
         app.store
-            .top_links(empty, true, 10)
+            .top_links(None, empty, true, 10)
             .await
             .expect("top")
             .is_empty()

@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{Backend, TestApp, assert_problem, spawn_app_with};
+use std::time::{Duration, Instant};
+
+use common::{Backend, TestApp, assert_problem, spawn_app, spawn_app_on, spawn_app_with};
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
 
@@ -285,3 +287,25 @@ backend_tests!(
     only_a_trusted_proxy_may_name_the_host,
     unknown_hosts_are_served_as_configured,
 );
+
+#[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "Postgres suite skipped: TEST_DATABASE_URL is not set"
+)]
+async fn a_domain_added_on_one_instance_is_served_by_another_within_a_second() {
+    let a = spawn_app(Backend::Postgres).await;
+    let (url, guard) = (a.database_url.clone(), common::TestDatabase::Shared);
+    let b = spawn_app_on(url, guard, &["--unknown-hosts", "not-found"]).await;
+    assert_eq!(get_on(&b, OTHER, "/promo").await.status(), 404);
+    a.create_link(json!({"longUrl": "https://b.example/", "customSlug": "promo", "domain": OTHER}))
+        .await;
+    let created_at = Instant::now();
+    while location(&get_on(&b, OTHER, "/promo").await) != Some("https://b.example/") {
+        assert!(
+            created_at.elapsed() < Duration::from_secs(1),
+            "instance B does not serve the new domain after 1 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

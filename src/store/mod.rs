@@ -324,6 +324,13 @@ pub trait AnalyticsStore: Send + Sync {
         link_id: Option<i64>,
         range: HourRange,
     ) -> StoreResult<Vec<HourFigures>>;
+    /// Hourly figures of every link on `domain` in `range` (their sums; uniques summed per link),
+    /// hours without visits left out, ascending.
+    async fn domain_hourly_figures(
+        &self,
+        domain: &Domain,
+        range: HourRange,
+    ) -> StoreResult<Vec<HourFigures>>;
     /// Visits of one link in `range` grouped by `dimension`, largest first, at most `limit` rows.
     async fn breakdown(
         &self,
@@ -333,9 +340,10 @@ pub trait AnalyticsStore: Send + Sync {
         include_bots: bool,
         limit: u32,
     ) -> StoreResult<Vec<BreakdownRow>>;
-    /// The links with the most visits in `range`, largest first.
+    /// The links (of `domain` when given) with the most visits in `range`, largest first.
     async fn top_links(
         &self,
+        domain: Option<&Domain>,
         range: HourRange,
         include_bots: bool,
         limit: u32,

@@ -71,7 +71,7 @@ pub async fn assert_rollups_match(
         let expected = raw::per_link(clicks, range, include_bots);
         let top = app
             .store
-            .top_links(range, include_bots, 100)
+            .top_links(None, range, include_bots, 100)
             .await
             .expect("top links");
         assert!(top.windows(2).all(|w| w[0].visits >= w[1].visits));
@@ -89,7 +89,7 @@ pub async fn assert_rollups_match(
         }
         let first = app
             .store
-            .top_links(range, include_bots, 1)
+            .top_links(None, range, include_bots, 1)
             .await
             .expect("top");
         assert_eq!(

@@ -42,6 +42,18 @@ fn push_pieces(sql: &mut Sql, split: &DaySplit, links: Option<&[i64]>) {
     sql.push(") AS p");
 }
 
+/// Rows of `(hour, total, bots, uniques)` as figures.
+fn hour_figures(rows: Vec<(At, i64, i64, i64)>) -> Vec<HourFigures> {
+    rows.into_iter()
+        .map(|(hour, total, bots, uniques)| HourFigures {
+            hour: hour.into(),
+            total,
+            bots,
+            uniques,
+        })
+        .collect()
+}
+
 /// The summed visits, with or without bots.
 fn visits_sum(include_bots: bool) -> &'static str {
     if include_bots {
@@ -71,16 +83,25 @@ impl<E: Engine> AnalyticsStore for E {
         };
         select.bind(range.from).push(" AND hour < ").bind(range.to);
         select.push(" AND total > 0 ORDER BY hour");
-        let rows: Vec<(At, i64, i64, i64)> = self.fetch_all(select).await?;
-        Ok(rows
-            .into_iter()
-            .map(|(hour, total, bots, uniques)| HourFigures {
-                hour: hour.into(),
-                total,
-                bots,
-                uniques,
-            })
-            .collect())
+        Ok(hour_figures(self.fetch_all(select).await?))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn domain_hourly_figures(
+        &self,
+        domain: &Domain,
+        range: HourRange,
+    ) -> StoreResult<Vec<HourFigures>> {
+        let mut select = Sql::new(
+            "SELECT h.hour, CAST(SUM(h.total) AS BIGINT), CAST(SUM(h.bots) AS BIGINT), \
+             CAST(SUM(h.uniques) AS BIGINT) FROM short_urls s \
+             JOIN link_hourly h ON h.short_url_id = s.id WHERE s.domain = ",
+        );
+        select.bind(domain.key());
+        select.push(" AND h.hour >= ").bind(range.from);
+        select.push(" AND h.hour < ").bind(range.to);
+        select.push(" GROUP BY h.hour HAVING SUM(h.total) > 0 ORDER BY h.hour");
+        Ok(hour_figures(self.fetch_all(select).await?))
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -116,6 +137,7 @@ impl<E: Engine> AnalyticsStore for E {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn top_links(
         &self,
+        domain: Option<&Domain>,
         range: HourRange,
         include_bots: bool,
         limit: u32,
@@ -132,8 +154,12 @@ impl<E: Engine> AnalyticsStore for E {
         push_pieces(&mut select, &split, None);
         select.push(
             " GROUP BY short_url_id) AS t JOIN short_urls s ON s.id = t.short_url_id \
-             WHERE t.visits > 0 ORDER BY t.visits DESC, s.short_code ASC, s.domain ASC LIMIT ",
+             WHERE t.visits > 0",
         );
+        if let Some(domain) = domain {
+            select.push(" AND s.domain = ").bind(domain.key());
+        }
+        select.push(" ORDER BY t.visits DESC, s.short_code ASC, s.domain ASC LIMIT ");
         select.bind(i64::from(limit));
         let rows: Vec<(i64, String, String, Option<String>, i64)> = self.fetch_all(select).await?;
         rows.into_iter()

@@ -87,13 +87,6 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let now = Utc::now();
     let range = window(now, DASHBOARD_DAYS);
-    let hours = state.store.hourly_figures(None, range).await?;
-    let overview = Overview::of(&hours, now.date_naive(), DASHBOARD_DAYS);
-    let chart = bar_chart(
-        &overview.chart_points(),
-        "Clicks per day over the last 30 days (UTC)",
-    );
-    let top = state.store.top_links(range, true, TOP_LINKS).await?;
 
     let search = query.search_term.unwrap_or_default().trim().to_owned();
     let tag = query.tag.unwrap_or_default().trim().to_owned();
@@ -117,6 +110,19 @@ pub async fn show(
             .collect(),
         ..ShortUrlFilter::default()
     };
+    let hours = match &filter.domain {
+        Some(domain) => state.store.domain_hourly_figures(domain, range).await?,
+        None => state.store.hourly_figures(None, range).await?,
+    };
+    let overview = Overview::of(&hours, now.date_naive(), DASHBOARD_DAYS);
+    let chart = bar_chart(
+        &overview.chart_points(),
+        "Clicks per day over the last 30 days (UTC)",
+    );
+    let top = state
+        .store
+        .top_links(filter.domain.as_ref(), range, true, TOP_LINKS)
+        .await?;
     let listed = state.store.list_short_urls(&filter).await?;
     let ids: Vec<i64> = listed.items.iter().map(|link| link.id).collect();
     let spark_range = window(now, SPARKLINE_DAYS);
