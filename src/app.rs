@@ -11,6 +11,7 @@ use crate::auth::ApiKeyVerifier;
 use crate::cli;
 use crate::cli::health::AddressFile;
 use crate::config::{Cli, Command, ServeArgs, redacted};
+use crate::consumers::Deliverer;
 use crate::http::client_ip::ClientIpResolver;
 use crate::http::serve::{ServeSettings, Timeouts, serve};
 use crate::http::{self, AppParts, AppState, HttpSettings};
@@ -80,6 +81,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             store.migrate().await?;
             cli::dlq::run(store.as_ref(), command).await
         }
+        Command::Webhook(command) => {
+            let store = store::connect(&cli.database_url).await?;
+            store.migrate().await?;
+            cli::webhook::run(store.as_ref(), command).await
+        }
         Command::Import(command) => {
             let store = store::connect(&cli.database_url).await?;
             store.migrate().await?;
@@ -97,6 +103,7 @@ pub struct Application {
     shutdown: CancellationToken,
     writer: JoinHandle<()>,
     workers: Workers,
+    deliveries: Option<JoinHandle<()>>,
 }
 
 impl Application {
@@ -164,10 +171,21 @@ impl Application {
                 metrics_token: args.metrics_token.filter(|token| !token.is_empty()),
                 expired_url,
                 unknown_hosts: args.unknown_hosts,
+                webhooks_allow_private: args.webhooks.webhooks_allow_private,
             },
             visitor_salts: VisitorSalts::new(Arc::clone(&store)),
             store,
         });
+        // Webhooks are delivered where clicks are stored: not on a redirect-only node.
+        let deliveries = match args.pipeline.workers {
+            Some(0) => None,
+            _ => {
+                let payloads = http::events::payloads(state.settings.clone());
+                let deliverer =
+                    Deliverer::new(Arc::clone(&state.store), payloads, args.webhooks.settings())?;
+                Some(tokio::spawn(deliverer.run(shutdown.clone())))
+            }
+        };
         tracing::info!(
             listen = %local,
             engine = state.store.engine(),
@@ -190,6 +208,7 @@ impl Application {
             shutdown,
             writer,
             workers,
+            deliveries,
         })
     }
 
@@ -218,6 +237,10 @@ impl Application {
             tracing::error!(error = %err, "click writer failed");
         }
         self.workers.stop().await;
+        if let Some(deliveries) = self.deliveries {
+            // A delivery still in flight is freed by its lease and made again after a restart.
+            let _ = tokio::time::timeout(self.serving.shutdown_deadline, deliveries).await;
+        }
         tracing::info!("linkpulse stopped");
         Ok(())
     }

@@ -6,6 +6,7 @@ pub mod auth;
 mod cli;
 pub mod clicks;
 pub mod config;
+pub mod consumers;
 pub mod http;
 pub mod links;
 pub mod listing;

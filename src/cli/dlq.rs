@@ -10,7 +10,30 @@ use crate::store::Store;
 /// Runs one `dlq` subcommand against `store`, printing to stdout.
 pub async fn run(store: &dyn Store, command: DlqCommand) -> anyhow::Result<()> {
     match command {
-        DlqCommand::List { limit } => {
+        DlqCommand::List {
+            limit,
+            consumer: Some(consumer),
+        } => {
+            let dead = store.dead_deliveries(Some(&consumer), limit).await?;
+            if dead.is_empty() {
+                println!("{consumer} has no dead deliveries.");
+            }
+            for letter in dead {
+                println!(
+                    "{:>8}  {}  {}  {}  attempts={}  {}",
+                    letter.id,
+                    letter.dead_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                    letter.message_id,
+                    letter.event.as_str(),
+                    letter.attempts,
+                    letter.reason
+                );
+            }
+        }
+        DlqCommand::List {
+            limit,
+            consumer: None,
+        } => {
             let letters = store.list_dead_letters(limit, 0).await?;
             if letters.is_empty() {
                 println!("The dead-letter queue is empty.");
@@ -39,7 +62,18 @@ pub async fn run(store: &dyn Store, command: DlqCommand) -> anyhow::Result<()> {
             println!("failed at:   {}", letter.failed_at.to_rfc3339());
             println!("payload:     {}", letter.payload);
         }
-        DlqCommand::Replay(selection) => {
+        DlqCommand::Replay {
+            which,
+            consumer: Some(consumer),
+        } => {
+            let ids = (!which.all).then_some(which.ids);
+            let replayed = store.replay_deliveries(&consumer, ids.as_deref()).await?;
+            println!("{replayed} dead deliveries of {consumer} put back in its queue.");
+        }
+        DlqCommand::Replay {
+            which: selection,
+            consumer: None,
+        } => {
             let spinner = ProgressBar::new_spinner().with_message("replaying dead letters");
             let replayed = store.replay_dead_letters(&to_selection(selection)).await?;
             spinner.finish_and_clear();
@@ -47,7 +81,18 @@ pub async fn run(store: &dyn Store, command: DlqCommand) -> anyhow::Result<()> {
                 "{replayed} dead letter(s) put back in the outbox (original message ids kept)."
             );
         }
-        DlqCommand::Purge(selection) => {
+        DlqCommand::Purge {
+            which,
+            consumer: Some(consumer),
+        } => {
+            let ids = (!which.all).then_some(which.ids);
+            let purged = store.purge_deliveries(&consumer, ids.as_deref()).await?;
+            println!("{purged} dead deliveries of {consumer} deleted.");
+        }
+        DlqCommand::Purge {
+            which: selection,
+            consumer: None,
+        } => {
             let purged = store.purge_dead_letters(&to_selection(selection)).await?;
             println!("{purged} dead letter(s) deleted.");
         }

@@ -4,3 +4,4 @@ pub mod api_key;
 pub mod dlq;
 pub mod health;
 pub mod import;
+pub mod webhook;

@@ -77,16 +77,67 @@ pub enum DlqCommand {
         /// How many to show.
         #[arg(long, default_value_t = 50)]
         limit: u32,
+        /// The dead deliveries of this webhook (its name) instead of the clicks'.
+        #[arg(long, value_name = "NAME")]
+        consumer: Option<String>,
     },
     /// Show one dead letter with its payload and last error.
     Show {
         /// Its id (from `dlq list`).
         id: i64,
     },
-    /// Put dead letters back in the outbox with their original message ids (never double-counted).
-    Replay(DlqSelection),
-    /// Delete dead letters for good.
-    Purge(DlqSelection),
+    /// Put dead letters back in the outbox with their original message ids (never double-counted);
+    /// with --consumer, a webhook's dead deliveries back in its queue with fresh attempts.
+    Replay {
+        /// Which dead letters.
+        #[command(flatten)]
+        which: DlqSelection,
+        /// The webhook (its name) whose dead deliveries are meant.
+        #[arg(long, value_name = "NAME")]
+        consumer: Option<String>,
+    },
+    /// Delete dead letters for good (with --consumer, a webhook's dead deliveries).
+    Purge {
+        /// Which dead letters.
+        #[command(flatten)]
+        which: DlqSelection,
+        /// The webhook (its name) whose dead deliveries are meant.
+        #[arg(long, value_name = "NAME")]
+        consumer: Option<String>,
+    },
+}
+
+/// `linkpulse webhook …`.
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Register an endpoint; its whsec_ signing secret is printed once, on the last line.
+    Add {
+        /// Where deliveries are POSTed (http:// or https://).
+        url: String,
+        /// What it receives, comma-separated: new-visit, new-orphan-visit.
+        #[arg(long, value_name = "EVENTS", default_value = "new-visit")]
+        events: String,
+        /// A unique name for it (its consumer name in /metrics and the DLQ); default: its host.
+        #[arg(long)]
+        name: Option<String>,
+        /// Allow a private, loopback or link-local target (the server needs
+        /// --webhooks-allow-private too to deliver there).
+        #[arg(long)]
+        allow_private: bool,
+    },
+    /// List endpoints with their queues, and why one is disabled.
+    List,
+    /// Remove an endpoint and its queue.
+    Remove {
+        /// Its name.
+        name: String,
+    },
+    /// Give an endpoint a new secret (printed once); the old one still signs for 24 hours,
+    /// both signatures sent meanwhile.
+    Rotate {
+        /// Its name.
+        name: String,
+    },
 }
 
 /// Which dead letters a replay or purge addresses.

@@ -2,6 +2,7 @@
 
 mod commands;
 mod values;
+mod webhooks;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,10 +17,11 @@ use crate::pipeline::runtime::PipelineSettings;
 use crate::pipeline::writer::AckMode;
 pub use commands::{
     ApiKeyCommand, CsvImportArgs, DlqCommand, DlqSelection, HealthArgs, ImportCommand,
-    ShlinkImportArgs,
+    ShlinkImportArgs, WebhookCommand,
 };
 pub use values::{RedirectStatus, redacted};
 use values::{parse_base_url, parse_listen};
+pub use webhooks::WebhookArgs;
 
 /// linkpulse: a self-hosted URL shortener with click analytics and a Shlink-compatible REST API.
 #[derive(Debug, Parser)]
@@ -53,9 +55,13 @@ pub enum Command {
     /// Create, list and disable the API keys that guard the REST API.
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
-    /// Inspect, replay and purge clicks that failed for good (the dead-letter queue).
+    /// Inspect, replay and purge clicks that failed for good (the dead-letter queue), and
+    /// webhooks' dead deliveries (--consumer).
     #[command(subcommand)]
     Dlq(DlqCommand),
+    /// Register, list, rotate and remove webhook endpoints (Standard Webhooks signatures).
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
     /// Bring links over from Shlink (a running server with their visits, or its CSV format);
     /// safe to run again: what is already here is not imported twice.
     #[command(subcommand)]
@@ -207,6 +213,10 @@ pub struct ServeArgs {
     /// Click workers and enrichment.
     #[command(flatten)]
     pub pipeline: PipelineArgs,
+
+    /// Webhook deliveries (made where click workers run).
+    #[command(flatten)]
+    pub webhooks: WebhookArgs,
 }
 
 /// `--unknown-hosts`: how a request whose `Host` names no domain served here is answered.

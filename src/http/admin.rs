@@ -15,6 +15,7 @@ use super::AppState;
 use super::error::ApiError;
 use super::extract::{AdminKey, ApiJson, ApiQuery};
 use crate::clicks::{DeadLetter, DeadLetterSelection};
+use crate::consumers::consumer_metrics;
 
 /// Prometheus text exposition; queue gauges are read from the database at scrape time. With
 /// `--metrics-token`, only a request bearing it is answered (401 with `WWW-Authenticate`).
@@ -35,12 +36,17 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
         Ok(stats) => state.metrics.observe_outbox(&stats, Utc::now()),
         Err(err) => tracing::warn!(error = %err, "metrics: outbox stats unavailable"),
     }
+    let mut text = state.registry.render();
+    match state.store.consumer_figures().await {
+        Ok(figures) => text.push_str(&consumer_metrics(&figures, Utc::now())),
+        Err(err) => tracing::warn!(error = %err, "metrics: consumer queues unavailable"),
+    }
     (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; version=0.0.4"),
         )],
-        state.registry.render(),
+        text,
     )
         .into_response()
 }

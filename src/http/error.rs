@@ -216,6 +216,7 @@ impl From<StoreError> for ApiError {
             StoreError::ApiKeyNotFound(name) => {
                 Self::NotFound(format!("no API key named {name:?}"))
             }
+            taken @ StoreError::DuplicateWebhookName(_) => Self::invalid("name", taken.to_string()),
             unreachable if unreachable.is_unavailable() => {
                 tracing::warn!(error = %unreachable, "database unavailable");
                 Self::Unavailable("the database cannot be reached; try again shortly".into())

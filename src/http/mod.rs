@@ -5,6 +5,7 @@ mod admin;
 pub mod client_ip;
 mod domains;
 pub mod error;
+pub mod events;
 pub mod extract;
 mod health;
 mod host;
@@ -20,6 +21,7 @@ mod tags;
 pub mod trace;
 mod visit;
 mod visits;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -115,6 +117,8 @@ pub struct HttpSettings {
     pub expired_url: Option<String>,
     /// How a request for a host not served here is answered.
     pub unknown_hosts: UnknownHosts,
+    /// Whether webhooks may target private, loopback and link-local addresses.
+    pub webhooks_allow_private: bool,
 }
 
 impl HttpSettings {

@@ -9,7 +9,7 @@ use axum::handler::Handler;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, patch, post};
+use axum::routing::{any, delete, get, patch, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
@@ -20,7 +20,9 @@ use super::pages::{
     assets, dashboard, export, link, link_forms, link_rules, live, login, security, throttle,
 };
 use super::short_urls::contract;
-use super::{AppState, admin, domains, health, redirect, robots, short_urls, tags, visits};
+use super::{
+    AppState, admin, domains, health, redirect, robots, short_urls, tags, visits, webhooks,
+};
 
 /// Largest accepted request body; larger ones get 413.
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -79,6 +81,11 @@ fn admin_routes() -> Router<AppState> {
         .route("/dlq/{id}", get(admin::show_dead_letter))
         .route("/dlq/replay", post(admin::replay))
         .route("/dlq/purge", post(admin::purge))
+        .route("/webhooks", get(webhooks::list).post(webhooks::add))
+        .route("/webhooks/{name}", delete(webhooks::remove))
+        .route("/webhooks/{name}/rotate", post(webhooks::rotate))
+        .route("/webhooks/{name}/dlq", get(webhooks::dead_letters))
+        .route("/webhooks/{name}/replay", post(webhooks::replay))
         .method_not_allowed_fallback(method_not_allowed)
 }
 

@@ -11,8 +11,8 @@ use axum::extract::{Path, State};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
-pub use self::json::VisitsResponse;
-use self::json::{DeletedJson, OverviewResponse, VisitJson};
+use self::json::{DeletedJson, OverviewResponse};
+pub use self::json::{VisitJson, VisitsResponse};
 use super::AppState;
 use super::access::DomainReach;
 use super::domains::api_domain;

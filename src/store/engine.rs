@@ -36,6 +36,10 @@ pub trait Engine: Send + Sync {
     /// needs it to order concurrent writers; SQLite's single writer already orders them.
     const FOR_UPDATE: &'static str;
 
+    /// Appended to a claim's inner `SELECT` so several instances take different rows
+    /// (` FOR UPDATE SKIP LOCKED`; empty on SQLite, whose one writer already orders claims).
+    const SKIP_LOCKED: &'static str;
+
     /// The operator of a case-insensitive `LIKE` (SQLite's own `LIKE` is, for ASCII).
     const ILIKE: &'static str;
 

@@ -29,9 +29,14 @@ pub use models::*;
 pub use session_models::*;
 pub use visit_models::*;
 
+use uuid::Uuid;
+
 use crate::clicks::{
     ClaimRef, ClaimedEvent, Completion, CompletionOutcome, DeadLetter, DeadLetterSelection,
     OutboxEntry, OutboxStats,
+};
+use crate::consumers::{
+    ConsumerFigures, DeadDelivery, DeliveryClaim, NewWebhook, Webhook, WebhookSecret,
 };
 use crate::links::rules::RedirectRules;
 use crate::links::{
@@ -49,6 +54,9 @@ pub enum StoreError {
     /// An API key with this name already exists.
     #[error("an API key named {0} already exists")]
     DuplicateKeyName(String),
+    /// A webhook with this name already exists.
+    #[error("a webhook named {0} already exists; choose another --name")]
+    DuplicateWebhookName(String),
     /// A tag rename would collide with an existing tag.
     #[error("tag {0} already exists")]
     DuplicateTag(String),
@@ -185,6 +193,63 @@ pub trait LinkStore: Send + Sync {
     ) -> StoreResult<ShortUrl>;
     /// Deletes a link (its tag links go with it); `NotFound` when the code does not exist.
     async fn delete_short_url(&self, link: &LinkAddress) -> StoreResult<()>;
+}
+
+/// Webhooks: the endpoints, their delivery queues and each one's dead letters.
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    /// Registers an endpoint; `DuplicateWebhookName` when the name is taken.
+    async fn add_webhook(&self, new: &NewWebhook) -> StoreResult<Webhook>;
+    /// Every endpoint, by name.
+    async fn webhooks(&self) -> StoreResult<Vec<Webhook>>;
+    /// Removes the endpoint named `name` with its queue; false when there is none.
+    async fn delete_webhook(&self, name: &str) -> StoreResult<bool>;
+    /// Replaces the secret of the endpoint named `name`; the old one still signs until
+    /// `overlap_until`. `None` when there is no such endpoint.
+    async fn rotate_webhook_secret(
+        &self,
+        name: &str,
+        secret: &WebhookSecret,
+        overlap_until: DateTime<Utc>,
+    ) -> StoreResult<Option<Webhook>>;
+    /// Stops deliveries to an endpoint, recording why (its queue is kept).
+    async fn disable_webhook(&self, id: i64, reason: &str) -> StoreResult<()>;
+    /// Leases up to `limit` due deliveries of enabled endpoints for `lease`, each attempt
+    /// counted (rows of other instances' live leases are skipped).
+    async fn claim_deliveries(
+        &self,
+        limit: u32,
+        lease: Duration,
+    ) -> StoreResult<Vec<DeliveryClaim>>;
+    /// Completes a delivery if the claim still holds; false when it was fenced.
+    async fn delivered(&self, claim: &DeliveryClaim) -> StoreResult<bool>;
+    /// Schedules the next attempt at `at` if the claim still holds.
+    async fn retry_delivery(
+        &self,
+        claim: &DeliveryClaim,
+        at: DateTime<Utc>,
+        reason: &str,
+    ) -> StoreResult<bool>;
+    /// Dead-letters a delivery with `reason` if the claim still holds.
+    async fn dead_letter_delivery(&self, claim: &DeliveryClaim, reason: &str) -> StoreResult<bool>;
+    /// The stored visit a delivery is about, with its link; `None` when it is gone.
+    async fn delivery_subject(
+        &self,
+        message_id: Uuid,
+    ) -> StoreResult<Option<(Visit, Option<ShortUrl>)>>;
+    /// Every endpoint's queue figures, by name.
+    async fn consumer_figures(&self) -> StoreResult<Vec<ConsumerFigures>>;
+    /// Dead deliveries (of the endpoint named `consumer`, or all), newest first.
+    async fn dead_deliveries(
+        &self,
+        consumer: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<DeadDelivery>>;
+    /// Puts dead deliveries of `consumer` (the ids, or all) back in its queue with fresh
+    /// attempts; how many.
+    async fn replay_deliveries(&self, consumer: &str, ids: Option<&[i64]>) -> StoreResult<u64>;
+    /// Deletes dead deliveries of `consumer` (the ids, or all); how many.
+    async fn purge_deliveries(&self, consumer: &str, ids: Option<&[i64]>) -> StoreResult<u64>;
 }
 
 /// Domains: the ones served here and where visitors who miss a link on each are sent.
@@ -382,6 +447,7 @@ pub trait SessionStore: Send + Sync {
 pub trait Store:
     LinkStore
     + DomainStore
+    + WebhookStore
     + RuleStore
     + TagStore
     + ApiKeyStore

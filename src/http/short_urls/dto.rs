@@ -137,7 +137,7 @@ struct MetaJson {
 
 impl ShortUrlJson {
     /// The API view of a stored link; `shortUrl` is built from our public base URL.
-    pub(super) fn new(link: ShortUrl, settings: &HttpSettings) -> Self {
+    pub(in crate::http) fn new(link: ShortUrl, settings: &HttpSettings) -> Self {
         Self {
             short_url: settings.short_url_of(&link.address()),
             domain: link.domain.name().map(str::to_owned),
@@ -212,6 +212,7 @@ mod tests {
             metrics_token: None,
             expired_url: None,
             unknown_hosts: crate::config::UnknownHosts::Default,
+            webhooks_allow_private: false,
             redirect_status: "302".parse::<RedirectStatus>().unwrap(),
         };
         let created = Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap();

@@ -172,6 +172,7 @@ mod tests {
             metrics_token: None,
             expired_url: None,
             unknown_hosts: crate::config::UnknownHosts::Default,
+            webhooks_allow_private: false,
             redirect_status: "302".parse::<RedirectStatus>().unwrap(),
         }
     }

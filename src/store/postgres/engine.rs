@@ -23,6 +23,8 @@ impl Engine for PgStore {
 
     const FOR_UPDATE: &'static str = " FOR UPDATE";
 
+    const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
+
     const ILIKE: &'static str = "ILIKE";
 
     const BYTE_ORDER: &'static str = " COLLATE \"C\"";

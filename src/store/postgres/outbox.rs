@@ -12,6 +12,7 @@ use super::{PgStore, completion::complete_batch};
 use crate::clicks::Click;
 use crate::clicks::{ClaimedEvent, Completion, CompletionOutcome, OutboxEntry};
 use crate::store::shared::outbox::{ClaimRow, claimed_events, link_counters};
+use crate::store::shared::webhooks::queue_deliveries;
 use crate::store::{ClickStore, StoreResult};
 
 #[async_trait]
@@ -64,6 +65,12 @@ impl ClickStore for PgStore {
         let mut tx = self.pool.begin().await?;
         let (outcomes, texts) = complete_batch(&mut tx, &self.texts, done).await?;
         let counters = link_counters(done, &outcomes);
+        let inserted: Vec<&Click> = done
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, outcome)| **outcome == CompletionOutcome::Inserted)
+            .map(|(completion, _)| &completion.click)
+            .collect();
         if !counters.is_empty() {
             let links: Vec<i64> = counters.keys().copied().collect();
             let totals: Vec<i64> = counters.values().map(|c| c.0).collect();
@@ -86,14 +93,9 @@ impl ClickStore for PgStore {
             .bind(&bots)
             .execute(&mut *tx)
             .await?;
-            let inserted: Vec<&Click> = done
-                .iter()
-                .zip(&outcomes)
-                .filter(|(_, outcome)| **outcome == CompletionOutcome::Inserted)
-                .map(|(completion, _)| &completion.click)
-                .collect();
             record_rollups(&mut tx, &inserted).await?;
         }
+        queue_deliveries(&mut tx, &inserted).await?;
         tx.commit().await?;
         self.texts.remember(&texts);
         Ok(outcomes)

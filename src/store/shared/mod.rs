@@ -5,6 +5,7 @@
 mod analytics;
 mod api_keys;
 mod dead_letters;
+mod deliveries;
 mod domains;
 mod links;
 pub(super) mod outbox;
@@ -12,6 +13,7 @@ mod rules;
 mod sessions;
 mod tags;
 mod visits;
+pub(in crate::store) mod webhooks;
 
 use async_trait::async_trait;
 

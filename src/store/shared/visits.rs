@@ -2,6 +2,7 @@
 //! totals, deletion with the link's rollups.
 
 use async_trait::async_trait;
+use uuid::Uuid;
 
 use crate::clicks::VisitsSummary;
 use crate::clicks::{Location, VisitKind};
@@ -202,6 +203,22 @@ async fn forget_rollups<E: Engine>(tx: &mut E::Tx, link: i64) -> StoreResult<()>
     visitors.bind(link);
     tx.execute(visitors).await?;
     Ok(())
+}
+
+/// The stored visit with `message_id` and its link's id (`None` for an orphan visit).
+pub(in crate::store::shared) async fn by_message_id<E: Engine>(
+    tx: &mut E::Tx,
+    message_id: Uuid,
+) -> StoreResult<Option<(Visit, Option<i64>)>> {
+    let mut select = Sql::new(SELECT_VISITS);
+    select.push(" WHERE message_id = ").bind(message_id);
+    let Some(row): Option<VisitRow> = tx.fetch_optional(select).await? else {
+        return Ok(None);
+    };
+    let mut link = Sql::new("SELECT short_url_id FROM click_rows WHERE message_id = ");
+    link.bind(message_id);
+    let link: Option<(Option<i64>,)> = tx.fetch_optional(link).await?;
+    Ok(Some((row.into_visit()?, link.and_then(|(id,)| id))))
 }
 
 /// Looks up the scope's link or tag; `LinkNotFound` or `TagNotFound` when it does not exist.

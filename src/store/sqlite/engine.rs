@@ -21,6 +21,8 @@ impl Engine for SqliteStore {
 
     const FOR_UPDATE: &'static str = "";
 
+    const SKIP_LOCKED: &'static str = "";
+
     const ILIKE: &'static str = "LIKE";
 
     const BYTE_ORDER: &'static str = "";

@@ -11,6 +11,7 @@ use super::{SqliteStore, to_millis};
 use crate::clicks::Click;
 use crate::clicks::{ClaimedEvent, Completion, CompletionOutcome, OutboxEntry};
 use crate::store::shared::outbox::{ClaimRow, claimed_events, link_counters};
+use crate::store::shared::webhooks::queue_deliveries;
 use crate::store::{ClickStore, StoreResult};
 
 /// Rows per multi-row INSERT: 4 parameters each stays below SQLite's limit of 32,766 bound
@@ -80,6 +81,7 @@ impl ClickStore for SqliteStore {
         let counters = link_counters(done, &outcomes);
         add_to_counters(&mut tx, &counters).await?;
         super::rollups::record(&mut tx, &inserted).await?;
+        queue_deliveries(&mut tx, &inserted).await?;
         tx.commit().await?;
         self.texts.remember(&texts);
         Ok(outcomes)

@@ -16,6 +16,7 @@ fn settings() -> HttpSettings {
         metrics_token: None,
         expired_url: None,
         unknown_hosts: crate::config::UnknownHosts::Default,
+        webhooks_allow_private: false,
         redirect_status: "302".parse::<RedirectStatus>().unwrap(),
     }
 }

@@ -210,6 +210,17 @@ impl<E: Engine> LinkStore for E {
     }
 }
 
+/// The link with row id `id`, if it is still stored.
+pub(in crate::store::shared) async fn by_id<E: Engine>(
+    tx: &mut E::Tx,
+    id: i64,
+) -> StoreResult<Option<ShortUrl>> {
+    let mut select = select_links();
+    select.push(" WHERE s.id = ").bind(id);
+    let rows: Vec<LinkRow> = tx.fetch_all(select).await?;
+    Ok(with_tags::<E>(tx, rows).await?.pop())
+}
+
 /// Adds `domain` to the domains served, if it is new; true when it was.
 async fn add_domain(tx: &mut impl Transaction, domain: &Domain) -> StoreResult<bool> {
     let mut insert = Sql::new("INSERT INTO domains (domain) VALUES (");
