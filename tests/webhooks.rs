@@ -19,6 +19,9 @@ use common::{Backend, TestApp, assert_problem, spawn_app_with};
 use reqwest::Method;
 use serde_json::{Value, json};
 
+/// The trace the test's redirect carries, which its delivery must continue.
+const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+
 /// One request the receiver got, with the status it answered.
 #[derive(Clone)]
 struct Received {
@@ -155,7 +158,14 @@ async fn deliveries_are_signed_shaped_as_shlink_and_sent_once(backend: Backend) 
     app.create_link(json!({"longUrl": "https://example.com/a", "customSlug": "hooked"}))
         .await;
     let secret = register(&app, "crm", target, &["new-visit", "new-orphan-visit"]).await;
-    assert_eq!(app.get("/hooked").await.status(), 302);
+    let traced = app
+        .client
+        .get(format!("{}/hooked", app.address))
+        .header("traceparent", format!("00-{TRACE_ID}-00f067aa0ba902b7-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(traced.status(), 302);
     assert_eq!(app.get("/no-such-link").await.status(), 404);
     until("delivered twice", || receiver.received().len() >= 2).await;
 
@@ -184,6 +194,15 @@ async fn deliveries_are_signed_shaped_as_shlink_and_sent_once(backend: Backend) 
     assert_eq!(
         visit["visit"]["visitedUrl"],
         format!("{}/hooked", app.address)
+    );
+    let traced = received
+        .iter()
+        .find(|d| d.body.windows(8).any(|w| w == b"shortUrl"))
+        .expect("the new-visit delivery");
+    let traceparent = traced.headers["traceparent"].to_str().unwrap();
+    assert!(
+        traceparent.contains(TRACE_ID),
+        "the redirect's trace goes on: {traceparent}"
     );
     let orphan = bodies
         .iter()

@@ -169,10 +169,10 @@ impl Deliverer {
         if let Err(refused) = check_literal(&hook.url, self.settings.allow_private) {
             return Ok(Err(refused.to_string()));
         }
-        let Some((visit, link)) = self.store.delivery_subject(claim.message_id).await? else {
+        let Some(subject) = self.store.delivery_subject(claim.message_id).await? else {
             return Ok(Err("the click is no longer stored".to_owned()));
         };
-        let body = (self.payloads)(claim.event, &visit, link.as_ref()).to_string();
+        let body = (self.payloads)(claim.event, &subject.visit, subject.link.as_ref()).to_string();
         let now = Utc::now();
         let id = claim.message_id.to_string();
         let signature = signature_header(
@@ -181,9 +181,11 @@ impl Deliverer {
             now.timestamp(),
             body.as_bytes(),
         );
-        let sent = self
-            .client
-            .post(hook.url.clone())
+        let mut request = self.client.post(hook.url.clone());
+        if let Some(traceparent) = &subject.traceparent {
+            request = request.header("traceparent", traceparent);
+        }
+        let sent = request
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
             .header("webhook-id", &id)
             .header("webhook-timestamp", now.timestamp().to_string())

@@ -8,6 +8,8 @@ use reqwest::StatusCode;
 use uuid::Uuid;
 
 use super::Event;
+use crate::links::ShortUrl;
+use crate::store::Visit;
 
 /// A delivery a worker holds under a lease; its completion is fenced on `attempt`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +24,17 @@ pub struct DeliveryClaim {
     pub event: Event,
     /// This attempt's number, from 1.
     pub attempt: u32,
+}
+
+/// What a delivery is about, read back when it is sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliverySubject {
+    /// The stored visit.
+    pub visit: Visit,
+    /// Its link (`None` for an orphan visit, or a link deleted since).
+    pub link: Option<ShortUrl>,
+    /// The W3C `traceparent` of the redirect, passed on so the delivery joins its trace.
+    pub traceparent: Option<String>,
 }
 
 /// A delivery that used up its attempts, as the DLQ lists it.

@@ -11,7 +11,7 @@ mod webhook;
 
 pub use deliverer::{Deliverer, DelivererSettings, EventPayloads};
 pub use delivery::{
-    ConsumerFigures, DeadDelivery, DeliveryClaim, Verdict, consumer_metrics, judge,
+    ConsumerFigures, DeadDelivery, DeliveryClaim, DeliverySubject, Verdict, consumer_metrics, judge,
 };
 pub use signature::signature_header;
 pub use webhook::{

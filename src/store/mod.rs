@@ -36,7 +36,8 @@ use crate::clicks::{
     OutboxEntry, OutboxStats,
 };
 use crate::consumers::{
-    ConsumerFigures, DeadDelivery, DeliveryClaim, NewWebhook, Webhook, WebhookSecret,
+    ConsumerFigures, DeadDelivery, DeliveryClaim, DeliverySubject, NewWebhook, Webhook,
+    WebhookSecret,
 };
 use crate::links::rules::RedirectRules;
 use crate::links::{
@@ -233,10 +234,7 @@ pub trait WebhookStore: Send + Sync {
     /// Dead-letters a delivery with `reason` if the claim still holds.
     async fn dead_letter_delivery(&self, claim: &DeliveryClaim, reason: &str) -> StoreResult<bool>;
     /// The stored visit a delivery is about, with its link; `None` when it is gone.
-    async fn delivery_subject(
-        &self,
-        message_id: Uuid,
-    ) -> StoreResult<Option<(Visit, Option<ShortUrl>)>>;
+    async fn delivery_subject(&self, message_id: Uuid) -> StoreResult<Option<DeliverySubject>>;
     /// Every endpoint's queue figures, by name.
     async fn consumer_figures(&self) -> StoreResult<Vec<ConsumerFigures>>;
     /// Dead deliveries (of the endpoint named `consumer`, or all), newest first.

@@ -10,12 +10,12 @@ use uuid::Uuid;
 
 use super::webhooks;
 use crate::consumers::{
-    ConsumerFigures, DeadDelivery, DeliveryClaim, Event, NewWebhook, Webhook, WebhookSecret,
+    ConsumerFigures, DeadDelivery, DeliveryClaim, DeliverySubject, Event, NewWebhook, Webhook,
+    WebhookSecret,
 };
-use crate::links::ShortUrl;
 use crate::store::engine::{Engine, Transaction};
 use crate::store::sql::{At, Sql};
-use crate::store::{StoreError, StoreResult, Visit, WebhookStore};
+use crate::store::{StoreError, StoreResult, WebhookStore};
 
 /// The event a stored name stands for; a name we never write is a decoding error.
 fn event(raw: &str) -> StoreResult<Event> {
@@ -158,21 +158,23 @@ impl<E: Engine> WebhookStore for E {
         failed(self, claim, update, "dead_total").await
     }
 
-    async fn delivery_subject(
-        &self,
-        message_id: Uuid,
-    ) -> StoreResult<Option<(Visit, Option<ShortUrl>)>> {
+    async fn delivery_subject(&self, message_id: Uuid) -> StoreResult<Option<DeliverySubject>> {
         let mut tx = self.begin_read().await?;
-        let found = super::visits::by_message_id::<E>(&mut tx, message_id).await?;
-        let subject = match found {
+        let Some((visit, link, traceparent)) =
+            super::visits::by_message_id::<E>(&mut tx, message_id).await?
+        else {
+            return Ok(None);
+        };
+        let link = match link {
+            Some(id) => super::links::by_id::<E>(&mut tx, id).await?,
             None => None,
-            Some((visit, None)) => Some((visit, None)),
-            Some((visit, Some(link))) => {
-                Some((visit, super::links::by_id::<E>(&mut tx, link).await?))
-            }
         };
         tx.commit().await?;
-        Ok(subject)
+        Ok(Some(DeliverySubject {
+            visit,
+            link,
+            traceparent,
+        }))
     }
 
     async fn consumer_figures(&self) -> StoreResult<Vec<ConsumerFigures>> {

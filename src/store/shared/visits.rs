@@ -205,20 +205,22 @@ async fn forget_rollups<E: Engine>(tx: &mut E::Tx, link: i64) -> StoreResult<()>
     Ok(())
 }
 
-/// The stored visit with `message_id` and its link's id (`None` for an orphan visit).
+/// The stored visit with `message_id`, its link's id (`None` for an orphan visit) and the W3C
+/// `traceparent` its redirect carried.
 pub(in crate::store::shared) async fn by_message_id<E: Engine>(
     tx: &mut E::Tx,
     message_id: Uuid,
-) -> StoreResult<Option<(Visit, Option<i64>)>> {
+) -> StoreResult<Option<(Visit, Option<i64>, Option<String>)>> {
     let mut select = Sql::new(SELECT_VISITS);
     select.push(" WHERE message_id = ").bind(message_id);
     let Some(row): Option<VisitRow> = tx.fetch_optional(select).await? else {
         return Ok(None);
     };
-    let mut link = Sql::new("SELECT short_url_id FROM click_rows WHERE message_id = ");
+    let mut link = Sql::new("SELECT short_url_id, traceparent FROM click_rows WHERE message_id = ");
     link.bind(message_id);
-    let link: Option<(Option<i64>,)> = tx.fetch_optional(link).await?;
-    Ok(Some((row.into_visit()?, link.and_then(|(id,)| id))))
+    let link: Option<(Option<i64>, Option<String>)> = tx.fetch_optional(link).await?;
+    let (link, traceparent) = link.unwrap_or_default();
+    Ok(Some((row.into_visit()?, link, traceparent)))
 }
 
 /// Looks up the scope's link or tag; `LinkNotFound` or `TagNotFound` when it does not exist.
