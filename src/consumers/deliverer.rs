@@ -105,7 +105,8 @@ impl Deliverer {
 
     /// Claims and delivers one batch; whether there was anything to do.
     async fn round(&self) -> StoreResult<bool> {
-        let lease = self.settings.timeout + Duration::from_secs(30);
+        // Twice the request timeout: a request is abandoned at its timeout, well within.
+        let lease = self.settings.timeout * 2;
         let claims = self
             .store
             .claim_deliveries(self.settings.batch, lease)
