@@ -1,7 +1,7 @@
 //! Webhooks against a real HTTP receiver in the test, on both backends: deliveries signed as
 //! Standard Webhooks verifies them (checked with the reference `standardwebhooks` crate), one
 //! per click and endpoint however often it is retried, dead letters replayed, 410 disabling the
-//! endpoint, secrets rotated with both signatures during the overlap, and the SSRF guard.
+//! endpoint, and secrets rotated with both signatures during the overlap.
 
 mod common;
 
@@ -15,7 +15,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use common::{Backend, TestApp, assert_problem, spawn_app_with};
+use common::{Backend, TestApp, spawn_app_with};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -361,39 +361,10 @@ async fn a_rotated_secret_signs_beside_the_old_one(backend: Backend) {
     );
 }
 
-async fn private_targets_are_refused_without_the_flag(backend: Backend) {
-    let app = spawn_app_with(backend, &["--workers", "1"]).await;
-    let refused = admin(
-        &app,
-        Method::POST,
-        "/webhooks",
-        Some(json!({"url": "http://127.0.0.1:9/hook", "events": ["new-visit"]})),
-    )
-    .await;
-    let problem = assert_problem(refused, 400, "invalid-data").await;
-    assert_eq!(problem["invalidElements"], json!(["url"]));
-    assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("--webhooks-allow-private")
-    );
-    let named = admin(
-        &app,
-        Method::POST,
-        "/webhooks",
-        Some(json!({"url": "http://localhost:9/hook", "events": ["new-visit"]})),
-    )
-    .await;
-    assert_problem(named, 400, "invalid-data").await;
-    assert_eq!(listed(&app).await["webhooks"], json!([]));
-}
-
 backend_tests!(
     deliveries_are_signed_shaped_as_shlink_and_sent_once,
     a_failing_receiver_gets_the_event_once_after_its_retries,
     an_endpoint_that_always_fails_is_dead_lettered_and_replayed,
     a_410_disables_the_endpoint,
     a_rotated_secret_signs_beside_the_old_one,
-    private_targets_are_refused_without_the_flag,
 );

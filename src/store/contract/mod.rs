@@ -2,6 +2,7 @@
 //! Postgres runs are reported as ignored when `TEST_DATABASE_URL` is not set at build time).
 //! The store logic under test is written once (`store/shared/`), so are its tests.
 
+mod deliveries;
 mod domains;
 mod fixture;
 mod link_edits;

@@ -1,0 +1,155 @@
+//! Webhook queue stories: a stored click fans out once per endpoint (a redelivered click is not
+//! queued again), claims are fenced on the attempt, and dead deliveries are replayed.
+
+use std::time::Duration;
+
+use chrono::Utc;
+
+use super::fixture::{Fixture, new_link};
+use crate::clicks::{Click, Completion, DeviceKind, VisitKind};
+use crate::consumers::{Event, Events, NewWebhook, WebhookSecret, check_url};
+use crate::store::{ClickStore, LinkStore, WebhookStore};
+
+fn click(link: i64) -> Click {
+    let now = Utc::now();
+    Click {
+        message_id: uuid::Uuid::now_v7(),
+        short_url_id: Some(link),
+        kind: VisitKind::ValidShortUrl,
+        occurred_at: now,
+        enriched_at: now,
+        ip: None,
+        user_agent: None,
+        referer: None,
+        visited_url: None,
+        redirect_url: None,
+        potential_bot: false,
+        browser: None,
+        browser_version: None,
+        os: None,
+        device: DeviceKind::Desktop,
+        location: Default::default(),
+        traceparent: None,
+        visitor_hash: None,
+        referrer_domain: None,
+        destination: None,
+    }
+}
+
+fn hook(name: &str, events: &str) -> NewWebhook {
+    NewWebhook {
+        name: name.into(),
+        url: check_url("https://hooks.example/in").unwrap(),
+        events: Events::parse(events).unwrap(),
+        secret: WebhookSecret::generate(),
+    }
+}
+
+async fn a_stored_click_fans_out_once_per_endpoint<F: Fixture>() {
+    let fx = F::fresh().await;
+    let store = fx.store();
+    let link = store
+        .create_short_url(&new_link("fan", "https://a.example/", &[]))
+        .await
+        .unwrap();
+    store
+        .add_webhook(&hook("visits", "new-visit"))
+        .await
+        .unwrap();
+    store
+        .add_webhook(&hook("orphans", "new-orphan-visit"))
+        .await
+        .unwrap();
+    let done = Completion {
+        claim: None,
+        click: click(link.id),
+    };
+    store.complete_clicks(&[done.clone()]).await.unwrap();
+    store.complete_clicks(&[done.clone()]).await.unwrap();
+    let claims = store
+        .claim_deliveries(10, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(claims.len(), 1, "one endpoint wants visits, once");
+    assert_eq!(claims[0].event, Event::NewVisit);
+    assert_eq!(claims[0].message_id, done.click.message_id);
+    assert_eq!(claims[0].attempt, 1);
+    let subject = store
+        .delivery_subject(done.click.message_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(subject.link.map(|l| l.id), Some(link.id));
+    assert!(store.delivered(&claims[0]).await.unwrap());
+    let figures = store.consumer_figures().await.unwrap();
+    let visits = figures.iter().find(|f| f.consumer == "visits").unwrap();
+    assert_eq!((visits.backlog, visits.delivered), (0, 1));
+}
+
+async fn a_stale_claim_is_fenced_and_dead_letters_replay<F: Fixture>() {
+    let fx = F::fresh().await;
+    let store = fx.store();
+    let link = store
+        .create_short_url(&new_link("fence", "https://a.example/", &[]))
+        .await
+        .unwrap();
+    store.add_webhook(&hook("crm", "new-visit")).await.unwrap();
+    let done = Completion {
+        claim: None,
+        click: click(link.id),
+    };
+    store.complete_clicks(&[done]).await.unwrap();
+    let stale = store
+        .claim_deliveries(10, Duration::ZERO)
+        .await
+        .unwrap()
+        .remove(0);
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let fresh = store
+        .claim_deliveries(10, Duration::from_secs(30))
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(fresh.attempt, 2, "the expired lease was taken over");
+    assert!(
+        !store.delivered(&stale).await.unwrap(),
+        "the stale claim is fenced"
+    );
+    assert!(
+        !store
+            .retry_delivery(&stale, Utc::now(), "late")
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .dead_letter_delivery(&fresh, "the endpoint answered 500")
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .claim_deliveries(10, Duration::from_secs(30))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let dead = store.dead_deliveries(Some("crm"), 10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        (dead[0].attempts, dead[0].reason.as_str()),
+        (2, "the endpoint answered 500")
+    );
+    assert_eq!(store.replay_deliveries("crm", None).await.unwrap(), 1);
+    let again = store
+        .claim_deliveries(10, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(again[0].attempt, 1, "fresh attempts after a replay");
+    assert_eq!(again[0].message_id, dead[0].message_id);
+}
+
+super::store_contract!(
+    a_stored_click_fans_out_once_per_endpoint,
+    a_stale_claim_is_fenced_and_dead_letters_replay,
+);
