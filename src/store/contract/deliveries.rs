@@ -64,8 +64,14 @@ async fn a_stored_click_fans_out_once_per_endpoint<F: Fixture>() {
         claim: None,
         click: click(link.id),
     };
-    store.complete_clicks(&[done.clone()]).await.unwrap();
-    store.complete_clicks(&[done.clone()]).await.unwrap();
+    store
+        .complete_clicks(std::slice::from_ref(&done))
+        .await
+        .unwrap();
+    store
+        .complete_clicks(std::slice::from_ref(&done))
+        .await
+        .unwrap();
     let claims = store
         .claim_deliveries(10, Duration::from_secs(30))
         .await
