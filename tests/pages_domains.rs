@@ -117,6 +117,11 @@ async fn the_dashboard_shows_one_domain_or_all(backend: Backend) {
     assert!(all.contains("href=\"/app/links/promo\""), "{all}");
     assert!(all.contains("href=\"/app/links/promo@go.example\""));
     assert!(all.contains("All domains"), "the domain filter is offered");
+    assert!(
+        all.contains("data-domain=\"go.example\""),
+        "each link shows its domain"
+    );
+    assert!(all.contains(&format!("data-domain=\"127.0.0.1:{}\"", app.port)));
     assert_eq!(number_in(&all, "stat-clicks"), 4);
 
     let one = get_with(&app, "/app?domain=go.example", &session.cookie)

@@ -272,3 +272,50 @@ pub async fn add_five_rules(store: &dyn Store, links: &[BenchLink]) -> anyhow::R
     }
     Ok(())
 }
+
+/// A receiver in the harness that answers every webhook delivery 204 and counts them.
+pub struct Receiver {
+    received: Arc<std::sync::atomic::AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Receiver {
+    /// Deliveries received so far.
+    pub fn received(&self) -> u64 {
+        self.received.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Starts a [`Receiver`] and registers it as a webhook for every visit.
+pub async fn add_webhook(store: &dyn Store) -> anyhow::Result<Receiver> {
+    use linkpulse::consumers::{Events, NewWebhook, WebhookSecret, check_url};
+    let received = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = Arc::clone(&received);
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            async { axum::http::StatusCode::NO_CONTENT }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    store
+        .add_webhook(&NewWebhook {
+            name: "bench".into(),
+            url: check_url(&format!("http://{address}/hook"))?,
+            events: Events::parse("new-visit")?,
+            secret: WebhookSecret::generate(),
+        })
+        .await?;
+    Ok(Receiver { received, task })
+}

@@ -41,6 +41,8 @@ struct Measured {
     load: LoadResult,
     /// Clicks found in the database afterwards, when the server records them.
     recorded: Option<i64>,
+    /// Webhook deliveries the harness received, when one was registered.
+    delivered: Option<u64>,
 }
 
 /// Runs P1 on SQLite, then PostgreSQL when configured.
@@ -109,6 +111,7 @@ async fn measure(
         label: label.to_owned(),
         load,
         recorded: None,
+        delivered: None,
     })
 }
 
@@ -173,6 +176,25 @@ async fn engine_section(
         ));
     }
     rows.push(split);
+    let hooked = measure_linkpulse(
+        ctx,
+        engine,
+        "immediate",
+        Workers::InProcess,
+        Rules::Webhook,
+        memory,
+    )
+    .await;
+    if let (Ok(hooked), Some(plain)) = (&hooked, plain_rps) {
+        section.notes.push(format!(
+            "One webhook for every visit (its deliveries made by the server itself, on its core, \
+             to a receiver in the harness answering 204): {:.2}× the plain link's req/s in \
+             `immediate` mode; {} deliveries received by the time the server stopped.",
+            hooked.load.rps / plain,
+            count(hooked.delivered.unwrap_or_default() as f64)
+        ));
+    }
+    rows.push(hooked);
     if engine == Engine::Sqlite {
         match measure_peer(ctx, memory).await {
             Ok(Some(measured)) => rows.push(Ok(measured)),
@@ -218,6 +240,7 @@ fn reference_row(reference: &Measured) -> Measured {
         label: reference.label.clone(),
         load: reference.load,
         recorded: None,
+        delivered: None,
     }
 }
 
@@ -255,6 +278,9 @@ enum Rules {
     Five,
     /// A 50/30/20 A/B split each ([`db::add_split`]): every redirect hashes its visitor.
     Split,
+    /// Plain links and one webhook for every visit, delivered to a receiver in the harness
+    /// ([`db::add_webhook`]) by the server itself.
+    Webhook,
 }
 
 /// Where the click workers run while the server is measured.
@@ -278,7 +304,8 @@ async fn measure_linkpulse(
     let db = FreshDb::create(engine, ctx.postgres.as_deref()).await?;
     let store = db.store().await?;
     let links = db::create_links(store.as_ref(), P1_LINKS).await?;
-    let (flags, mut suffix) = match workers {
+    let mut receiver = None;
+    let (mut flags, mut suffix) = match workers {
         Workers::InProcess => (vec!["--click-ack", mode], String::new()),
         Workers::Elsewhere => (
             vec!["--click-ack", mode, "--workers", "0"],
@@ -294,6 +321,11 @@ async fn measure_linkpulse(
         Rules::Split => {
             db::add_split(store.as_ref(), &links).await?;
             suffix.push_str(", an A/B split per link");
+        }
+        Rules::Webhook => {
+            receiver = Some(db::add_webhook(store.as_ref()).await?);
+            flags.push("--webhooks-allow-private");
+            suffix.push_str(", one webhook");
         }
     }
     drop(store);
@@ -318,6 +350,9 @@ async fn measure_linkpulse(
         )
         .await?,
     );
+    if let Some(receiver) = receiver {
+        measured.delivered = Some(receiver.received());
+    }
     db.drop_now().await?;
     Ok(measured)
 }

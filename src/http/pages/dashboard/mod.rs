@@ -59,6 +59,8 @@ struct DashboardPage {
 struct LinkRow {
     /// How its pages' paths name it (`code`, or `code@domain`).
     segment: String,
+    /// Its domain's name (the base URL's authority for the default domain).
+    domain: String,
     code: String,
     short_url: String,
     long_url: String,
@@ -144,6 +146,10 @@ pub async fn show(
                 ),
                 short_url: state.settings.short_url_of(&link.address()),
                 segment: link.address().segment().into_owned(),
+                domain: link
+                    .domain
+                    .name()
+                    .map_or_else(|| authority(&state.settings.base_url), str::to_owned),
                 code: link.short_code.to_string(),
                 long_url: link.long_url.to_string(),
                 title: link.title,
