@@ -4,7 +4,7 @@
 //! its own queue.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -121,31 +121,45 @@ impl Deliverer {
             .into_iter()
             .map(|hook| (hook.id, hook))
             .collect();
+        let delivered = Mutex::new(Vec::with_capacity(claims.len()));
         stream::iter(claims)
             .for_each_concurrent(self.settings.concurrency, |claim| {
                 let hook = hooks.get(&claim.webhook_id);
+                let delivered = &delivered;
                 async move {
-                    if let Some(hook) = hook
-                        && let Err(err) = self.deliver(hook, &claim).await
-                    {
-                        tracing::warn!(error = %err, webhook = %hook.name, "cannot record a delivery; its lease will free it");
+                    let Some(hook) = hook else { return };
+                    match self.deliver(hook, &claim).await {
+                        Ok(true) => delivered
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .push(claim),
+                        Ok(false) => {}
+                        Err(err) => {
+                            tracing::warn!(error = %err, webhook = %hook.name, "cannot record a delivery; its lease will free it");
+                        }
                     }
                 }
             })
             .await;
+        let delivered = delivered
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        self.store.delivered(&delivered).await?;
         Ok(true)
     }
 
-    /// One attempt of `claim` to `hook`, recorded.
-    async fn deliver(&self, hook: &Webhook, claim: &DeliveryClaim) -> StoreResult<()> {
+    /// One attempt of `claim` to `hook`; true when it was acknowledged (the round completes
+    /// those together), its failure recorded otherwise.
+    async fn deliver(&self, hook: &Webhook, claim: &DeliveryClaim) -> StoreResult<bool> {
         let verdict = match self.attempt(hook, claim).await? {
             Ok(verdict) => verdict,
-            Err(terminal) => return self.give_up(hook, claim, &terminal).await,
+            Err(terminal) => {
+                self.give_up(hook, claim, &terminal).await?;
+                return Ok(false);
+            }
         };
         match verdict {
-            Verdict::Delivered => {
-                self.store.delivered(claim).await?;
-            }
+            Verdict::Delivered => return Ok(true),
             Verdict::Gone => {
                 self.store
                     .disable_webhook(hook.id, "the endpoint answered 410 Gone")
@@ -158,7 +172,7 @@ impl Deliverer {
                 reason,
             } => self.retry(hook, claim, retry_after, &reason).await?,
         }
-        Ok(())
+        Ok(false)
     }
 
     /// Sends the delivery: the endpoint's verdict, or why it can never be delivered.

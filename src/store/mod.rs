@@ -222,8 +222,9 @@ pub trait WebhookStore: Send + Sync {
         limit: u32,
         lease: Duration,
     ) -> StoreResult<Vec<DeliveryClaim>>;
-    /// Completes a delivery if the claim still holds; false when it was fenced.
-    async fn delivered(&self, claim: &DeliveryClaim) -> StoreResult<bool>;
+    /// Completes the deliveries whose claims still hold, in one transaction; how many did (a
+    /// fenced one is left to the worker that holds it now).
+    async fn delivered(&self, claims: &[DeliveryClaim]) -> StoreResult<u64>;
     /// Schedules the next attempt at `at` if the claim still holds.
     async fn retry_delivery(
         &self,

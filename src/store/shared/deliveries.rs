@@ -2,6 +2,7 @@
 //! (claims under a lease, fenced completion, retries, dead letters, replay) and the endpoints'
 //! administration (in `webhooks.rs`).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -121,21 +122,37 @@ impl<E: Engine> WebhookStore for E {
             .collect()
     }
 
-    async fn delivered(&self, claim: &DeliveryClaim) -> StoreResult<bool> {
+    async fn delivered(&self, claims: &[DeliveryClaim]) -> StoreResult<u64> {
+        if claims.is_empty() {
+            return Ok(0);
+        }
         let mut tx = self.begin_write().await?;
-        let mut delete = Sql::new("DELETE FROM webhook_deliveries");
-        fenced(&mut delete, claim);
-        let held = tx.execute(delete).await? == 1;
-        if held {
-            let mut count = Sql::new(
-                "UPDATE webhooks SET delivered_total = delivered_total + 1, failing_since = NULL \
-                 WHERE id = ",
-            );
-            count.bind(claim.webhook_id);
+        let mut delete =
+            Sql::new("DELETE FROM webhook_deliveries WHERE (id, attempts) IN (VALUES ");
+        for (index, claim) in claims.iter().enumerate() {
+            delete.push(if index == 0 { "(" } else { ", (" });
+            delete
+                .bind(claim.id)
+                .push(", ")
+                .bind(i64::from(claim.attempt))
+                .push(")");
+        }
+        delete.push(") AND dead_at IS NULL RETURNING webhook_id");
+        let held: Vec<(i64,)> = tx.fetch_all(delete).await?;
+        let mut per_webhook: BTreeMap<i64, i64> = BTreeMap::new();
+        for (webhook,) in &held {
+            *per_webhook.entry(*webhook).or_default() += 1;
+        }
+        for (webhook, delivered) in per_webhook {
+            let mut count = Sql::new("UPDATE webhooks SET delivered_total = delivered_total + ");
+            count
+                .bind(delivered)
+                .push(", failing_since = NULL WHERE id = ")
+                .bind(webhook);
             tx.execute(count).await?;
         }
         tx.commit().await?;
-        Ok(held)
+        Ok(held.len() as u64)
     }
 
     async fn retry_delivery(
