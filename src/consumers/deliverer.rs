@@ -15,7 +15,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use tokio_util::sync::CancellationToken;
 
 use super::guard::{self, check_literal};
-use super::{DeliveryClaim, Event, Verdict, Webhook, judge, signature_header};
+use super::{DeliveryClaim, DeliverySubject, Event, Verdict, Webhook, judge, signature_header};
 use crate::links::ShortUrl;
 use crate::pipeline::retry::Backoff;
 use crate::store::{Store, StoreResult, Visit};
@@ -114,6 +114,8 @@ impl Deliverer {
         if claims.is_empty() {
             return Ok(false);
         }
+        let ids: Vec<_> = claims.iter().map(|claim| claim.message_id).collect();
+        let subjects = self.store.delivery_subjects(&ids).await?;
         let hooks: HashMap<i64, Webhook> = self
             .store
             .webhooks()
@@ -125,10 +127,11 @@ impl Deliverer {
         stream::iter(claims)
             .for_each_concurrent(self.settings.concurrency, |claim| {
                 let hook = hooks.get(&claim.webhook_id);
+                let subject = subjects.get(&claim.message_id);
                 let delivered = &delivered;
                 async move {
                     let Some(hook) = hook else { return };
-                    match self.deliver(hook, &claim).await {
+                    match self.deliver(hook, &claim, subject).await {
                         Ok(true) => delivered
                             .lock()
                             .unwrap_or_else(PoisonError::into_inner)
@@ -150,8 +153,13 @@ impl Deliverer {
 
     /// One attempt of `claim` to `hook`; true when it was acknowledged (the round completes
     /// those together), its failure recorded otherwise.
-    async fn deliver(&self, hook: &Webhook, claim: &DeliveryClaim) -> StoreResult<bool> {
-        let verdict = match self.attempt(hook, claim).await? {
+    async fn deliver(
+        &self,
+        hook: &Webhook,
+        claim: &DeliveryClaim,
+        subject: Option<&DeliverySubject>,
+    ) -> StoreResult<bool> {
+        let verdict = match self.attempt(hook, claim, subject).await {
             Ok(verdict) => verdict,
             Err(terminal) => {
                 self.give_up(hook, claim, &terminal).await?;
@@ -180,13 +188,10 @@ impl Deliverer {
         &self,
         hook: &Webhook,
         claim: &DeliveryClaim,
-    ) -> StoreResult<Result<Verdict, String>> {
-        if let Err(refused) = check_literal(&hook.url, self.settings.allow_private) {
-            return Ok(Err(refused.to_string()));
-        }
-        let Some(subject) = self.store.delivery_subject(claim.message_id).await? else {
-            return Ok(Err("the click is no longer stored".to_owned()));
-        };
+        subject: Option<&DeliverySubject>,
+    ) -> Result<Verdict, String> {
+        check_literal(&hook.url, self.settings.allow_private).map_err(|err| err.to_string())?;
+        let subject = subject.ok_or_else(|| "the click is no longer stored".to_owned())?;
         let body = (self.payloads)(claim.event, &subject.visit, subject.link.as_ref()).to_string();
         let now = Utc::now();
         let id = claim.message_id.to_string();
@@ -208,7 +213,7 @@ impl Deliverer {
             .body(body)
             .send()
             .await;
-        Ok(Ok(match sent {
+        Ok(match sent {
             Ok(response) => {
                 let retry_after = response
                     .headers()
@@ -220,7 +225,7 @@ impl Deliverer {
                 retry_after: None,
                 reason: failure_text(&err),
             },
-        }))
+        })
     }
 
     /// Schedules the next attempt, or dead-letters the delivery when its attempts are used up;

@@ -234,8 +234,12 @@ pub trait WebhookStore: Send + Sync {
     ) -> StoreResult<bool>;
     /// Dead-letters a delivery with `reason` if the claim still holds.
     async fn dead_letter_delivery(&self, claim: &DeliveryClaim, reason: &str) -> StoreResult<bool>;
-    /// The stored visit a delivery is about, with its link; `None` when it is gone.
-    async fn delivery_subject(&self, message_id: Uuid) -> StoreResult<Option<DeliverySubject>>;
+    /// The stored visits deliveries are about, with their links, by message id (one read for a
+    /// whole claimed batch); a click no longer stored is left out.
+    async fn delivery_subjects(
+        &self,
+        message_ids: &[Uuid],
+    ) -> StoreResult<std::collections::HashMap<Uuid, DeliverySubject>>;
     /// Every endpoint's queue figures, by name.
     async fn consumer_figures(&self) -> StoreResult<Vec<ConsumerFigures>>;
     /// Dead deliveries (of the endpoint named `consumer`, or all), newest first.

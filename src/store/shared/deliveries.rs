@@ -2,7 +2,7 @@
 //! (claims under a lease, fenced completion, retries, dead letters, replay) and the endpoints'
 //! administration (in `webhooks.rs`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -14,6 +14,7 @@ use crate::consumers::{
     ConsumerFigures, DeadDelivery, DeliveryClaim, DeliverySubject, Event, NewWebhook, Webhook,
     WebhookSecret,
 };
+use crate::links::ShortUrl;
 use crate::store::engine::{Engine, Transaction};
 use crate::store::sql::{At, Sql};
 use crate::store::{StoreError, StoreResult, WebhookStore};
@@ -175,23 +176,33 @@ impl<E: Engine> WebhookStore for E {
         failed(self, claim, update, "dead_total").await
     }
 
-    async fn delivery_subject(&self, message_id: Uuid) -> StoreResult<Option<DeliverySubject>> {
+    async fn delivery_subjects(
+        &self,
+        message_ids: &[Uuid],
+    ) -> StoreResult<HashMap<Uuid, DeliverySubject>> {
         let mut tx = self.begin_read().await?;
-        let Some((visit, link, traceparent)) =
-            super::visits::by_message_id::<E>(&mut tx, message_id).await?
-        else {
-            return Ok(None);
-        };
-        let link = match link {
-            Some(id) => super::links::by_id::<E>(&mut tx, id).await?,
-            None => None,
-        };
+        let visits = super::visits::by_message_ids::<E>(&mut tx, message_ids).await?;
+        let mut link_ids: Vec<i64> = visits.iter().filter_map(|(_, _, link, _)| *link).collect();
+        link_ids.sort_unstable();
+        link_ids.dedup();
+        let links: HashMap<i64, ShortUrl> = super::links::by_ids::<E>(&mut tx, &link_ids)
+            .await?
+            .into_iter()
+            .map(|link| (link.id, link))
+            .collect();
         tx.commit().await?;
-        Ok(Some(DeliverySubject {
-            visit,
-            link,
-            traceparent,
-        }))
+        Ok(visits
+            .into_iter()
+            .map(|(message_id, visit, link, traceparent)| {
+                let link = link.and_then(|id| links.get(&id).cloned());
+                let subject = DeliverySubject {
+                    visit,
+                    link,
+                    traceparent,
+                };
+                (message_id, subject)
+            })
+            .collect())
     }
 
     async fn consumer_figures(&self) -> StoreResult<Vec<ConsumerFigures>> {

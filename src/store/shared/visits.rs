@@ -205,22 +205,45 @@ async fn forget_rollups<E: Engine>(tx: &mut E::Tx, link: i64) -> StoreResult<()>
     Ok(())
 }
 
-/// The stored visit with `message_id`, its link's id (`None` for an orphan visit) and the W3C
-/// `traceparent` its redirect carried.
-pub(in crate::store::shared) async fn by_message_id<E: Engine>(
-    tx: &mut E::Tx,
+/// A stored visit read by its message id, with its link's id and the W3C `traceparent` its
+/// redirect carried.
+#[derive(sqlx::FromRow)]
+struct KeyedVisitRow {
     message_id: Uuid,
-) -> StoreResult<Option<(Visit, Option<i64>, Option<String>)>> {
-    let mut select = Sql::new(SELECT_VISITS);
-    select.push(" WHERE message_id = ").bind(message_id);
-    let Some(row): Option<VisitRow> = tx.fetch_optional(select).await? else {
-        return Ok(None);
-    };
-    let mut link = Sql::new("SELECT short_url_id, traceparent FROM click_rows WHERE message_id = ");
-    link.bind(message_id);
-    let link: Option<(Option<i64>, Option<String>)> = tx.fetch_optional(link).await?;
-    let (link, traceparent) = link.unwrap_or_default();
-    Ok(Some((row.into_visit()?, link, traceparent)))
+    short_url_id: Option<i64>,
+    traceparent: Option<String>,
+    #[sqlx(flatten)]
+    visit: VisitRow,
+}
+
+/// The stored visits with these message ids: `(message id, visit, link id, traceparent)`, in
+/// one query (ids no longer stored are left out).
+pub(in crate::store::shared) async fn by_message_ids<E: Engine>(
+    tx: &mut E::Tx,
+    message_ids: &[Uuid],
+) -> StoreResult<Vec<(Uuid, Visit, Option<i64>, Option<String>)>> {
+    if message_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut select = Sql::new(SELECT_VISITS.replacen(
+        "SELECT ",
+        "SELECT message_id, short_url_id, traceparent, ",
+        1,
+    ));
+    select
+        .push(" WHERE message_id IN ")
+        .bind_list(message_ids.iter().copied());
+    let rows: Vec<KeyedVisitRow> = tx.fetch_all(select).await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok((
+                row.message_id,
+                row.visit.into_visit()?,
+                row.short_url_id,
+                row.traceparent,
+            ))
+        })
+        .collect()
 }
 
 /// Looks up the scope's link or tag; `LinkNotFound` or `TagNotFound` when it does not exist.

@@ -210,15 +210,19 @@ impl<E: Engine> LinkStore for E {
     }
 }
 
-/// The link with row id `id`, if it is still stored.
-pub(in crate::store::shared) async fn by_id<E: Engine>(
+/// The links with these row ids that are still stored, with their tags, in two queries.
+pub(in crate::store::shared) async fn by_ids<E: Engine>(
     tx: &mut E::Tx,
-    id: i64,
-) -> StoreResult<Option<ShortUrl>> {
+    ids: &[i64],
+) -> StoreResult<Vec<ShortUrl>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut select = select_links();
-    select.push(" WHERE s.id = ").bind(id);
+    select.push(" WHERE s.id");
+    E::push_any_id(&mut select, ids);
     let rows: Vec<LinkRow> = tx.fetch_all(select).await?;
-    Ok(with_tags::<E>(tx, rows).await?.pop())
+    with_tags::<E>(tx, rows).await
 }
 
 /// Adds `domain` to the domains served, if it is new; true when it was.
