@@ -29,6 +29,7 @@ CREATE TABLE webhook_deliveries (
     dead_at       TIMESTAMPTZ,
     UNIQUE (webhook_id, message_id)
 );
-CREATE INDEX webhook_deliveries_due ON webhook_deliveries (available_at) WHERE dead_at IS NULL;
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (webhook_id, available_at)
+    WHERE dead_at IS NULL;
 CREATE INDEX webhook_deliveries_dead ON webhook_deliveries (webhook_id, dead_at)
     WHERE dead_at IS NOT NULL;

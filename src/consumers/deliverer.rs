@@ -12,6 +12,7 @@ use futures_util::StreamExt;
 use futures_util::stream;
 use rand::rng;
 use reqwest::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::guard::{self, check_literal};
@@ -19,6 +20,9 @@ use super::{DeliveryClaim, DeliverySubject, Event, Verdict, Webhook, judge, sign
 use crate::links::ShortUrl;
 use crate::pipeline::retry::Backoff;
 use crate::store::{Store, StoreResult, Visit};
+
+/// How often the deliverer looks for endpoints added (or re-enabled) since.
+const ENDPOINTS_POLL: Duration = Duration::from_secs(1);
 
 /// Builds the JSON body of an event (Shlink's shapes, which the HTTP layer owns).
 pub type EventPayloads =
@@ -84,11 +88,44 @@ impl Deliverer {
         })
     }
 
-    /// Runs until `shutdown`; a delivery in flight then finishes or is released by its lease.
+    /// Runs until `shutdown`: one task per enabled endpoint, started within a second of the
+    /// endpoint being added, so a slow or failing endpoint delays only its own queue. A
+    /// delivery in flight at shutdown finishes, or is freed by its lease and made again.
     pub async fn run(self, shutdown: CancellationToken) {
+        let deliverer = Arc::new(self);
+        let mut tasks: HashMap<i64, JoinHandle<()>> = HashMap::new();
         while !shutdown.is_cancelled() {
-            let busy = match self.round().await {
-                Ok(busy) => busy,
+            match deliverer.store.webhooks().await {
+                Ok(hooks) => {
+                    tasks.retain(|_, task| !task.is_finished());
+                    for hook in hooks.into_iter().filter(|hook| hook.disabled.is_none()) {
+                        tasks.entry(hook.id).or_insert_with(|| {
+                            let deliverer = Arc::clone(&deliverer);
+                            tokio::spawn(deliverer.serve(hook.id, shutdown.clone()))
+                        });
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "webhooks unavailable; trying again");
+                }
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                () = tokio::time::sleep(ENDPOINTS_POLL) => {}
+            }
+        }
+        for task in tasks.into_values() {
+            let _ = task.await;
+        }
+    }
+
+    /// Delivers one endpoint's queue until shutdown, or until the endpoint is removed or
+    /// disabled.
+    async fn serve(self: Arc<Self>, webhook_id: i64, shutdown: CancellationToken) {
+        while !shutdown.is_cancelled() {
+            let busy = match self.round(webhook_id).await {
+                Ok(Some(busy)) => busy,
+                Ok(None) => return,
                 Err(err) => {
                     tracing::warn!(error = %err, "webhook deliveries unavailable; trying again");
                     false
@@ -103,34 +140,34 @@ impl Deliverer {
         }
     }
 
-    /// Claims and delivers one batch; whether there was anything to do.
-    async fn round(&self) -> StoreResult<bool> {
+    /// Claims and delivers one batch of the endpoint's queue: whether there was anything to
+    /// do, `None` when the endpoint is gone or disabled.
+    async fn round(&self, webhook_id: i64) -> StoreResult<Option<bool>> {
+        let hooks = self.store.webhooks().await?;
+        let Some(hook) = hooks
+            .into_iter()
+            .find(|hook| hook.id == webhook_id && hook.disabled.is_none())
+        else {
+            return Ok(None);
+        };
         // Twice the request timeout: a request is abandoned at its timeout, well within.
         let lease = self.settings.timeout * 2;
         let claims = self
             .store
-            .claim_deliveries(self.settings.batch, lease)
+            .claim_deliveries(webhook_id, self.settings.batch, lease)
             .await?;
         if claims.is_empty() {
-            return Ok(false);
+            return Ok(Some(false));
         }
         let ids: Vec<_> = claims.iter().map(|claim| claim.message_id).collect();
         let subjects = self.store.delivery_subjects(&ids).await?;
-        let hooks: HashMap<i64, Webhook> = self
-            .store
-            .webhooks()
-            .await?
-            .into_iter()
-            .map(|hook| (hook.id, hook))
-            .collect();
         let delivered = Mutex::new(Vec::with_capacity(claims.len()));
+        let hook = &hook;
         stream::iter(claims)
             .for_each_concurrent(self.settings.concurrency, |claim| {
-                let hook = hooks.get(&claim.webhook_id);
                 let subject = subjects.get(&claim.message_id);
                 let delivered = &delivered;
                 async move {
-                    let Some(hook) = hook else { return };
                     match self.deliver(hook, &claim, subject).await {
                         Ok(true) => delivered
                             .lock()
@@ -148,7 +185,7 @@ impl Deliverer {
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner);
         self.store.delivered(&delivered).await?;
-        Ok(true)
+        Ok(Some(true))
     }
 
     /// One attempt of `claim` to `hook`; true when it was acknowledged (the round completes

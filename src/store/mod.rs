@@ -215,10 +215,11 @@ pub trait WebhookStore: Send + Sync {
     ) -> StoreResult<Option<Webhook>>;
     /// Stops deliveries to an endpoint, recording why (its queue is kept).
     async fn disable_webhook(&self, id: i64, reason: &str) -> StoreResult<()>;
-    /// Leases up to `limit` due deliveries of enabled endpoints for `lease`, each attempt
-    /// counted (rows of other instances' live leases are skipped).
+    /// Leases up to `limit` due deliveries of the endpoint `webhook_id` (if enabled) for
+    /// `lease`, each attempt counted (rows of other instances' live leases are skipped).
     async fn claim_deliveries(
         &self,
+        webhook_id: i64,
         limit: u32,
         lease: Duration,
     ) -> StoreResult<Vec<DeliveryClaim>>;

@@ -52,14 +52,16 @@ async fn a_stored_click_fans_out_once_per_endpoint<F: Fixture>() {
         .create_short_url(&new_link("fan", "https://a.example/", &[]))
         .await
         .unwrap();
-    store
+    let hook_id = store
         .add_webhook(&hook("visits", "new-visit"))
         .await
-        .unwrap();
-    store
+        .unwrap()
+        .id;
+    let orphans = store
         .add_webhook(&hook("orphans", "new-orphan-visit"))
         .await
-        .unwrap();
+        .unwrap()
+        .id;
     let done = Completion {
         claim: None,
         click: click(link.id),
@@ -73,10 +75,18 @@ async fn a_stored_click_fans_out_once_per_endpoint<F: Fixture>() {
         .await
         .unwrap();
     let claims = store
-        .claim_deliveries(10, Duration::from_secs(30))
+        .claim_deliveries(hook_id, 10, Duration::from_secs(30))
         .await
         .unwrap();
     assert_eq!(claims.len(), 1, "one endpoint wants visits, once");
+    let none = store
+        .claim_deliveries(orphans, 10, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert!(
+        none.is_empty(),
+        "the other endpoint wants orphan visits only"
+    );
     assert_eq!(claims[0].event, Event::NewVisit);
     assert_eq!(claims[0].message_id, done.click.message_id);
     assert_eq!(claims[0].attempt, 1);
@@ -100,20 +110,24 @@ async fn a_stale_claim_is_fenced_and_dead_letters_replay<F: Fixture>() {
         .create_short_url(&new_link("fence", "https://a.example/", &[]))
         .await
         .unwrap();
-    store.add_webhook(&hook("crm", "new-visit")).await.unwrap();
+    let hook_id = store
+        .add_webhook(&hook("crm", "new-visit"))
+        .await
+        .unwrap()
+        .id;
     let done = Completion {
         claim: None,
         click: click(link.id),
     };
     store.complete_clicks(&[done]).await.unwrap();
     let stale = store
-        .claim_deliveries(10, Duration::ZERO)
+        .claim_deliveries(hook_id, 10, Duration::ZERO)
         .await
         .unwrap()
         .remove(0);
     tokio::time::sleep(Duration::from_millis(5)).await;
     let fresh = store
-        .claim_deliveries(10, Duration::from_secs(30))
+        .claim_deliveries(hook_id, 10, Duration::from_secs(30))
         .await
         .unwrap()
         .remove(0);
@@ -136,7 +150,7 @@ async fn a_stale_claim_is_fenced_and_dead_letters_replay<F: Fixture>() {
     );
     assert!(
         store
-            .claim_deliveries(10, Duration::from_secs(30))
+            .claim_deliveries(hook_id, 10, Duration::from_secs(30))
             .await
             .unwrap()
             .is_empty()
@@ -149,7 +163,7 @@ async fn a_stale_claim_is_fenced_and_dead_letters_replay<F: Fixture>() {
     );
     assert_eq!(store.replay_deliveries("crm", None).await.unwrap(), 1);
     let again = store
-        .claim_deliveries(10, Duration::from_secs(30))
+        .claim_deliveries(hook_id, 10, Duration::from_secs(30))
         .await
         .unwrap();
     assert_eq!(again[0].attempt, 1, "fresh attempts after a replay");

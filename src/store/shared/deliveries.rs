@@ -88,6 +88,7 @@ impl<E: Engine> WebhookStore for E {
 
     async fn claim_deliveries(
         &self,
+        webhook_id: i64,
         limit: u32,
         lease: Duration,
     ) -> StoreResult<Vec<DeliveryClaim>> {
@@ -99,8 +100,9 @@ impl<E: Engine> WebhookStore for E {
         claim.push(
             " WHERE id IN (SELECT d.id FROM webhook_deliveries d JOIN webhooks w \
              ON w.id = d.webhook_id WHERE w.disabled_at IS NULL AND d.dead_at IS NULL \
-             AND d.available_at <= ",
+             AND d.webhook_id = ",
         );
+        claim.bind(webhook_id).push(" AND d.available_at <= ");
         claim
             .bind(now)
             .push(" AND (d.lease_until IS NULL OR d.lease_until < ");
