@@ -150,6 +150,8 @@ impl Application {
         if let Some(changes) = store.link_changes() {
             links.follow(changes);
         }
+        let domains_refresh = args.link_cache_ttl.max(std::time::Duration::from_secs(1));
+        links.refresh_domains_every(domains_refresh, shutdown.clone());
         let state = AppState::new(AppParts {
             geo: workers.geo(),
             shutdown: shutdown.clone(),

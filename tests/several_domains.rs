@@ -280,12 +280,55 @@ async fn unknown_hosts_are_served_as_configured(backend: Backend) {
     );
 }
 
+async fn a_domain_added_by_another_process_is_routed_after_a_refresh(backend: Backend) {
+    let app = draining_app(
+        backend,
+        &["--link-cache-ttl", "1s", "--unknown-hosts", "not-found"],
+    )
+    .await;
+    assert_eq!(get_on(&app, OTHER, "/import").await.status(), 404);
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("links.csv");
+    std::fs::write(
+        &csv,
+        "Long URL;Short code;Domain\nhttps://example.com/i;import;go.example\n",
+    )
+    .unwrap();
+    let imported = tokio::process::Command::from(common::binary::command())
+        .args([
+            "--database-url",
+            &app.database_url,
+            "import",
+            "csv",
+            "--delimiter",
+            ";",
+        ])
+        .arg(&csv)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let added = Instant::now();
+    while get_on(&app, OTHER, "/import").await.status() != 302 {
+        assert!(
+            added.elapsed() < Duration::from_secs(5),
+            "the imported domain is not routed after a refresh"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 backend_tests!(
     the_same_code_on_two_domains_redirects_by_host,
     each_domain_has_its_redirects_and_falls_back_on_the_defaults,
     visits_are_counted_per_domain,
     only_a_trusted_proxy_may_name_the_host,
     unknown_hosts_are_served_as_configured,
+    a_domain_added_by_another_process_is_routed_after_a_refresh,
 );
 
 #[tokio::test]

@@ -4,10 +4,12 @@
 //! on collision) and applies Shlink's `findIfExists`, which returns a matching existing link.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use super::{Domain, DomainDirectory, NotFoundRedirects, NotFoundRedirectsPatch, RedirectCache};
 use super::{LinkAddress, ShortCode, ShortUrlPatch, Tag};
@@ -99,6 +101,27 @@ impl LinkService {
                 };
                 if reload && let Err(err) = service.load_domains().await {
                     tracing::warn!(error = %err, "cannot read the domains and their redirects; keeping the last ones");
+                }
+            }
+        });
+    }
+
+    /// Reads the domains again every `period` until `shutdown`: how a domain added by another
+    /// process without announcements (an import into SQLite, a missed notification) starts
+    /// being routed.
+    pub fn refresh_domains_every(&self, period: Duration, shutdown: CancellationToken) {
+        let service = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(period);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            ticks.tick().await;
+            loop {
+                tokio::select! {
+                    () = shutdown.cancelled() => break,
+                    _ = ticks.tick() => {}
+                }
+                if let Err(err) = service.load_domains().await {
+                    tracing::warn!(error = %err, "cannot read the domains; keeping the last ones");
                 }
             }
         });
