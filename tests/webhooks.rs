@@ -361,10 +361,34 @@ async fn a_rotated_secret_signs_beside_the_old_one(backend: Backend) {
     );
 }
 
+async fn a_new_link_is_announced(backend: Backend) {
+    let receiver = Receiver::default();
+    let target = receiver.start().await;
+    let app = app(backend).await;
+    let secret = register(&app, "links", target, &["new-short-url"]).await;
+    app.create_link(json!({"longUrl": "https://example.com/new", "customSlug": "fresh"}))
+        .await;
+    assert_eq!(
+        app.get("/fresh").await.status(),
+        302,
+        "a visit, which it does not want"
+    );
+    until("announced", || !receiver.received().is_empty()).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let received = receiver.received();
+    assert_eq!(received.len(), 1, "the creation only");
+    assert!(verifies(&secret, &received[0]));
+    let body: Value = serde_json::from_slice(&received[0].body).unwrap();
+    assert_eq!(body["shortUrl"]["shortCode"], "fresh");
+    assert_eq!(body["shortUrl"]["longUrl"], "https://example.com/new");
+    assert!(body.get("visit").is_none(), "{body}");
+}
+
 backend_tests!(
     deliveries_are_signed_shaped_as_shlink_and_sent_once,
     a_failing_receiver_gets_the_event_once_after_its_retries,
     an_endpoint_that_always_fails_is_dead_lettered_and_replayed,
     a_410_disables_the_endpoint,
     a_rotated_secret_signs_beside_the_old_one,
+    a_new_link_is_announced,
 );

@@ -21,6 +21,7 @@ CREATE TABLE webhook_deliveries (
     webhook_id    BIGINT      NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
     message_id    UUID        NOT NULL,
     event         TEXT        NOT NULL,
+    link_id       BIGINT      REFERENCES short_urls (id) ON DELETE CASCADE,
     created_at    TIMESTAMPTZ NOT NULL,
     available_at  TIMESTAMPTZ NOT NULL,
     lease_until   TIMESTAMPTZ,

@@ -24,6 +24,7 @@ CREATE TABLE webhook_deliveries (
     webhook_id    INTEGER NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
     message_id    BLOB    NOT NULL,
     event         TEXT    NOT NULL,
+    link_id       INTEGER REFERENCES short_urls (id) ON DELETE CASCADE,
     created_at    INTEGER NOT NULL,
     available_at  INTEGER NOT NULL,
     lease_until   INTEGER,

@@ -114,7 +114,7 @@ pub enum WebhookCommand {
     Add {
         /// Where deliveries are POSTed (http:// or https://).
         url: String,
-        /// What it receives, comma-separated: new-visit, new-orphan-visit.
+        /// What it receives, comma-separated: new-visit, new-orphan-visit, new-short-url.
         #[arg(long, value_name = "EVENTS", default_value = "new-visit")]
         events: String,
         /// A unique name for it (its consumer name in /metrics and the DLQ); default: its host.

@@ -17,16 +17,14 @@ use tokio_util::sync::CancellationToken;
 
 use super::guard::{self, check_literal};
 use super::{DeliveryClaim, DeliverySubject, Event, Verdict, Webhook, judge, signature_header};
-use crate::links::ShortUrl;
 use crate::pipeline::retry::Backoff;
-use crate::store::{Store, StoreResult, Visit};
+use crate::store::{Store, StoreResult};
 
 /// How often the deliverer looks for endpoints added (or re-enabled) since.
 const ENDPOINTS_POLL: Duration = Duration::from_secs(1);
 
 /// Builds the JSON body of an event (Shlink's shapes, which the HTTP layer owns).
-pub type EventPayloads =
-    Arc<dyn Fn(Event, &Visit, Option<&ShortUrl>) -> serde_json::Value + Send + Sync>;
+pub type EventPayloads = Arc<dyn Fn(Event, &DeliverySubject) -> serde_json::Value + Send + Sync>;
 
 /// How deliveries are made.
 #[derive(Debug, Clone)]
@@ -159,8 +157,7 @@ impl Deliverer {
         if claims.is_empty() {
             return Ok(Some(false));
         }
-        let ids: Vec<_> = claims.iter().map(|claim| claim.message_id).collect();
-        let subjects = self.store.delivery_subjects(&ids).await?;
+        let subjects = self.store.delivery_subjects(&claims).await?;
         let delivered = Mutex::new(Vec::with_capacity(claims.len()));
         let hook = &hook;
         stream::iter(claims)
@@ -228,8 +225,8 @@ impl Deliverer {
         subject: Option<&DeliverySubject>,
     ) -> Result<Verdict, String> {
         check_literal(&hook.url, self.settings.allow_private).map_err(|err| err.to_string())?;
-        let subject = subject.ok_or_else(|| "the click is no longer stored".to_owned())?;
-        let body = (self.payloads)(claim.event, &subject.visit, subject.link.as_ref()).to_string();
+        let subject = subject.ok_or_else(|| "what it is about is no longer stored".to_owned())?;
+        let body = (self.payloads)(claim.event, subject).to_string();
         let now = Utc::now();
         let id = claim.message_id.to_string();
         let signature = signature_header(

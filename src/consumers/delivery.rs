@@ -22,6 +22,8 @@ pub struct DeliveryClaim {
     pub message_id: Uuid,
     /// What happened.
     pub event: Event,
+    /// The link a `new-short-url` delivery is about.
+    pub link_id: Option<i64>,
     /// This attempt's number, from 1.
     pub attempt: u32,
 }
@@ -29,9 +31,9 @@ pub struct DeliveryClaim {
 /// What a delivery is about, read back when it is sent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeliverySubject {
-    /// The stored visit.
-    pub visit: Visit,
-    /// Its link (`None` for an orphan visit, or a link deleted since).
+    /// The stored visit (`None` for a `new-short-url` delivery).
+    pub visit: Option<Visit>,
+    /// The link (of the visit; `None` for an orphan visit, or a link deleted since).
     pub link: Option<ShortUrl>,
     /// The W3C `traceparent` of the redirect, passed on so the delivery joins its trace.
     pub traceparent: Option<String>,

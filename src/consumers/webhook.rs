@@ -21,10 +21,10 @@ pub enum WebhookError {
     #[error("the webhook URL must be an absolute http:// or https:// URL without credentials")]
     Url,
     /// An event name is unknown.
-    #[error("unknown event {0:?}: use new-visit or new-orphan-visit")]
+    #[error("unknown event {0:?}: use new-visit, new-orphan-visit or new-short-url")]
     Event(String),
     /// No event was named.
-    #[error("name at least one event: new-visit or new-orphan-visit")]
+    #[error("name at least one event: new-visit, new-orphan-visit or new-short-url")]
     NoEvents,
     /// The name is empty, too long or not printable.
     #[error("the name must be 1 to 64 letters, digits, '-', '_' or '.'")]
@@ -41,17 +41,20 @@ pub enum Event {
     NewVisit,
     /// A visit that hit no link (`https://shlink.io/new-orphan-visit`).
     NewOrphanVisit,
+    /// A link was created (`https://shlink.io/new-short-url`).
+    NewShortUrl,
 }
 
 impl Event {
     /// Every event, in the order they are listed.
-    pub const ALL: [Self; 2] = [Self::NewVisit, Self::NewOrphanVisit];
+    pub const ALL: [Self; 3] = [Self::NewVisit, Self::NewOrphanVisit, Self::NewShortUrl];
 
     /// The name used on the command line, in the API and in the `type` of a payload.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::NewVisit => "new-visit",
             Self::NewOrphanVisit => "new-orphan-visit",
+            Self::NewShortUrl => "new-short-url",
         }
     }
 
@@ -60,6 +63,7 @@ impl Event {
         match self {
             Self::NewVisit => "https://shlink.io/new-visit",
             Self::NewOrphanVisit => "https://shlink.io/new-orphan-visit",
+            Self::NewShortUrl => "https://shlink.io/new-short-url",
         }
     }
 }
@@ -231,6 +235,8 @@ mod tests {
         assert!(events.contains(Event::NewVisit));
         let visits = Events::parse("new-visit").unwrap();
         assert!(!visits.contains(Event::NewOrphanVisit));
+        let all = Events::parse("new-short-url,new-orphan-visit,new-visit").unwrap();
+        assert_eq!(all.to_string(), "new-visit,new-orphan-visit,new-short-url");
         assert_eq!(Events::parse(""), Err(WebhookError::NoEvents));
         assert_eq!(
             Events::parse("new-visit,clicks"),

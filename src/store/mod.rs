@@ -235,11 +235,12 @@ pub trait WebhookStore: Send + Sync {
     ) -> StoreResult<bool>;
     /// Dead-letters a delivery with `reason` if the claim still holds.
     async fn dead_letter_delivery(&self, claim: &DeliveryClaim, reason: &str) -> StoreResult<bool>;
-    /// The stored visits deliveries are about, with their links, by message id (one read for a
-    /// whole claimed batch); a click no longer stored is left out.
+    /// What the claimed deliveries are about (their stored visits with their links, or the
+    /// created links), by message id, in one read for the whole batch; a click or link no
+    /// longer stored is left out.
     async fn delivery_subjects(
         &self,
-        message_ids: &[Uuid],
+        claims: &[DeliveryClaim],
     ) -> StoreResult<std::collections::HashMap<Uuid, DeliverySubject>>;
     /// Every endpoint's queue figures, by name.
     async fn consumer_figures(&self) -> StoreResult<Vec<ConsumerFigures>>;

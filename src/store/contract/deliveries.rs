@@ -90,8 +90,12 @@ async fn a_stored_click_fans_out_once_per_endpoint<F: Fixture>() {
     assert_eq!(claims[0].event, Event::NewVisit);
     assert_eq!(claims[0].message_id, done.click.message_id);
     assert_eq!(claims[0].attempt, 1);
+    let gone = crate::consumers::DeliveryClaim {
+        message_id: uuid::Uuid::now_v7(),
+        ..claims[0].clone()
+    };
     let subjects = store
-        .delivery_subjects(&[done.click.message_id, uuid::Uuid::now_v7()])
+        .delivery_subjects(&[claims[0].clone(), gone])
         .await
         .unwrap();
     assert_eq!(subjects.len(), 1, "a click not stored is left out");

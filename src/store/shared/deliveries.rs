@@ -108,17 +108,18 @@ impl<E: Engine> WebhookStore for E {
             .push(" AND (d.lease_until IS NULL OR d.lease_until < ");
         claim.bind(now).push(") ORDER BY d.available_at LIMIT ");
         claim.bind(i64::from(limit)).push(E::SKIP_LOCKED);
-        claim.push(") RETURNING id, webhook_id, message_id, event, attempts");
+        claim.push(") RETURNING id, webhook_id, message_id, event, link_id, attempts");
         let mut tx = self.begin_write().await?;
-        let rows: Vec<(i64, i64, Uuid, String, i32)> = tx.fetch_all(claim).await?;
+        let rows: Vec<(i64, i64, Uuid, String, Option<i64>, i32)> = tx.fetch_all(claim).await?;
         tx.commit().await?;
         rows.into_iter()
-            .map(|(id, webhook_id, message_id, kind, attempts)| {
+            .map(|(id, webhook_id, message_id, kind, link_id, attempts)| {
                 Ok(DeliveryClaim {
                     id,
                     webhook_id,
                     message_id,
                     event: event(&kind)?,
+                    link_id,
                     attempt: u32::try_from(attempts).unwrap_or_default(),
                 })
             })
@@ -180,11 +181,19 @@ impl<E: Engine> WebhookStore for E {
 
     async fn delivery_subjects(
         &self,
-        message_ids: &[Uuid],
+        claims: &[DeliveryClaim],
     ) -> StoreResult<HashMap<Uuid, DeliverySubject>> {
+        let (created, visited): (Vec<&DeliveryClaim>, Vec<&DeliveryClaim>) = claims
+            .iter()
+            .partition(|claim| claim.event == Event::NewShortUrl);
+        let message_ids: Vec<Uuid> = visited.iter().map(|claim| claim.message_id).collect();
         let mut tx = self.begin_read().await?;
-        let visits = super::visits::by_message_ids::<E>(&mut tx, message_ids).await?;
-        let mut link_ids: Vec<i64> = visits.iter().filter_map(|(_, _, link, _)| *link).collect();
+        let visits = super::visits::by_message_ids::<E>(&mut tx, &message_ids).await?;
+        let mut link_ids: Vec<i64> = visits
+            .iter()
+            .filter_map(|(_, _, link, _)| *link)
+            .chain(created.iter().filter_map(|claim| claim.link_id))
+            .collect();
         link_ids.sort_unstable();
         link_ids.dedup();
         let links: HashMap<i64, ShortUrl> = super::links::by_ids::<E>(&mut tx, &link_ids)
@@ -193,18 +202,26 @@ impl<E: Engine> WebhookStore for E {
             .map(|link| (link.id, link))
             .collect();
         tx.commit().await?;
-        Ok(visits
+        let created = created.into_iter().filter_map(|claim| {
+            let link = links.get(&claim.link_id?)?.clone();
+            let subject = DeliverySubject {
+                visit: None,
+                link: Some(link),
+                traceparent: None,
+            };
+            Some((claim.message_id, subject))
+        });
+        let visited = visits
             .into_iter()
             .map(|(message_id, visit, link, traceparent)| {
-                let link = link.and_then(|id| links.get(&id).cloned());
                 let subject = DeliverySubject {
-                    visit,
-                    link,
+                    visit: Some(visit),
+                    link: link.and_then(|id| links.get(&id).cloned()),
                     traceparent,
                 };
                 (message_id, subject)
-            })
-            .collect())
+            });
+        Ok(created.chain(visited).collect())
     }
 
     async fn consumer_figures(&self) -> StoreResult<Vec<ConsumerFigures>> {

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use url::Url;
+use uuid::Uuid;
 
 use crate::clicks::Click;
 use crate::consumers::{Event, Events, NewWebhook, Webhook, WebhookError, WebhookSecret};
@@ -144,6 +145,31 @@ pub(in crate::store) async fn queue_deliveries(
     for statement in fan_out(clicks, Utc::now()) {
         tx.execute(statement).await?;
     }
+    Ok(())
+}
+
+/// Queues a `new-short-url` delivery of the link `link_id` for every enabled endpoint that wants
+/// it, inside `tx`, the transaction that creates the link (one message id for the creation).
+pub(in crate::store) async fn queue_link_created(
+    tx: &mut impl Transaction,
+    link_id: i64,
+) -> StoreResult<()> {
+    let now = Utc::now();
+    let mut insert = Sql::new(
+        "INSERT INTO webhook_deliveries (webhook_id, message_id, event, link_id, created_at, \
+         available_at) SELECT id, ",
+    );
+    insert.bind(Uuid::now_v7()).push(", ");
+    insert.bind(Event::NewShortUrl.as_str()).push(", ");
+    insert
+        .bind(link_id)
+        .push(", ")
+        .bind(now)
+        .push(", ")
+        .bind(now);
+    insert.push(" FROM webhooks WHERE disabled_at IS NULL AND (',' || events || ',') LIKE ");
+    insert.bind(format!("%,{},%", Event::NewShortUrl.as_str()).as_str());
+    tx.execute(insert).await?;
     Ok(())
 }
 

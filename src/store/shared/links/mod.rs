@@ -64,6 +64,7 @@ impl<E: Engine> LinkStore for E {
             inserted => inserted?.ok_or(sqlx::Error::RowNotFound)?,
         };
         attach_tags(&mut tx, id, &new.tags).await?;
+        super::webhooks::queue_link_created(&mut tx, id).await?;
         if !new.rules.is_empty() {
             rules::write_rules(&mut tx, id, &new.rules).await?;
         }
