@@ -56,23 +56,16 @@ async fn dead_letter(app: &TestApp) -> (Uuid, i64) {
     (message_id, letters[0].id)
 }
 
-/// An `/admin{path}` request carrying the API key.
-fn admin(app: &TestApp, method: Method, path: &str) -> reqwest::RequestBuilder {
-    app.client
-        .request(method, format!("{}/admin{path}", app.address))
-        .header("X-Api-Key", &app.api_key)
-}
-
 /// `GET /admin{path}` with the key; asserts 200 and returns the body.
 async fn get_json(app: &TestApp, path: &str) -> Value {
-    let response = admin(app, Method::GET, path).send().await.expect("request");
+    let response = app.admin(Method::GET, path).send().await.expect("request");
     assert_eq!(response.status(), 200, "GET /admin{path}");
     response.json().await.expect("JSON body")
 }
 
 /// `POST /admin{path}` with the key and a raw body.
 async fn post(app: &TestApp, path: &str, body: &str) -> Response {
-    admin(app, Method::POST, path)
+    app.admin(Method::POST, path)
         .header("Content-Type", "application/json")
         .body(body.to_owned())
         .send()
@@ -157,7 +150,8 @@ async fn dead_letters_are_listed_paged_and_shown(backend: Backend) {
 
     assert_eq!(&get_json(&app, &format!("/dlq/{id}")).await, letter);
 
-    let missing = admin(&app, Method::GET, &format!("/dlq/{}", id + 1000))
+    let missing = app
+        .admin(Method::GET, &format!("/dlq/{}", id + 1000))
         .send()
         .await
         .expect("request");
@@ -165,7 +159,8 @@ async fn dead_letters_are_listed_paged_and_shown(backend: Backend) {
     let detail = problem["detail"].as_str().expect("detail");
     assert!(detail.contains(&(id + 1000).to_string()), "{detail}");
 
-    let not_a_number = admin(&app, Method::GET, "/dlq/abc")
+    let not_a_number = app
+        .admin(Method::GET, "/dlq/abc")
         .send()
         .await
         .expect("request");
@@ -184,7 +179,8 @@ async fn dead_letters_are_listed_paged_and_shown(backend: Backend) {
     let rest = get_json(&app, "/dlq?limit=2&offset=2").await;
     assert_eq!(rest["deadLetters"].as_array().expect("list").len(), 1);
     assert_eq!(rest["deadLetters"][0]["id"], id);
-    let bad_limit = admin(&app, Method::GET, "/dlq?limit=lots")
+    let bad_limit = app
+        .admin(Method::GET, "/dlq?limit=lots")
         .send()
         .await
         .expect("request");

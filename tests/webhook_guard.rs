@@ -6,26 +6,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Backend, TestApp, assert_problem, spawn_app_with};
+use common::{Backend, assert_problem, spawn_app_with};
 use linkpulse::consumers::{Events, NewWebhook, WebhookSecret, check_url};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-async fn admin(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> reqwest::Response {
-    let mut request = app
-        .client
-        .request(method, format!("{}/admin{path}", app.address))
-        .header("X-Api-Key", &app.api_key);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.unwrap()
-}
 
 async fn private_targets_are_refused_when_added(backend: Backend) {
     let app = spawn_app_with(backend, &["--workers", "1"]).await;
@@ -34,13 +18,12 @@ async fn private_targets_are_refused_when_added(backend: Backend) {
         "http://localhost:9/hook",
         "http://[::1]:9/hook",
     ] {
-        let refused = admin(
-            &app,
-            Method::POST,
-            "/webhooks",
-            Some(json!({"url": url, "events": ["new-visit"]})),
-        )
-        .await;
+        let refused = app
+            .admin(Method::POST, "/webhooks")
+            .json(&json!({"url": url, "events": ["new-visit"]}))
+            .send()
+            .await
+            .unwrap();
         let problem = assert_problem(refused, 400, "invalid-data").await;
         assert_eq!(problem["invalidElements"], json!(["url"]), "{url}");
         assert!(
@@ -50,8 +33,11 @@ async fn private_targets_are_refused_when_added(backend: Backend) {
                 .contains("--webhooks-allow-private")
         );
     }
-    let listed: Value = admin(&app, Method::GET, "/webhooks", None)
+    let listed: Value = app
+        .admin(Method::GET, "/webhooks")
+        .send()
         .await
+        .unwrap()
         .json()
         .await
         .unwrap();

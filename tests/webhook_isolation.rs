@@ -51,9 +51,7 @@ async fn a_slow_endpoint_delays_only_its_own_queue(backend: Backend) {
     let (fast_url, fast) = receiver(Duration::ZERO).await;
     for (name, url) in [("slow", slow_url), ("fast", fast_url)] {
         let added = app
-            .client
-            .post(format!("{}/admin/webhooks", app.address))
-            .header("X-Api-Key", &app.api_key)
+            .admin(reqwest::Method::POST, "/webhooks")
             .json(&json!({"name": name, "url": url, "events": ["new-visit"]}))
             .send()
             .await

@@ -100,9 +100,7 @@ async fn app(backend: Backend) -> TestApp {
 /// Registers the receiver as `name` for `events`; returns its secret.
 async fn register(app: &TestApp, name: &str, target: SocketAddr, events: &[&str]) -> String {
     let response = app
-        .client
-        .post(format!("{}/admin/webhooks", app.address))
-        .header("X-Api-Key", &app.api_key)
+        .admin(Method::POST, "/webhooks")
         .json(&json!({"name": name, "url": format!("http://{target}/hook"), "events": events}))
         .send()
         .await
@@ -116,25 +114,11 @@ async fn register(app: &TestApp, name: &str, target: SocketAddr, events: &[&str]
         .to_owned()
 }
 
-async fn admin(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> reqwest::Response {
-    let mut request = app
-        .client
-        .request(method, format!("{}/admin{path}", app.address))
-        .header("X-Api-Key", &app.api_key);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.unwrap()
-}
-
 async fn listed(app: &TestApp) -> Value {
-    admin(app, Method::GET, "/webhooks", None)
+    app.admin(Method::GET, "/webhooks")
+        .send()
         .await
+        .unwrap()
         .json()
         .await
         .unwrap()
@@ -262,8 +246,11 @@ async fn an_endpoint_that_always_fails_is_dead_lettered_and_replayed(backend: Ba
     let deadline = Instant::now() + Duration::from_secs(20);
     while dead["deadLetters"].as_array().is_none_or(Vec::is_empty) {
         assert!(Instant::now() < deadline, "never dead-lettered");
-        dead = admin(&app, Method::GET, "/webhooks/down/dlq", None)
+        dead = app
+            .admin(Method::GET, "/webhooks/down/dlq")
+            .send()
             .await
+            .unwrap()
             .json()
             .await
             .unwrap();
@@ -280,13 +267,12 @@ async fn an_endpoint_that_always_fails_is_dead_lettered_and_replayed(backend: Ba
     );
 
     *receiver.always.lock().unwrap() = None;
-    let replayed = admin(
-        &app,
-        Method::POST,
-        "/webhooks/down/replay",
-        Some(json!({"all": true})),
-    )
-    .await;
+    let replayed = app
+        .admin(Method::POST, "/webhooks/down/replay")
+        .json(&json!({"all": true}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(replayed.json::<Value>().await.unwrap()["replayed"], 1);
     until("delivered after the replay", || {
         receiver.received().iter().any(|d| d.answered == 200)
@@ -341,8 +327,11 @@ async fn a_rotated_secret_signs_beside_the_old_one(backend: Backend) {
     app.create_link(json!({"longUrl": "https://example.com/a", "customSlug": "rot"}))
         .await;
     let old = register(&app, "rot", target, &["new-visit"]).await;
-    let rotated: Value = admin(&app, Method::POST, "/webhooks/rot/rotate", None)
+    let rotated: Value = app
+        .admin(Method::POST, "/webhooks/rot/rotate")
+        .send()
         .await
+        .unwrap()
         .json()
         .await
         .unwrap();

@@ -292,6 +292,13 @@ impl TestApp {
             .header("X-Api-Key", &self.api_key)
     }
 
+    /// A request builder for our operational routes, `/admin{path}`, carrying the API key.
+    pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}/admin{path}", self.address))
+            .header("X-Api-Key", &self.api_key)
+    }
+
     /// `GET /rest/v3{path}` with the API key; its JSON, asserting a 200.
     pub async fn api_json(&self, path: &str) -> Value {
         let response = self

@@ -45,13 +45,23 @@ fn hook(name: &str, events: &str) -> NewWebhook {
     }
 }
 
+/// A new link `code` and the completion of one click on it (not stored yet).
+async fn link_and_click(store: &impl LinkStore, code: &str) -> (i64, Completion) {
+    let link = store
+        .create_short_url(&new_link(code, "https://a.example/", &[]))
+        .await
+        .unwrap();
+    let done = Completion {
+        claim: None,
+        click: click(link.id),
+    };
+    (link.id, done)
+}
+
 async fn a_stored_click_fans_out_once_per_endpoint<F: Fixture>() {
     let fx = F::fresh().await;
     let store = fx.store();
-    let link = store
-        .create_short_url(&new_link("fan", "https://a.example/", &[]))
-        .await
-        .unwrap();
+    let (link, done) = link_and_click(store, "fan").await;
     let hook_id = store
         .add_webhook(&hook("visits", "new-visit"))
         .await
@@ -62,10 +72,6 @@ async fn a_stored_click_fans_out_once_per_endpoint<F: Fixture>() {
         .await
         .unwrap()
         .id;
-    let done = Completion {
-        claim: None,
-        click: click(link.id),
-    };
     store
         .complete_clicks(std::slice::from_ref(&done))
         .await
@@ -100,7 +106,7 @@ async fn a_stored_click_fans_out_once_per_endpoint<F: Fixture>() {
         .unwrap();
     assert_eq!(subjects.len(), 1, "a click not stored is left out");
     let subject = &subjects[&done.click.message_id];
-    assert_eq!(subject.link.as_ref().map(|l| l.id), Some(link.id));
+    assert_eq!(subject.link.as_ref().map(|l| l.id), Some(link));
     assert_eq!(store.delivered(&claims).await.unwrap(), 1);
     let figures = store.consumer_figures().await.unwrap();
     let visits = figures.iter().find(|f| f.consumer == "visits").unwrap();
@@ -110,19 +116,12 @@ async fn a_stored_click_fans_out_once_per_endpoint<F: Fixture>() {
 async fn a_stale_claim_is_fenced_and_dead_letters_replay<F: Fixture>() {
     let fx = F::fresh().await;
     let store = fx.store();
-    let link = store
-        .create_short_url(&new_link("fence", "https://a.example/", &[]))
-        .await
-        .unwrap();
+    let (_, done) = link_and_click(store, "fence").await;
     let hook_id = store
         .add_webhook(&hook("crm", "new-visit"))
         .await
         .unwrap()
         .id;
-    let done = Completion {
-        claim: None,
-        click: click(link.id),
-    };
     store.complete_clicks(&[done]).await.unwrap();
     let stale = store
         .claim_deliveries(hook_id, 10, Duration::ZERO)
