@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use common::{Backend, assert_problem, spawn_app_with};
 use linkpulse::consumers::{Events, NewWebhook, WebhookSecret, check_url};
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 async fn private_targets_are_refused_when_added(backend: Backend) {
     let app = spawn_app_with(backend, &["--workers", "1"]).await;
@@ -33,14 +33,7 @@ async fn private_targets_are_refused_when_added(backend: Backend) {
                 .contains("--webhooks-allow-private")
         );
     }
-    let listed: Value = app
-        .admin(Method::GET, "/webhooks")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = app.admin_json("/webhooks").await;
     assert_eq!(listed["webhooks"], json!([]));
 }
 

@@ -114,14 +114,25 @@ async fn register(app: &TestApp, name: &str, target: SocketAddr, events: &[&str]
         .to_owned()
 }
 
+/// A server with the link `code` and `receiver` registered as the webhook `name` for
+/// `events`; with the webhook's secret.
+async fn hooked(
+    backend: Backend,
+    receiver: &Receiver,
+    code: &str,
+    name: &str,
+    events: &[&str],
+) -> (TestApp, String) {
+    let target = receiver.start().await;
+    let app = app(backend).await;
+    app.create_link(json!({"longUrl": "https://example.com/a", "customSlug": code}))
+        .await;
+    let secret = register(&app, name, target, events).await;
+    (app, secret)
+}
+
 async fn listed(app: &TestApp) -> Value {
-    app.admin(Method::GET, "/webhooks")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    app.admin_json("/webhooks").await
 }
 
 fn verifies(secret: &str, delivery: &Received) -> bool {
@@ -137,11 +148,14 @@ fn id_of(delivery: &Received) -> String {
 
 async fn deliveries_are_signed_shaped_as_shlink_and_sent_once(backend: Backend) {
     let receiver = Receiver::default();
-    let target = receiver.start().await;
-    let app = app(backend).await;
-    app.create_link(json!({"longUrl": "https://example.com/a", "customSlug": "hooked"}))
-        .await;
-    let secret = register(&app, "crm", target, &["new-visit", "new-orphan-visit"]).await;
+    let (app, secret) = hooked(
+        backend,
+        &receiver,
+        "hooked",
+        "crm",
+        &["new-visit", "new-orphan-visit"],
+    )
+    .await;
     let traced = app
         .client
         .get(format!("{}/hooked", app.address))
@@ -209,11 +223,7 @@ async fn deliveries_are_signed_shaped_as_shlink_and_sent_once(backend: Backend) 
 async fn a_failing_receiver_gets_the_event_once_after_its_retries(backend: Backend) {
     let receiver = Receiver::default();
     receiver.script.lock().unwrap().extend([500, 503]);
-    let target = receiver.start().await;
-    let app = app(backend).await;
-    app.create_link(json!({"longUrl": "https://example.com/a", "customSlug": "flaky"}))
-        .await;
-    let secret = register(&app, "flaky", target, &["new-visit"]).await;
+    let (app, secret) = hooked(backend, &receiver, "flaky", "flaky", &["new-visit"]).await;
     assert_eq!(app.get("/flaky").await.status(), 302);
     until("accepted", || {
         receiver.received().iter().any(|d| d.answered == 200)
@@ -235,25 +245,14 @@ async fn a_failing_receiver_gets_the_event_once_after_its_retries(backend: Backe
 async fn an_endpoint_that_always_fails_is_dead_lettered_and_replayed(backend: Backend) {
     let receiver = Receiver::default();
     *receiver.always.lock().unwrap() = Some(500);
-    let target = receiver.start().await;
-    let app = app(backend).await;
-    app.create_link(json!({"longUrl": "https://example.com/a", "customSlug": "down"}))
-        .await;
-    register(&app, "down", target, &["new-visit"]).await;
+    let (app, _) = hooked(backend, &receiver, "down", "down", &["new-visit"]).await;
     assert_eq!(app.get("/down").await.status(), 302);
     until("tried three times", || receiver.received().len() >= 3).await;
     let mut dead = Value::Null;
     let deadline = Instant::now() + Duration::from_secs(20);
     while dead["deadLetters"].as_array().is_none_or(Vec::is_empty) {
         assert!(Instant::now() < deadline, "never dead-lettered");
-        dead = app
-            .admin(Method::GET, "/webhooks/down/dlq")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        dead = app.admin_json("/webhooks/down/dlq").await;
     }
     let letter = &dead["deadLetters"][0];
     assert_eq!(letter["attempts"], 3);
@@ -290,11 +289,7 @@ async fn an_endpoint_that_always_fails_is_dead_lettered_and_replayed(backend: Ba
 async fn a_410_disables_the_endpoint(backend: Backend) {
     let receiver = Receiver::default();
     receiver.script.lock().unwrap().push_back(410);
-    let target = receiver.start().await;
-    let app = app(backend).await;
-    app.create_link(json!({"longUrl": "https://example.com/a", "customSlug": "gone"}))
-        .await;
-    register(&app, "gone", target, &["new-visit"]).await;
+    let (app, _) = hooked(backend, &receiver, "gone", "gone", &["new-visit"]).await;
     assert_eq!(app.get("/gone").await.status(), 302);
     until("told it is gone", || !receiver.received().is_empty()).await;
     let mut hook = Value::Null;
@@ -322,11 +317,7 @@ async fn a_410_disables_the_endpoint(backend: Backend) {
 
 async fn a_rotated_secret_signs_beside_the_old_one(backend: Backend) {
     let receiver = Receiver::default();
-    let target = receiver.start().await;
-    let app = app(backend).await;
-    app.create_link(json!({"longUrl": "https://example.com/a", "customSlug": "rot"}))
-        .await;
-    let old = register(&app, "rot", target, &["new-visit"]).await;
+    let (app, old) = hooked(backend, &receiver, "rot", "rot", &["new-visit"]).await;
     let rotated: Value = app
         .admin(Method::POST, "/webhooks/rot/rotate")
         .send()

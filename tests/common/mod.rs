@@ -299,6 +299,17 @@ impl TestApp {
             .header("X-Api-Key", &self.api_key)
     }
 
+    /// `GET /admin{path}` with the API key; its JSON, asserting a 200.
+    pub async fn admin_json(&self, path: &str) -> Value {
+        let response = self
+            .admin(reqwest::Method::GET, path)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200, "GET /admin{path}");
+        response.json().await.expect("JSON body")
+    }
+
     /// `GET /rest/v3{path}` with the API key; its JSON, asserting a 200.
     pub async fn api_json(&self, path: &str) -> Value {
         let response = self
