@@ -11,7 +11,7 @@ use crate::auth::ApiKeyVerifier;
 use crate::cli;
 use crate::cli::health::AddressFile;
 use crate::config::{Cli, Command, ServeArgs, redacted};
-use crate::consumers::Deliverer;
+use crate::consumers::{Deliverer, broker};
 use crate::http::client_ip::ClientIpResolver;
 use crate::http::serve::{ServeSettings, Timeouts, serve};
 use crate::http::{self, AppParts, AppState, HttpSettings};
@@ -178,13 +178,18 @@ impl Application {
             visitor_salts: VisitorSalts::new(Arc::clone(&store)),
             store,
         });
-        // Webhooks are delivered where clicks are stored: not on a redirect-only node.
+        // Consumers are delivered to where clicks are stored: not on a redirect-only node.
         let deliveries = match args.pipeline.workers {
             Some(0) => None,
             _ => {
+                broker::register(state.store.as_ref(), &args.brokers.configured()).await?;
                 let payloads = http::events::payloads(state.settings.clone());
-                let deliverer =
-                    Deliverer::new(Arc::clone(&state.store), payloads, args.webhooks.settings())?;
+                let deliverer = Deliverer::new(
+                    Arc::clone(&state.store),
+                    payloads,
+                    args.webhooks.settings(),
+                    args.brokers.brokers()?,
+                )?;
                 Some(tokio::spawn(deliverer.run(shutdown.clone())))
             }
         };

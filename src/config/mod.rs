@@ -1,5 +1,6 @@
 //! Command-line interface: every flag has an environment-variable fallback.
 
+mod brokers;
 mod commands;
 mod values;
 mod webhooks;
@@ -15,6 +16,7 @@ use crate::http::client_ip::parse_trusted_proxy;
 use crate::pipeline::retry::Backoff;
 use crate::pipeline::runtime::PipelineSettings;
 use crate::pipeline::writer::AckMode;
+pub use brokers::BrokerArgs;
 pub use commands::{
     ApiKeyCommand, CsvImportArgs, DlqCommand, DlqSelection, HealthArgs, ImportCommand,
     ShlinkImportArgs, WebhookCommand,
@@ -217,6 +219,10 @@ pub struct ServeArgs {
     /// Webhook deliveries (made where click workers run).
     #[command(flatten)]
     pub webhooks: WebhookArgs,
+
+    /// Brokers Shlink's real-time events are published to.
+    #[command(flatten)]
+    pub brokers: BrokerArgs,
 }
 
 /// `--unknown-hosts`: how a request whose `Host` names no domain served here is answered.

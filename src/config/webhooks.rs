@@ -49,6 +49,7 @@ impl WebhookArgs {
                 max_attempts: self.webhook_attempts.max(1),
                 ..DelivererSettings::default_backoff()
             },
+            broker_backoff: DelivererSettings::default_broker_backoff(),
             batch: 32,
             concurrency: 8,
             idle_poll: Duration::from_millis(250),

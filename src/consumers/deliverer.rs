@@ -1,7 +1,7 @@
-//! The webhook deliverer: claims due deliveries under a lease, POSTs each one signed, and
-//! completes, retries or dead-letters it, fenced on its attempt. It runs beside the click
-//! workers and shares nothing with the redirect path, so a slow or failing endpoint delays only
-//! its own queue.
+//! The deliverer: claims each consumer's due deliveries under a lease, sends each one (a signed
+//! POST to a webhook, a publish to a broker), and completes, retries or dead-letters it, fenced
+//! on its attempt. It runs beside the click workers and shares nothing with the redirect path,
+//! so a slow or failing consumer delays only its own queue.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -11,12 +11,13 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use futures_util::stream;
 use rand::rng;
-use reqwest::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use super::broker::{Brokers, Message};
 use super::guard::{self, check_literal};
-use super::{DeliveryClaim, DeliverySubject, Event, Verdict, Webhook, judge, signature_header};
+use super::post::post;
+use super::{ConsumerKind, DeliveryClaim, DeliverySubject, Event, Verdict, Webhook};
 use crate::pipeline::retry::Backoff;
 use crate::store::{Store, StoreResult};
 
@@ -31,8 +32,11 @@ pub type EventPayloads = Arc<dyn Fn(Event, &DeliverySubject) -> serde_json::Valu
 pub struct DelivererSettings {
     /// The longest one request may take.
     pub timeout: Duration,
-    /// Retries: by default spread over about a day (5 s doubling to 6 h, 16 attempts).
+    /// Webhook retries: by default spread over about a day (5 s doubling to 6 h, 16 attempts).
     pub backoff: Backoff,
+    /// Broker retries: soon and often, so a broker back from an outage gets its backlog at
+    /// once (by default 1 s doubling to 1 min, for about a day).
+    pub broker_backoff: Backoff,
     /// Deliveries claimed at once.
     pub batch: u32,
     /// Deliveries in flight at once.
@@ -54,22 +58,34 @@ impl DelivererSettings {
             max_attempts: 16,
         }
     }
+
+    /// The default retry schedule of brokers.
+    pub fn default_broker_backoff() -> Backoff {
+        Backoff {
+            base: Duration::from_secs(1),
+            cap: Duration::from_secs(60),
+            max_attempts: 1440,
+        }
+    }
 }
 
-/// Delivers webhooks until cancelled.
+/// Delivers to every consumer until cancelled.
 pub struct Deliverer {
     store: Arc<dyn Store>,
     payloads: EventPayloads,
     settings: DelivererSettings,
     client: reqwest::Client,
+    brokers: Brokers,
 }
 
 impl Deliverer {
-    /// A deliverer over `store`'s queues; fails only when the HTTP client cannot be built.
+    /// A deliverer over `store`'s queues, publishing to `brokers`; fails only when the HTTP
+    /// client cannot be built.
     pub fn new(
         store: Arc<dyn Store>,
         payloads: EventPayloads,
         settings: DelivererSettings,
+        brokers: Brokers,
     ) -> anyhow::Result<Self> {
         let mut client = reqwest::Client::builder()
             .timeout(settings.timeout)
@@ -83,20 +99,27 @@ impl Deliverer {
             payloads,
             settings,
             client: client.build()?,
+            brokers,
         })
     }
 
-    /// Runs until `shutdown`: one task per enabled endpoint, started within a second of the
-    /// endpoint being added, so a slow or failing endpoint delays only its own queue. A
-    /// delivery in flight at shutdown finishes, or is freed by its lease and made again.
+    /// Runs until `shutdown`: one task per enabled consumer this instance can send to (every
+    /// webhook; the brokers it was started with), started within a second of the consumer
+    /// being added, so a slow or failing one delays only its own queue. A delivery in flight at
+    /// shutdown finishes, or is freed by its lease and made again.
     pub async fn run(self, shutdown: CancellationToken) {
         let deliverer = Arc::new(self);
         let mut tasks: HashMap<i64, JoinHandle<()>> = HashMap::new();
         while !shutdown.is_cancelled() {
-            match deliverer.store.webhooks().await {
+            match deliverer.store.consumers().await {
                 Ok(hooks) => {
                     tasks.retain(|_, task| !task.is_finished());
-                    for hook in hooks.into_iter().filter(|hook| hook.disabled.is_none()) {
+                    let servable = |hook: &Webhook| {
+                        hook.disabled.is_none()
+                            && (hook.kind == ConsumerKind::Webhook
+                                || deliverer.brokers.get(hook.kind).is_some())
+                    };
+                    for hook in hooks.into_iter().filter(servable) {
                         tasks.entry(hook.id).or_insert_with(|| {
                             let deliverer = Arc::clone(&deliverer);
                             tokio::spawn(deliverer.serve(hook.id, shutdown.clone()))
@@ -104,7 +127,7 @@ impl Deliverer {
                     }
                 }
                 Err(err) => {
-                    tracing::warn!(error = %err, "webhooks unavailable; trying again");
+                    tracing::warn!(error = %err, "consumers unavailable; trying again");
                 }
             }
             tokio::select! {
@@ -117,15 +140,14 @@ impl Deliverer {
         }
     }
 
-    /// Delivers one endpoint's queue until shutdown, or until the endpoint is removed or
-    /// disabled.
+    /// Delivers one consumer's queue until shutdown, or until it is removed or disabled.
     async fn serve(self: Arc<Self>, webhook_id: i64, shutdown: CancellationToken) {
         while !shutdown.is_cancelled() {
             let busy = match self.round(webhook_id).await {
                 Ok(Some(busy)) => busy,
                 Ok(None) => return,
                 Err(err) => {
-                    tracing::warn!(error = %err, "webhook deliveries unavailable; trying again");
+                    tracing::warn!(error = %err, "deliveries unavailable; trying again");
                     false
                 }
             };
@@ -138,10 +160,10 @@ impl Deliverer {
         }
     }
 
-    /// Claims and delivers one batch of the endpoint's queue: whether there was anything to
-    /// do, `None` when the endpoint is gone or disabled.
+    /// Claims and delivers one batch of the consumer's queue: whether there was anything to
+    /// do, `None` when the consumer is gone or disabled.
     async fn round(&self, webhook_id: i64) -> StoreResult<Option<bool>> {
-        let hooks = self.store.webhooks().await?;
+        let hooks = self.store.consumers().await?;
         let Some(hook) = hooks
             .into_iter()
             .find(|hook| hook.id == webhook_id && hook.disabled.is_none())
@@ -172,7 +194,7 @@ impl Deliverer {
                             .push(claim),
                         Ok(false) => {}
                         Err(err) => {
-                            tracing::warn!(error = %err, webhook = %hook.name, "cannot record a delivery; its lease will free it");
+                            tracing::warn!(error = %err, consumer = %hook.name, "cannot record a delivery; its lease will free it");
                         }
                     }
                 }
@@ -217,53 +239,47 @@ impl Deliverer {
         Ok(false)
     }
 
-    /// Sends the delivery: the endpoint's verdict, or why it can never be delivered.
+    /// Sends the delivery: the consumer's verdict, or why it can never be delivered.
     async fn attempt(
         &self,
         hook: &Webhook,
         claim: &DeliveryClaim,
         subject: Option<&DeliverySubject>,
     ) -> Result<Verdict, String> {
-        check_literal(&hook.url, self.settings.allow_private).map_err(|err| err.to_string())?;
+        if hook.kind == ConsumerKind::Webhook {
+            check_literal(&hook.url, self.settings.allow_private).map_err(|err| err.to_string())?;
+        }
         let subject = subject.ok_or_else(|| "what it is about is no longer stored".to_owned())?;
         let body = (self.payloads)(claim.event, subject).to_string();
-        let now = Utc::now();
-        let id = claim.message_id.to_string();
-        let signature = signature_header(
-            &hook.signing_secrets(now),
-            &id,
-            now.timestamp(),
-            body.as_bytes(),
+        let Some(publisher) = self.brokers.get(hook.kind) else {
+            return Ok(post(&self.client, hook, claim, subject, body).await);
+        };
+        let message = Message::new(
+            claim.message_id,
+            claim.event,
+            subject.link.as_ref().map(|link| link.short_code.as_str()),
+            body.into_bytes(),
+            subject.traceparent.clone(),
         );
-        let mut request = self.client.post(hook.url.clone());
-        if let Some(traceparent) = &subject.traceparent {
-            request = request.header("traceparent", traceparent);
-        }
-        let sent = request
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .header("webhook-id", &id)
-            .header("webhook-timestamp", now.timestamp().to_string())
-            .header("webhook-signature", signature)
-            .body(body)
-            .send()
-            .await;
-        Ok(match sent {
-            Ok(response) => {
-                let retry_after = response
-                    .headers()
-                    .get(RETRY_AFTER)
-                    .and_then(|value| value.to_str().ok());
-                judge(response.status(), retry_after)
-            }
-            Err(err) => Verdict::Retry {
-                retry_after: None,
-                reason: failure_text(&err),
+        let timeout = self.settings.timeout;
+        Ok(
+            match tokio::time::timeout(timeout, publisher.publish(&message)).await {
+                Ok(Ok(())) => Verdict::Delivered,
+                Ok(Err(err)) => Verdict::Retry {
+                    retry_after: None,
+                    reason: err.to_string(),
+                },
+                Err(_) => Verdict::Retry {
+                    retry_after: None,
+                    reason: format!("{}: no answer within {timeout:?}", hook.kind),
+                },
             },
-        })
+        )
     }
 
     /// Schedules the next attempt, or dead-letters the delivery when its attempts are used up;
-    /// an endpoint failing for longer than `disable_after` is disabled.
+    /// an endpoint failing for longer than `disable_after` is disabled (a broker never is: its
+    /// backlog waits for it).
     async fn retry(
         &self,
         hook: &Webhook,
@@ -271,8 +287,12 @@ impl Deliverer {
         retry_after: Option<Duration>,
         reason: &str,
     ) -> StoreResult<()> {
-        let backoff = &self.settings.backoff;
-        if let Some(since) = hook.failing_since
+        let backoff = match hook.kind {
+            ConsumerKind::Webhook => &self.settings.backoff,
+            _ => &self.settings.broker_backoff,
+        };
+        if hook.kind == ConsumerKind::Webhook
+            && let Some(since) = hook.failing_since
             && (Utc::now() - since).to_std().unwrap_or_default() > self.settings.disable_after
         {
             let why = format!("every delivery failed since {since} (last: {reason})");
@@ -285,7 +305,7 @@ impl Deliverer {
             .delay(claim.attempt, &mut rng())
             .max(retry_after.unwrap_or_default());
         let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
-        tracing::info!(webhook = %hook.name, attempt = claim.attempt, ?delay, reason, "webhook delivery failed; retrying");
+        tracing::info!(consumer = %hook.name, attempt = claim.attempt, ?delay, reason, "delivery failed; retrying");
         self.store.retry_delivery(claim, at, reason).await?;
         Ok(())
     }
@@ -297,30 +317,8 @@ impl Deliverer {
         claim: &DeliveryClaim,
         reason: &str,
     ) -> StoreResult<()> {
-        tracing::warn!(webhook = %hook.name, message_id = %claim.message_id, reason, "webhook delivery dead-lettered");
+        tracing::warn!(consumer = %hook.name, message_id = %claim.message_id, reason, "delivery dead-lettered");
         self.store.dead_letter_delivery(claim, reason).await?;
         Ok(())
-    }
-}
-
-/// What went wrong sending, without the URL (it may carry a token).
-fn failure_text(err: &reqwest::Error) -> String {
-    let what = if err.is_timeout() {
-        "the request timed out"
-    } else if err.is_connect() {
-        "cannot connect to the endpoint"
-    } else {
-        "the request failed"
-    };
-    let mut source = std::error::Error::source(err);
-    let mut detail = String::new();
-    while let Some(cause) = source {
-        detail = cause.to_string();
-        source = cause.source();
-    }
-    if detail.is_empty() {
-        what.to_owned()
-    } else {
-        format!("{what}: {detail}")
     }
 }

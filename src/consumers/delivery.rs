@@ -67,7 +67,7 @@ pub struct ConsumerFigures {
     pub backlog: i64,
     /// When the oldest waiting one was made.
     pub oldest: Option<DateTime<Utc>>,
-    /// Deliveries acknowledged with a 2xx, ever.
+    /// Deliveries acknowledged (a 2xx, or the broker taking them), ever.
     pub delivered: i64,
     /// Failed attempts that were retried, ever.
     pub retried: i64,
@@ -111,7 +111,7 @@ pub fn consumer_metrics(figures: &[ConsumerFigures], now: DateTime<Utc>) -> Stri
         (
             "linkpulse_consumer_delivered_total",
             "counter",
-            "Deliveries acknowledged with a 2xx, per consumer.",
+            "Deliveries acknowledged (a 2xx, or the broker taking them), per consumer.",
             |f, _| f.delivered as f64,
         ),
         (

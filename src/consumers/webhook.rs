@@ -10,6 +10,8 @@ use chrono::{DateTime, Utc};
 use rand::RngExt;
 use url::Url;
 
+use super::ConsumerKind;
+
 /// How long the previous secret still signs after a rotation, so a receiver can switch over
 /// without missing a delivery.
 pub const ROTATION_OVERLAP: chrono::Duration = chrono::Duration::hours(24);
@@ -29,6 +31,9 @@ pub enum WebhookError {
     /// The name is empty, too long or not printable.
     #[error("the name must be 1 to 64 letters, digits, '-', '_' or '.'")]
     Name,
+    /// The name is a broker's, whose consumer it is.
+    #[error("{0} is the name of the {0} broker's consumer; choose another name")]
+    Reserved(String),
     /// A stored secret is no `whsec_` secret.
     #[error("not a whsec_ secret")]
     Secret,
@@ -160,6 +165,12 @@ pub fn check_name(raw: &str) -> Result<&str, WebhookError> {
     if name.is_empty() || name.len() > 64 || !printable {
         return Err(WebhookError::Name);
     }
+    if ConsumerKind::BROKERS
+        .iter()
+        .any(|broker| broker.as_str().eq_ignore_ascii_case(name))
+    {
+        return Err(WebhookError::Reserved(name.to_owned()));
+    }
     Ok(name)
 }
 
@@ -174,14 +185,16 @@ pub fn check_url(raw: &str) -> Result<Url, WebhookError> {
     ok.then_some(url).ok_or(WebhookError::Url)
 }
 
-/// A registered endpoint.
+/// A consumer: a registered endpoint, or a configured broker (whose secret is unused).
 #[derive(Debug, Clone)]
 pub struct Webhook {
     /// Row id.
     pub id: i64,
     /// The operator's name for it (its consumer name in metrics and the DLQ).
     pub name: String,
-    /// Where deliveries are POSTed.
+    /// How deliveries are sent.
+    pub kind: ConsumerKind,
+    /// Where deliveries go: the endpoint, or the broker's address without its password.
     pub url: Url,
     /// What it receives.
     pub events: Events,
@@ -271,6 +284,10 @@ mod tests {
         assert!(check_name("").is_err());
         assert!(check_name("a b").is_err());
         assert!(check_name(&"a".repeat(65)).is_err());
+        assert_eq!(
+            check_name("Redis"),
+            Err(WebhookError::Reserved("Redis".into()))
+        );
     }
 
     #[test]
@@ -279,6 +296,7 @@ mod tests {
         let mut hook = Webhook {
             id: 1,
             name: "crm".into(),
+            kind: ConsumerKind::Webhook,
             url: check_url("https://hooks.example/").unwrap(),
             events: Events::parse("new-visit").unwrap(),
             secret: WebhookSecret::generate(),

@@ -36,8 +36,8 @@ use crate::clicks::{
     OutboxEntry, OutboxStats,
 };
 use crate::consumers::{
-    ConsumerFigures, DeadDelivery, DeliveryClaim, DeliverySubject, NewWebhook, Webhook,
-    WebhookSecret,
+    ConsumerFigures, ConsumerKind, DeadDelivery, DeliveryClaim, DeliverySubject, NewWebhook,
+    Webhook, WebhookSecret,
 };
 use crate::links::rules::RedirectRules;
 use crate::links::{
@@ -203,6 +203,11 @@ pub trait WebhookStore: Send + Sync {
     async fn add_webhook(&self, new: &NewWebhook) -> StoreResult<Webhook>;
     /// Every endpoint, by name.
     async fn webhooks(&self) -> StoreResult<Vec<Webhook>>;
+    /// Every consumer (endpoints and brokers), by name: what the deliverer serves.
+    async fn consumers(&self) -> StoreResult<Vec<Webhook>>;
+    /// Makes or re-enables the consumer of a configured broker (named after its kind) at
+    /// `address`; `DuplicateWebhookName` when a webhook holds that name.
+    async fn enable_broker(&self, kind: ConsumerKind, address: &str) -> StoreResult<()>;
     /// Removes the endpoint named `name` with its queue; false when there is none.
     async fn delete_webhook(&self, name: &str) -> StoreResult<bool>;
     /// Replaces the secret of the endpoint named `name`; the old one still signs until

@@ -431,4 +431,5 @@ pub mod binary;
 pub mod faults;
 pub mod geo_fixture;
 pub mod load;
+pub mod proxy;
 pub mod sql_rows;

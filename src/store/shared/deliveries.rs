@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use super::webhooks;
 use crate::consumers::{
-    ConsumerFigures, DeadDelivery, DeliveryClaim, DeliverySubject, Event, NewWebhook, Webhook,
-    WebhookSecret,
+    ConsumerFigures, ConsumerKind, DeadDelivery, DeliveryClaim, DeliverySubject, Event, NewWebhook,
+    Webhook, WebhookSecret,
 };
 use crate::links::ShortUrl;
 use crate::store::engine::{Engine, Transaction};
@@ -54,11 +54,19 @@ impl<E: Engine> WebhookStore for E {
     }
 
     async fn webhooks(&self) -> StoreResult<Vec<Webhook>> {
-        webhooks::all(self).await
+        webhooks::all(self, Some(ConsumerKind::Webhook)).await
+    }
+
+    async fn consumers(&self) -> StoreResult<Vec<Webhook>> {
+        webhooks::all(self, None).await
+    }
+
+    async fn enable_broker(&self, kind: ConsumerKind, address: &str) -> StoreResult<()> {
+        webhooks::enable_broker(self, kind, address).await
     }
 
     async fn delete_webhook(&self, name: &str) -> StoreResult<bool> {
-        let mut delete = Sql::new("DELETE FROM webhooks WHERE name = ");
+        let mut delete = Sql::new("DELETE FROM webhooks WHERE kind = 'webhook' AND name = ");
         delete.bind(name);
         Ok(self.execute(delete).await? > 0)
     }

@@ -7,14 +7,16 @@ use url::Url;
 use uuid::Uuid;
 
 use crate::clicks::Click;
-use crate::consumers::{Event, Events, NewWebhook, Webhook, WebhookError, WebhookSecret};
+use crate::consumers::{
+    ConsumerKind, Event, Events, NewWebhook, Webhook, WebhookError, WebhookSecret,
+};
 use crate::store::engine::{Engine, Transaction};
 use crate::store::sql::{At, Sql};
 use crate::store::{StoreError, StoreResult};
 
 /// The columns `Row` reads, from `webhooks`.
 pub(super) const COLUMNS: &str = "SELECT id, name, url, events, secret, previous_secret, \
-     previous_until, created_at, failing_since, disabled_at, disabled_reason FROM webhooks";
+     previous_until, created_at, failing_since, disabled_at, disabled_reason, kind FROM webhooks";
 
 /// One row of [`COLUMNS`].
 type Row = (
@@ -29,6 +31,7 @@ type Row = (
     Option<At>,
     Option<At>,
     Option<String>,
+    String,
 );
 
 /// Clicks fanned out per statement (two bound values each).
@@ -48,6 +51,7 @@ pub(super) fn to_webhook(row: Row) -> StoreResult<Webhook> {
         failing,
         disabled_at,
         reason,
+        kind,
     ) = row;
     let decoding = |err: WebhookError| StoreError::Database(sqlx::Error::Decode(err.into()));
     let previous_secret = match (previous, previous_until) {
@@ -57,8 +61,14 @@ pub(super) fn to_webhook(row: Row) -> StoreResult<Webhook> {
         )),
         _ => None,
     };
+    let kind = ConsumerKind::parse(&kind).ok_or_else(|| {
+        StoreError::Database(sqlx::Error::Decode(
+            format!("unknown consumer kind {kind:?}").into(),
+        ))
+    })?;
     Ok(Webhook {
         id,
+        kind,
         url: Url::parse(&url).map_err(|_| decoding(WebhookError::Url))?,
         events: Events::parse(&events).map_err(decoding)?,
         secret: WebhookSecret::parse(&secret).map_err(decoding)?,
@@ -96,12 +106,47 @@ pub(super) async fn insert<E: Engine>(store: &E, new: &NewWebhook) -> StoreResul
     to_webhook(row)
 }
 
-/// Every endpoint, by name.
-pub(super) async fn all<E: Engine>(store: &E) -> StoreResult<Vec<Webhook>> {
+/// Every consumer (`of_kind` only those of one kind), by name.
+pub(super) async fn all<E: Engine>(
+    store: &E,
+    of_kind: Option<ConsumerKind>,
+) -> StoreResult<Vec<Webhook>> {
     let mut select = Sql::new(COLUMNS);
+    if let Some(kind) = of_kind {
+        select.push(" WHERE kind = ").bind(kind.as_str());
+    }
     select.push(" ORDER BY name");
     let rows: Vec<Row> = store.fetch_all(select).await?;
     rows.into_iter().map(to_webhook).collect()
+}
+
+/// Makes (or re-enables) the consumer of the broker `kind` at `address`, receiving every event.
+/// `DuplicateWebhookName` when a webhook holds the broker's name.
+pub(super) async fn enable_broker<E: Engine>(
+    store: &E,
+    kind: ConsumerKind,
+    address: &str,
+) -> StoreResult<()> {
+    let events = Events::of(Event::ALL.map(Event::as_str))
+        .map_err(|err| StoreError::Database(sqlx::Error::Decode(err.into())))?;
+    let mut upsert =
+        Sql::new("INSERT INTO webhooks (name, kind, url, events, secret, created_at) VALUES (");
+    upsert
+        .bind(kind.as_str())
+        .push(", ")
+        .bind(kind.as_str())
+        .push(", ");
+    upsert.bind(address).push(", ");
+    upsert.bind(events.to_string().as_str()).push(", ");
+    upsert.bind(WebhookSecret::generate().expose()).push(", ");
+    upsert.bind(Utc::now()).push(
+        ") ON CONFLICT (name) DO UPDATE SET url = excluded.url, events = excluded.events, \
+         disabled_at = NULL, disabled_reason = NULL WHERE webhooks.kind = excluded.kind",
+    );
+    if store.execute(upsert).await? == 0 {
+        return Err(StoreError::DuplicateWebhookName(kind.as_str().to_owned()));
+    }
+    Ok(())
 }
 
 /// Replaces the secret of the endpoint `name`, keeping the old one until `until`.
@@ -113,7 +158,9 @@ pub(super) async fn rotate<E: Engine>(
 ) -> StoreResult<Option<Webhook>> {
     let mut update = Sql::new("UPDATE webhooks SET previous_secret = secret, previous_until = ");
     update.bind(until).push(", secret = ").bind(secret.expose());
-    update.push(" WHERE name = ").bind(name);
+    update
+        .push(" WHERE kind = 'webhook' AND name = ")
+        .bind(name);
     if store.execute(update).await? == 0 {
         return Ok(None);
     }
