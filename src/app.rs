@@ -128,7 +128,8 @@ impl Application {
             None => None,
         };
         let registry = MetricsRegistry::new();
-        let metrics = PipelineMetrics::on(&registry);
+        let traces = args.traces.traces()?;
+        let metrics = PipelineMetrics::on(&registry).traced(traces.clone());
         let workers = Workers::spawn(&store, &args.pipeline.settings(), &metrics);
         let writer_settings = WriterSettings {
             capacity: args.click_buffer,
@@ -189,6 +190,7 @@ impl Application {
                     payloads,
                     args.webhooks.settings(),
                     args.brokers.brokers()?,
+                    traces.clone(),
                 )?;
                 Some(tokio::spawn(deliverer.run(shutdown.clone())))
             }
@@ -236,8 +238,9 @@ impl Application {
 
     /// Serves until the shutdown token is cancelled, then stops in order: let open requests
     /// finish (up to the shutdown deadline), flush every buffered click to the outbox, let
-    /// workers finish their batch.
+    /// workers finish their batch, send the last spans.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let traces = self.state.metrics.traces.clone();
         let router = http::router(self.state);
         serve(self.listener, router, self.serving, self.shutdown).await;
         if let Err(err) = self.writer.await {
@@ -248,6 +251,8 @@ impl Application {
             // A delivery still in flight is freed by its lease and made again after a restart.
             let _ = tokio::time::timeout(self.serving.shutdown_deadline, deliveries).await;
         }
+        // The exporter's thread sends the last spans through this runtime: wait beside it.
+        let _ = tokio::task::spawn_blocking(move || traces.shutdown()).await;
         tracing::info!("linkpulse stopped");
         Ok(())
     }

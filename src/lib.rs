@@ -13,3 +13,4 @@ pub mod listing;
 pub mod pipeline;
 pub mod store;
 pub mod telemetry;
+pub mod traces;

@@ -2,6 +2,7 @@
 
 mod brokers;
 mod commands;
+mod traces;
 mod values;
 mod webhooks;
 
@@ -21,6 +22,7 @@ pub use commands::{
     ApiKeyCommand, CsvImportArgs, DlqCommand, DlqSelection, HealthArgs, ImportCommand,
     ShlinkImportArgs, WebhookCommand,
 };
+pub use traces::TraceArgs;
 pub use values::{RedirectStatus, redacted};
 use values::{parse_base_url, parse_listen};
 pub use webhooks::WebhookArgs;
@@ -223,6 +225,10 @@ pub struct ServeArgs {
     /// Brokers Shlink's real-time events are published to.
     #[command(flatten)]
     pub brokers: BrokerArgs,
+
+    /// OpenTelemetry traces.
+    #[command(flatten)]
+    pub traces: TraceArgs,
 }
 
 /// `--unknown-hosts`: how a request whose `Host` names no domain served here is answered.

@@ -20,6 +20,7 @@ use super::post::post;
 use super::{ConsumerKind, DeliveryClaim, DeliverySubject, Event, Verdict, Webhook};
 use crate::pipeline::retry::Backoff;
 use crate::store::{Store, StoreResult};
+use crate::traces::Traces;
 
 /// How often the deliverer looks for endpoints added (or re-enabled) since.
 const ENDPOINTS_POLL: Duration = Duration::from_secs(1);
@@ -76,16 +77,18 @@ pub struct Deliverer {
     settings: DelivererSettings,
     client: reqwest::Client,
     brokers: Brokers,
+    traces: Traces,
 }
 
 impl Deliverer {
-    /// A deliverer over `store`'s queues, publishing to `brokers`; fails only when the HTTP
-    /// client cannot be built.
+    /// A deliverer over `store`'s queues, publishing to `brokers`, each delivery's span sent to
+    /// `traces`; fails only when the HTTP client cannot be built.
     pub fn new(
         store: Arc<dyn Store>,
         payloads: EventPayloads,
         settings: DelivererSettings,
         brokers: Brokers,
+        traces: Traces,
     ) -> anyhow::Result<Self> {
         let mut client = reqwest::Client::builder()
             .timeout(settings.timeout)
@@ -100,6 +103,7 @@ impl Deliverer {
             settings,
             client: client.build()?,
             brokers,
+            traces,
         })
     }
 
@@ -250,31 +254,54 @@ impl Deliverer {
             check_literal(&hook.url, self.settings.allow_private).map_err(|err| err.to_string())?;
         }
         let subject = subject.ok_or_else(|| "what it is about is no longer stored".to_owned())?;
+        let span = self.traces.delivery(
+            &hook.name,
+            hook.kind,
+            &claim.message_id.to_string(),
+            subject.traceparent.as_deref(),
+        );
+        let verdict = self
+            .send(hook, claim, subject, span.traceparent.clone())
+            .await;
+        span.end(match &verdict {
+            Verdict::Delivered => None,
+            Verdict::Retry { reason, .. } => Some(reason),
+            Verdict::Gone => Some("the endpoint answered 410 Gone"),
+        });
+        Ok(verdict)
+    }
+
+    /// Sends one delivery, carrying `traceparent`: a signed POST, or a publish to the broker.
+    async fn send(
+        &self,
+        hook: &Webhook,
+        claim: &DeliveryClaim,
+        subject: &DeliverySubject,
+        traceparent: Option<String>,
+    ) -> Verdict {
         let body = (self.payloads)(claim.event, subject).to_string();
         let Some(publisher) = self.brokers.get(hook.kind) else {
-            return Ok(post(&self.client, hook, claim, subject, body).await);
+            return post(&self.client, hook, claim, traceparent.as_deref(), body).await;
         };
         let message = Message::new(
             claim.message_id,
             claim.event,
             subject.link.as_ref().map(|link| link.short_code.as_str()),
             body.into_bytes(),
-            subject.traceparent.clone(),
+            traceparent,
         );
         let timeout = self.settings.timeout;
-        Ok(
-            match tokio::time::timeout(timeout, publisher.publish(&message)).await {
-                Ok(Ok(())) => Verdict::Delivered,
-                Ok(Err(err)) => Verdict::Retry {
-                    retry_after: None,
-                    reason: err.to_string(),
-                },
-                Err(_) => Verdict::Retry {
-                    retry_after: None,
-                    reason: format!("{}: no answer within {timeout:?}", hook.kind),
-                },
+        match tokio::time::timeout(timeout, publisher.publish(&message)).await {
+            Ok(Ok(())) => Verdict::Delivered,
+            Ok(Err(err)) => Verdict::Retry {
+                retry_after: None,
+                reason: err.to_string(),
             },
-        )
+            Err(_) => Verdict::Retry {
+                retry_after: None,
+                reason: format!("{}: no answer within {timeout:?}", hook.kind),
+            },
+        }
     }
 
     /// Schedules the next attempt, or dead-letters the delivery when its attempts are used up;

@@ -4,15 +4,15 @@
 use chrono::Utc;
 use reqwest::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 
-use super::{DeliveryClaim, DeliverySubject, Verdict, Webhook, judge, signature_header};
+use super::{DeliveryClaim, Verdict, Webhook, judge, signature_header};
 
-/// POSTs `body` for `claim` to `hook`, signed with its current secrets; the endpoint's verdict
-/// (a request that failed to complete is one to retry).
+/// POSTs `body` for `claim` to `hook`, signed with its current secrets and carrying
+/// `traceparent`; the endpoint's verdict (a request that failed to complete is one to retry).
 pub(super) async fn post(
     client: &reqwest::Client,
     hook: &Webhook,
     claim: &DeliveryClaim,
-    subject: &DeliverySubject,
+    traceparent: Option<&str>,
     body: String,
 ) -> Verdict {
     let now = Utc::now();
@@ -24,7 +24,7 @@ pub(super) async fn post(
         body.as_bytes(),
     );
     let mut request = client.post(hook.url.clone());
-    if let Some(traceparent) = &subject.traceparent {
+    if let Some(traceparent) = traceparent {
         request = request.header("traceparent", traceparent);
     }
     let sent = request

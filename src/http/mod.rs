@@ -18,7 +18,6 @@ mod router;
 pub mod serve;
 mod short_urls;
 mod tags;
-pub mod trace;
 mod visit;
 mod visits;
 mod webhooks;

@@ -7,7 +7,6 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::AppState;
-use super::trace::child_traceparent;
 use crate::clicks::VisitKind;
 use crate::pipeline::event::ClickEvent;
 
@@ -43,6 +42,7 @@ pub async fn record(state: &AppState, facts: VisitFacts<'_>) {
         .headers
         .get("traceparent")
         .and_then(|value| value.to_str().ok());
+    let span = state.metrics.traces.redirect(incoming_trace);
     let event = ClickEvent {
         message_id: Uuid::now_v7(),
         kind: facts.kind,
@@ -54,7 +54,15 @@ pub async fn record(state: &AppState, facts: VisitFacts<'_>) {
         visited_url: state.settings.absolute_url(path),
         redirect_url: facts.redirect_url,
         destination: facts.destination,
-        traceparent: Some(child_traceparent(incoming_trace)),
+        traceparent: Some(span.traceparent.clone()),
+    };
+    let kind = event.kind;
+    // A visit with a destination is redirected; a link's without one is its tracking pixel.
+    let answered = match (&event.redirect_url, kind) {
+        (Some(_), _) => state.settings.redirect_status.code().as_u16(),
+        (None, VisitKind::ValidShortUrl) => 200,
+        (None, _) => 404,
     };
     state.clicks.record(event).await;
+    span.end(answered, "/{shortCode}", facts.uri.path(), kind.as_str());
 }

@@ -42,6 +42,7 @@ impl DirectStore {
     /// of those that must go through the outbox.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn store(&self, events: &[&ClickEvent]) -> Vec<usize> {
+        let started = std::time::SystemTime::now();
         let mut leftover = Vec::new();
         let mut completions = Vec::with_capacity(events.len());
         let mut positions = Vec::with_capacity(events.len());
@@ -73,7 +74,7 @@ impl DirectStore {
                     for ((completion, outcome), index) in part.iter().zip(outcomes).zip(indexes) {
                         match outcome {
                             CompletionOutcome::Inserted | CompletionOutcome::Duplicate => {
-                                self.metrics.record_stored(&completion.click, now);
+                                self.metrics.record_stored(&completion.click, started, now);
                             }
                             CompletionOutcome::LinkGone | CompletionOutcome::Fenced => {
                                 leftover.push(*index);

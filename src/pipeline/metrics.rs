@@ -5,6 +5,7 @@ use metrics::{Counter, Gauge, Histogram};
 
 use crate::clicks::OutboxStats;
 use crate::telemetry::MetricsRegistry;
+use crate::traces::Traces;
 
 /// Every metric the click pipeline records.
 #[derive(Clone)]
@@ -38,6 +39,8 @@ pub struct PipelineMetrics {
     pub batch_size: Histogram,
     /// Outbox rows claimed per worker batch (empty claims are not recorded).
     pub worker_batch_size: Histogram,
+    /// Where the spans of commits and of processed clicks go (nowhere unless tracing is on).
+    pub traces: Traces,
 }
 
 impl PipelineMetrics {
@@ -58,9 +61,15 @@ impl PipelineMetrics {
             click_latency: registry.histogram("linkpulse_click_latency_seconds"),
             batch_size: registry.histogram("linkpulse_writer_batch_size"),
             worker_batch_size: registry.histogram("linkpulse_worker_batch_size"),
+            traces: Traces::off(),
         };
         metrics.buffered.set(0.0);
         metrics
+    }
+
+    /// The same metrics, with the pipeline's spans exported to `traces`.
+    pub fn traced(self, traces: Traces) -> Self {
+        Self { traces, ..self }
     }
 
     /// The pipeline's metrics on a registry of their own, for workers whose figures nobody
@@ -70,7 +79,13 @@ impl PipelineMetrics {
     }
 
     /// Counts a click stored (or found already stored) and its latency from the request.
-    pub fn record_stored(&self, click: &crate::clicks::Click, now: chrono::DateTime<chrono::Utc>) {
+    pub fn record_stored(
+        &self,
+        click: &crate::clicks::Click,
+        started: std::time::SystemTime,
+        now: chrono::DateTime<chrono::Utc>,
+    ) {
+        self.traces.processed(click, started);
         self.processed.increment(1);
         let latency = (now - click.occurred_at).num_microseconds().unwrap_or(0);
         self.click_latency.record(latency.max(0) as f64 / 1e6);

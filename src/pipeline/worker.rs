@@ -4,7 +4,7 @@
 //! that number, so a worker whose lease expired and was taken over cannot change anything.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use chrono::Utc;
 use tokio_util::sync::CancellationToken;
@@ -96,6 +96,7 @@ impl Worker {
     /// without counting the attempt, so a shutdown never burns one.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn execute_batch(&self, stopping: &CancellationToken) -> StoreResult<usize> {
+        let started = SystemTime::now();
         let claimed = self
             .store
             .claim_clicks(self.settings.batch_size, self.settings.lease)
@@ -117,7 +118,8 @@ impl Worker {
                 Err(failure) => self.fail(event.claim, &failure).await?,
             }
         }
-        self.complete_isolating(&completions, stopping).await?;
+        self.complete_isolating(&completions, started, stopping)
+            .await?;
         Ok(count)
     }
 
@@ -128,12 +130,13 @@ impl Worker {
     async fn complete_isolating(
         &self,
         completions: &[Completion],
+        started: SystemTime,
         stopping: &CancellationToken,
     ) -> StoreResult<()> {
         let complete = |part| self.store.complete_clicks(part);
         for (part, result) in complete_splitting(completions, complete).await {
             match result {
-                Ok(outcomes) => self.settle(part, &outcomes).await?,
+                Ok(outcomes) => self.settle(part, &outcomes, started).await?,
                 Err(err) if stopping.is_cancelled() => {
                     tracing::warn!(error = %err, "completion failed during shutdown; releasing claims");
                     let claims: Vec<ClaimRef> = part.iter().filter_map(|c| c.claim).collect();
@@ -165,12 +168,13 @@ impl Worker {
         &self,
         completions: &[Completion],
         outcomes: &[CompletionOutcome],
+        started: SystemTime,
     ) -> StoreResult<()> {
         let now = Utc::now();
         for (completion, outcome) in completions.iter().zip(outcomes) {
             match outcome {
                 CompletionOutcome::Inserted | CompletionOutcome::Duplicate => {
-                    self.metrics.record_stored(&completion.click, now);
+                    self.metrics.record_stored(&completion.click, started, now);
                 }
                 CompletionOutcome::Fenced => {
                     tracing::info!(claim = ?completion.claim, "lease was taken over; skipped");

@@ -211,6 +211,7 @@ async fn run_writer(
                 batch.push(envelope);
             }
         }
+        let started = std::time::SystemTime::now();
         let events: Vec<&ClickEvent> = batch.iter().map(|envelope| &envelope.event).collect();
         let for_outbox = match &direct {
             Some(direct) => direct.store(&events).await,
@@ -225,6 +226,10 @@ async fn run_writer(
             commit_until_done(store.as_ref(), &entries).await;
         }
         let committed = batch.len();
+        let traceparents = events
+            .iter()
+            .filter_map(|event| event.traceparent.as_deref());
+        metrics.traces.committed(committed, traceparents, started);
         metrics.enqueued.increment(committed as u64);
         metrics.buffered.decrement(committed as f64);
         metrics.batch_size.record(committed as f64);

@@ -195,6 +195,25 @@ async fn engine_section(
         ));
     }
     rows.push(hooked);
+    let published = measure_linkpulse(
+        ctx,
+        engine,
+        "immediate",
+        Workers::InProcess,
+        Rules::Broker,
+        memory,
+    )
+    .await;
+    if let (Ok(published), Some(plain)) = (&published, plain_rps) {
+        section.notes.push(format!(
+            "One broker consumer (Redis pub/sub on 127.0.0.1:6379, every event published by the \
+             server itself): {:.2}× the plain link's req/s in `immediate` mode; {} deliveries \
+             published by the time the server stopped.",
+            published.load.rps / plain,
+            count(published.delivered.unwrap_or_default() as f64)
+        ));
+    }
+    rows.push(published);
     if engine == Engine::Sqlite {
         match measure_peer(ctx, memory).await {
             Ok(Some(measured)) => rows.push(Ok(measured)),
@@ -281,6 +300,8 @@ enum Rules {
     /// Plain links and one webhook for every visit, delivered to a receiver in the harness
     /// ([`db::add_webhook`]) by the server itself.
     Webhook,
+    /// Plain links and Redis as a broker consumer, published to by the server itself.
+    Broker,
 }
 
 /// Where the click workers run while the server is measured.
@@ -327,6 +348,10 @@ async fn measure_linkpulse(
             flags.push("--webhooks-allow-private");
             suffix.push_str(", one webhook");
         }
+        Rules::Broker => {
+            flags.extend(["--redis-url", "redis://127.0.0.1:6379"]);
+            suffix.push_str(", one broker (Redis)");
+        }
     }
     drop(store);
     let label = format!(
@@ -352,6 +377,10 @@ async fn measure_linkpulse(
     );
     if let Some(receiver) = receiver {
         measured.delivered = Some(receiver.received());
+    }
+    if rules == Rules::Broker {
+        let published = "SELECT delivered_total FROM webhooks WHERE name = 'redis'";
+        measured.delivered = u64::try_from(db::scalar(&db.url, published).await?).ok();
     }
     db.drop_now().await?;
     Ok(measured)
