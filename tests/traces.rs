@@ -79,13 +79,34 @@ fn number(attributes: &[KeyValue], key: &str) -> Option<i64> {
     }
 }
 
-fn named(received: &Received, name: &str) -> Option<(String, Span)> {
-    received
-        .lock()
-        .unwrap()
-        .iter()
-        .find(|(_, span)| span.name == name)
-        .cloned()
+/// The first span `wanted` picks (with its service), waiting up to 20 s for the export.
+async fn awaited(
+    received: &Received,
+    what: &str,
+    wanted: impl Fn(&Span) -> bool,
+) -> (String, Span) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let found = received
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(_, span)| wanted(span))
+            .cloned();
+        if let Some(found) = found {
+            return found;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: still missing after 20 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The first span named `name`.
+async fn named(received: &Received, name: &str) -> (String, Span) {
+    awaited(received, name, |span| span.name == name).await
 }
 
 async fn one_click_is_one_trace(backend: Backend) {
@@ -117,19 +138,7 @@ async fn one_click_is_one_trace(backend: Backend) {
         .unwrap();
     assert_eq!(redirect.status(), 302);
 
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let wanted = [
-        "GET /{shortCode}",
-        "process clicks",
-        "send clicks",
-        "send redis",
-    ];
-    while wanted.iter().any(|name| named(&received, name).is_none()) {
-        assert!(Instant::now() < deadline, "spans still missing after 20 s");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-
-    let (service, redirect) = named(&received, "GET /{shortCode}").unwrap();
+    let (service, redirect) = named(&received, "GET /{shortCode}").await;
     assert_eq!(service, "linkpulse-test");
     assert_eq!(
         hex::encode(&redirect.trace_id),
@@ -151,7 +160,7 @@ async fn one_click_is_one_trace(backend: Backend) {
         Some("/traced")
     );
 
-    let (_, processed) = named(&received, "process clicks").unwrap();
+    let (_, processed) = named(&received, "process clicks").await;
     assert_eq!(
         processed.trace_id, redirect.trace_id,
         "the worker's span is in the redirect's trace"
@@ -180,7 +189,7 @@ async fn one_click_is_one_trace(backend: Backend) {
         text(&processed.attributes, "messaging.message.id").expect("the click's message id");
     assert!(uuid::Uuid::parse_str(&message_id).is_ok(), "{message_id}");
 
-    let (_, committed) = named(&received, "send clicks").unwrap();
+    let (_, committed) = named(&received, "send clicks").await;
     assert!(
         committed
             .links
@@ -195,22 +204,10 @@ async fn one_click_is_one_trace(backend: Backend) {
     // The link's creation is delivered too, in a trace of its own: find the click's delivery.
     let of_click =
         |span: &Span| text(&span.attributes, "messaging.message.id").as_ref() == Some(&message_id);
-    let delivered = loop {
-        let found = received
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(_, span)| span.clone())
-            .find(|span| span.name == "send redis" && of_click(span));
-        if let Some(span) = found {
-            break span;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the click's delivery span is missing after 20 s"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let (_, delivered) = awaited(&received, "the click's delivery span", |span| {
+        span.name == "send redis" && of_click(span)
+    })
+    .await;
     assert_eq!(
         delivered.trace_id, redirect.trace_id,
         "the delivery joins the trace too"
