@@ -19,6 +19,7 @@ use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Connection, ConnectionProperties, ExchangeKind};
 use linkpulse::consumers::Event;
 use linkpulse::consumers::broker::{Message, Nats, Publisher, stream_name};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 const RABBITMQ: &str = "127.0.0.1:5672";
@@ -49,13 +50,15 @@ enum Broker {
     Nats,
 }
 
-/// Shlink's topics a test about the link `code` listens on.
-fn topics(code: &str) -> [String; 4] {
+/// The topics a test about the link `code` listens on: Shlink's, then our link edits'.
+fn topics(code: &str) -> [String; 6] {
     [
         Event::NewVisit.topic().to_owned(),
         format!("{}/{code}", Event::NewVisit.topic()),
         Event::NewOrphanVisit.topic().to_owned(),
         Event::NewShortUrl.topic().to_owned(),
+        Event::ShortUrlEdited.topic().to_owned(),
+        Event::ShortUrlDeleted.topic().to_owned(),
     ]
 }
 
@@ -102,7 +105,7 @@ impl Broker {
         match self {
             Self::RabbitMq => {
                 let channel = rabbitmq().await.create_channel().await.unwrap();
-                let [general, own, orphan, created] = topics(code);
+                let [general, own, orphan, created, edited, deleted] = topics(code);
                 channel
                     .queue_delete(own.as_str().into(), QueueDeleteOptions::default())
                     .await
@@ -111,7 +114,7 @@ impl Broker {
                     .exchange_delete(own.as_str().into(), Default::default())
                     .await
                     .unwrap();
-                for shared in [general, orphan, created] {
+                for shared in [general, orphan, created, edited, deleted] {
                     let _ = channel
                         .queue_purge(shared.as_str().into(), QueuePurgeOptions::default())
                         .await;
@@ -349,23 +352,43 @@ async fn each_topic_once(backend: Backend, broker: Broker) {
     let orphan = format!("/no-such-{code}");
     assert_eq!(app.get(&orphan).await.status(), 404);
 
-    let [general, own, orphans, created] = topics(&code);
+    let [general, own, orphans, created, edited, deleted] = topics(&code);
     let heard = |topic: &str| about(&log, topic, &code, &orphan).len();
-    until("every event heard", Duration::from_secs(20), || {
+    until("every visit heard", Duration::from_secs(20), || {
         heard(&general) >= 3 && heard(&own) >= 3 && heard(&orphans) >= 1 && heard(&created) >= 1
     })
     .await;
+    let path = format!("/short-urls/{code}");
+    let edit = app
+        .api(Method::PATCH, &path)
+        .json(&json!({"title": "Edited"}));
+    assert_eq!(edit.send().await.unwrap().status(), 200);
+    until("the edit heard", Duration::from_secs(20), || {
+        heard(&edited) >= 1
+    })
+    .await;
+    let delete = app.api(Method::DELETE, &path).send().await.unwrap();
+    assert_eq!(delete.status(), 204);
+    until("the deletion heard", Duration::from_secs(20), || {
+        heard(&deleted) >= 1
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
+    let topics = [
+        general.clone(),
+        own.clone(),
+        orphans.clone(),
+        created,
+        edited.clone(),
+        deleted,
+    ];
     assert_eq!(
-        [
-            heard(&general),
-            heard(&own),
-            heard(&orphans),
-            heard(&created)
-        ],
-        [3, 3, 1, 1],
+        topics.map(|topic| heard(&topic)),
+        [3, 3, 1, 1, 1, 1],
         "{broker:?}: once each"
     );
+    let renamed = &about(&log, &edited, &code, &orphan)[0].payload;
+    assert_eq!(renamed["shortUrl"]["title"], "Edited");
     let visit = &about(&log, &own, &code, &orphan)[0].payload;
     assert_eq!(visit["shortUrl"]["longUrl"], "https://example.com/landing");
     assert!(visit["visit"]["date"].is_string(), "{visit}");
@@ -415,7 +438,7 @@ async fn each_topic_once(backend: Backend, broker: Broker) {
     let name = format!("{broker:?}").to_lowercase();
     assert!(
         metrics.contains(&format!(
-            "linkpulse_consumer_delivered_total{{consumer=\"{name}\"}} 5"
+            "linkpulse_consumer_delivered_total{{consumer=\"{name}\"}} 7"
         )),
         "{metrics}"
     );

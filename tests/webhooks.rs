@@ -341,11 +341,12 @@ async fn a_rotated_secret_signs_beside_the_old_one(backend: Backend) {
     );
 }
 
-async fn a_new_link_is_announced(backend: Backend) {
+async fn a_link_is_announced_when_created_edited_and_deleted(backend: Backend) {
     let receiver = Receiver::default();
     let target = receiver.start().await;
     let app = app(backend).await;
-    let secret = register(&app, "links", target, &["new-short-url"]).await;
+    let events = ["new-short-url", "short-url-edited", "short-url-deleted"];
+    let secret = register(&app, "links", target, &events).await;
     app.create_link(json!({"longUrl": "https://example.com/new", "customSlug": "fresh"}))
         .await;
     assert_eq!(
@@ -353,15 +354,54 @@ async fn a_new_link_is_announced(backend: Backend) {
         302,
         "a visit, which it does not want"
     );
-    until("announced", || !receiver.received().is_empty()).await;
+    until("announced", || receiver.received().len() == 1).await;
+    let edited = app
+        .api(Method::PATCH, "/short-urls/fresh")
+        .json(&json!({"longUrl": "https://example.com/edited"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edited.status(), 200);
+    until("edit announced", || receiver.received().len() == 2).await;
+    let deleted = app
+        .api(Method::DELETE, "/short-urls/fresh")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    until("deletion announced", || receiver.received().len() == 3).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let received = receiver.received();
-    assert_eq!(received.len(), 1, "the creation only");
-    assert!(verifies(&secret, &received[0]));
-    let body: Value = serde_json::from_slice(&received[0].body).unwrap();
-    assert_eq!(body["shortUrl"]["shortCode"], "fresh");
-    assert_eq!(body["shortUrl"]["longUrl"], "https://example.com/new");
-    assert!(body.get("visit").is_none(), "{body}");
+    assert_eq!(received.len(), 3, "the link's three events only");
+    assert!(received.iter().all(|delivery| verifies(&secret, delivery)));
+    let kinds: Vec<&str> = received
+        .iter()
+        .map(|delivery| delivery.headers["linkpulse-event"].to_str().unwrap())
+        .collect();
+    assert_eq!(kinds, events);
+    let ids: std::collections::HashSet<&str> = received
+        .iter()
+        .map(|delivery| delivery.headers["webhook-id"].to_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3, "one message id per change");
+    let bodies: Vec<Value> = received
+        .iter()
+        .map(|delivery| serde_json::from_slice(&delivery.body).unwrap())
+        .collect();
+    assert_eq!(bodies[0]["shortUrl"]["longUrl"], "https://example.com/new");
+    assert!(bodies[0].get("visit").is_none(), "{}", bodies[0]);
+    assert_eq!(
+        bodies[1]["shortUrl"]["longUrl"],
+        "https://example.com/edited"
+    );
+    assert_eq!(
+        bodies[2],
+        json!({"shortUrl": {
+            "shortCode": "fresh",
+            "domain": null,
+            "shortUrl": bodies[0]["shortUrl"]["shortUrl"],
+        }})
+    );
 }
 
 backend_tests!(
@@ -370,5 +410,5 @@ backend_tests!(
     an_endpoint_that_always_fails_is_dead_lettered_and_replayed,
     a_410_disables_the_endpoint,
     a_rotated_secret_signs_beside_the_old_one,
-    a_new_link_is_announced,
+    a_link_is_announced_when_created_edited_and_deleted,
 );

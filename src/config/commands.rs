@@ -114,7 +114,8 @@ pub enum WebhookCommand {
     Add {
         /// Where deliveries are POSTed (http:// or https://).
         url: String,
-        /// What it receives, comma-separated: new-visit, new-orphan-visit, new-short-url.
+        /// What it receives, comma-separated: new-visit, new-orphan-visit, new-short-url,
+        /// short-url-edited, short-url-deleted.
         #[arg(long, value_name = "EVENTS", default_value = "new-visit")]
         events: String,
         /// A unique name for it (its consumer name in /metrics and the DLQ); default: its host.

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use uuid::Uuid;
 
 use super::Event;
-use crate::links::ShortUrl;
+use crate::links::{LinkAddress, ShortUrl};
 use crate::store::Visit;
 
 /// A delivery a worker holds under a lease; its completion is fenced on `attempt`.
@@ -22,8 +22,10 @@ pub struct DeliveryClaim {
     pub message_id: Uuid,
     /// What happened.
     pub event: Event,
-    /// The link a `new-short-url` delivery is about.
+    /// The stored link a `new-short-url` or `short-url-edited` delivery is about.
     pub link_id: Option<i64>,
+    /// The address of the link a `short-url-deleted` delivery is about.
+    pub deleted_link: Option<LinkAddress>,
     /// This attempt's number, from 1.
     pub attempt: u32,
 }
@@ -31,10 +33,12 @@ pub struct DeliveryClaim {
 /// What a delivery is about, read back when it is sent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeliverySubject {
-    /// The stored visit (`None` for a `new-short-url` delivery).
+    /// The stored visit (`None` for a link's event).
     pub visit: Option<Visit>,
     /// The link (of the visit; `None` for an orphan visit, or a link deleted since).
     pub link: Option<ShortUrl>,
+    /// The address of the link a `short-url-deleted` delivery announces.
+    pub deleted_link: Option<LinkAddress>,
     /// The W3C `traceparent` of the redirect, passed on so the delivery joins its trace.
     pub traceparent: Option<String>,
 }

@@ -6,7 +6,8 @@ use reqwest::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 
 use super::{DeliveryClaim, Verdict, Webhook, judge, signature_header};
 
-/// POSTs `body` for `claim` to `hook`, signed with its current secrets and carrying
+/// POSTs `body` for `claim` to `hook`, signed with its current secrets, naming its event in
+/// `linkpulse-event` (a new and an edited link have the same shape) and carrying
 /// `traceparent`; the endpoint's verdict (a request that failed to complete is one to retry).
 pub(super) async fn post(
     client: &reqwest::Client,
@@ -29,6 +30,7 @@ pub(super) async fn post(
     }
     let sent = request
         .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+        .header("linkpulse-event", claim.event.as_str())
         .header("webhook-id", &id)
         .header("webhook-timestamp", now.timestamp().to_string())
         .header("webhook-signature", signature)

@@ -23,10 +23,16 @@ pub enum WebhookError {
     #[error("the webhook URL must be an absolute http:// or https:// URL without credentials")]
     Url,
     /// An event name is unknown.
-    #[error("unknown event {0:?}: use new-visit, new-orphan-visit or new-short-url")]
+    #[error(
+        "unknown event {0:?}: use new-visit, new-orphan-visit, new-short-url, short-url-edited \
+         or short-url-deleted"
+    )]
     Event(String),
     /// No event was named.
-    #[error("name at least one event: new-visit, new-orphan-visit or new-short-url")]
+    #[error(
+        "name at least one event: new-visit, new-orphan-visit, new-short-url, short-url-edited \
+         or short-url-deleted"
+    )]
     NoEvents,
     /// The name is empty, too long or not printable.
     #[error("the name must be 1 to 64 letters, digits, '-', '_' or '.'")]
@@ -48,11 +54,21 @@ pub enum Event {
     NewOrphanVisit,
     /// A link was created (`https://shlink.io/new-short-url`).
     NewShortUrl,
+    /// A link was edited (ours, in Shlink's topic scheme: `https://shlink.io/short-url-edited`).
+    ShortUrlEdited,
+    /// A link was deleted (ours: `https://shlink.io/short-url-deleted`).
+    ShortUrlDeleted,
 }
 
 impl Event {
     /// Every event, in the order they are listed.
-    pub const ALL: [Self; 3] = [Self::NewVisit, Self::NewOrphanVisit, Self::NewShortUrl];
+    pub const ALL: [Self; 5] = [
+        Self::NewVisit,
+        Self::NewOrphanVisit,
+        Self::NewShortUrl,
+        Self::ShortUrlEdited,
+        Self::ShortUrlDeleted,
+    ];
 
     /// The name used on the command line, in the API and in the `type` of a payload.
     pub fn as_str(self) -> &'static str {
@@ -60,7 +76,17 @@ impl Event {
             Self::NewVisit => "new-visit",
             Self::NewOrphanVisit => "new-orphan-visit",
             Self::NewShortUrl => "new-short-url",
+            Self::ShortUrlEdited => "short-url-edited",
+            Self::ShortUrlDeleted => "short-url-deleted",
         }
+    }
+
+    /// Whether it is about a link rather than a visit.
+    pub fn is_about_a_link(self) -> bool {
+        matches!(
+            self,
+            Self::NewShortUrl | Self::ShortUrlEdited | Self::ShortUrlDeleted
+        )
     }
 
     /// Shlink's topic of the event.
@@ -69,6 +95,8 @@ impl Event {
             Self::NewVisit => "https://shlink.io/new-visit",
             Self::NewOrphanVisit => "https://shlink.io/new-orphan-visit",
             Self::NewShortUrl => "https://shlink.io/new-short-url",
+            Self::ShortUrlEdited => "https://shlink.io/short-url-edited",
+            Self::ShortUrlDeleted => "https://shlink.io/short-url-deleted",
         }
     }
 }
@@ -250,6 +278,10 @@ mod tests {
         assert!(!visits.contains(Event::NewOrphanVisit));
         let all = Events::parse("new-short-url,new-orphan-visit,new-visit").unwrap();
         assert_eq!(all.to_string(), "new-visit,new-orphan-visit,new-short-url");
+        let links = Events::parse("short-url-deleted,short-url-edited").unwrap();
+        assert_eq!(links.to_string(), "short-url-edited,short-url-deleted");
+        assert!(links.iter().all(Event::is_about_a_link));
+        assert!(!Event::NewVisit.is_about_a_link());
         assert_eq!(Events::parse(""), Err(WebhookError::NoEvents));
         assert_eq!(
             Events::parse("new-visit,clicks"),

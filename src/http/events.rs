@@ -1,7 +1,8 @@
 //! The bodies of the events consumers receive, in Shlink's shapes (its AsyncAPI document), so
 //! handlers written for Shlink's real-time updates fit: `{"shortUrl": …, "visit": …}` for a link
 //! visit, `{"visit": …}` (an `OrphanVisit`, with its `type`) for an orphan visit, and
-//! `{"shortUrl": …}` for a new link.
+//! `{"shortUrl": …}` for a new or edited link. Ours, in the same shape: a deleted link's
+//! `{"shortUrl": {"shortCode", "domain", "shortUrl"}}`, all that is left of it.
 
 use std::sync::Arc;
 
@@ -33,7 +34,14 @@ pub fn payloads(settings: HttpSettings) -> EventPayloads {
         match event {
             Event::NewVisit => json!({"shortUrl": link(), "visit": visit(false)}),
             Event::NewOrphanVisit => json!({"visit": visit(true)}),
-            Event::NewShortUrl => json!({"shortUrl": link()}),
+            Event::NewShortUrl | Event::ShortUrlEdited => json!({"shortUrl": link()}),
+            Event::ShortUrlDeleted => json!({"shortUrl": subject.deleted_link.as_ref().map(
+                |address| json!({
+                    "shortCode": address.code.as_str(),
+                    "domain": address.domain.name(),
+                    "shortUrl": settings.short_url_of(address),
+                })
+            )}),
         }
     })
 }

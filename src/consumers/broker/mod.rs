@@ -160,6 +160,8 @@ mod tests {
         assert_eq!(orphan.topics, ["https://shlink.io/new-orphan-visit"]);
         let created = Message::new(id, Event::NewShortUrl, Some("abc"), b"{}".to_vec(), None);
         assert_eq!(created.topics, ["https://shlink.io/new-short-url"]);
+        let deleted = Message::new(id, Event::ShortUrlDeleted, None, b"{}".to_vec(), None);
+        assert_eq!(deleted.topics, ["https://shlink.io/short-url-deleted"]);
     }
 
     #[test]

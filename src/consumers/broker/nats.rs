@@ -1,5 +1,6 @@
 //! NATS JetStream: a subject per Shlink topic (`shlink.new-visit`, `shlink.new-visit.{code}`,
-//! `shlink.new-orphan-visit`, `shlink.new-short-url` under the default prefix), kept in one
+//! `shlink.new-orphan-visit`, `shlink.new-short-url`, and ours, `shlink.short-url-edited` and
+//! `shlink.short-url-deleted`, under the default prefix), kept in one
 //! stream made on first use if the operator has not made it. `Nats-Msg-Id` is the message id,
 //! so JetStream drops a publish repeated after a lost ack within its duplicate window.
 

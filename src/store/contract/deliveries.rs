@@ -8,6 +8,7 @@ use chrono::Utc;
 use super::fixture::{Fixture, new_link};
 use crate::clicks::{Click, Completion, DeviceKind, VisitKind};
 use crate::consumers::{Event, Events, NewWebhook, WebhookSecret, check_url};
+use crate::links::ShortUrlPatch;
 use crate::store::{ClickStore, LinkStore, WebhookStore};
 
 fn click(link: i64) -> Click {
@@ -173,7 +174,59 @@ async fn a_stale_claim_is_fenced_and_dead_letters_replay<F: Fixture>() {
     assert_eq!(again[0].message_id, dead[0].message_id);
 }
 
+async fn a_deleted_link_keeps_only_its_deletion_queued<F: Fixture>() {
+    let fx = F::fresh().await;
+    let store = fx.store();
+    let hook_id = store
+        .add_webhook(&hook("index", "short-url-edited,short-url-deleted"))
+        .await
+        .unwrap()
+        .id;
+    let created = store
+        .create_short_url(&new_link("gone", "https://a.example/", &[]))
+        .await
+        .unwrap();
+    let patch = ShortUrlPatch {
+        title: Some(Some("Renamed".into())),
+        ..ShortUrlPatch::default()
+    };
+    store
+        .update_short_url(&created.address(), &patch)
+        .await
+        .unwrap();
+    let edits = store
+        .claim_deliveries(hook_id, 10, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(
+        edits.len(),
+        1,
+        "the edit only: the endpoint skips creations"
+    );
+    assert_eq!(
+        (edits[0].event, edits[0].link_id),
+        (Event::ShortUrlEdited, Some(created.id))
+    );
+    let subjects = store.delivery_subjects(&edits).await.unwrap();
+    let edited = subjects[&edits[0].message_id].link.as_ref().unwrap();
+    assert_eq!(edited.title.as_deref(), Some("Renamed"));
+    store.delete_short_url(&created.address()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let left = store
+        .claim_deliveries(hook_id, 10, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(left.len(), 1, "the edit went with its link: {left:?}");
+    assert_eq!(left[0].event, Event::ShortUrlDeleted);
+    assert_eq!(left[0].deleted_link, Some(created.address()));
+    let subjects = store.delivery_subjects(&left).await.unwrap();
+    let subject = &subjects[&left[0].message_id];
+    assert!(subject.link.is_none());
+    assert_eq!(subject.deleted_link, Some(created.address()));
+}
+
 super::store_contract!(
     a_stored_click_fans_out_once_per_endpoint,
+    a_deleted_link_keeps_only_its_deletion_queued,
     a_stale_claim_is_fenced_and_dead_letters_replay,
 );

@@ -14,7 +14,7 @@ use crate::consumers::{
     ConsumerFigures, ConsumerKind, DeadDelivery, DeliveryClaim, DeliverySubject, Event, NewWebhook,
     Webhook, WebhookSecret,
 };
-use crate::links::ShortUrl;
+use crate::links::{LinkAddress, ShortUrl};
 use crate::store::engine::{Engine, Transaction};
 use crate::store::sql::{At, Sql};
 use crate::store::{StoreError, StoreResult, WebhookStore};
@@ -24,6 +24,9 @@ fn event(raw: &str) -> StoreResult<Event> {
     raw.parse::<Event>()
         .map_err(|err| StoreError::Database(sqlx::Error::Decode(err.into())))
 }
+
+/// A claimed row: id, webhook, message id, event, link id, deleted link's address, attempts.
+type ClaimRow = (i64, i64, Uuid, String, Option<i64>, Option<String>, i32);
 
 /// ` WHERE id = … AND attempts = …`: the claim still holds.
 fn fenced(sql: &mut Sql, claim: &DeliveryClaim) {
@@ -116,21 +119,25 @@ impl<E: Engine> WebhookStore for E {
             .push(" AND (d.lease_until IS NULL OR d.lease_until < ");
         claim.bind(now).push(") ORDER BY d.available_at LIMIT ");
         claim.bind(i64::from(limit)).push(E::SKIP_LOCKED);
-        claim.push(") RETURNING id, webhook_id, message_id, event, link_id, attempts");
+        claim
+            .push(") RETURNING id, webhook_id, message_id, event, link_id, link_address, attempts");
         let mut tx = self.begin_write().await?;
-        let rows: Vec<(i64, i64, Uuid, String, Option<i64>, i32)> = tx.fetch_all(claim).await?;
+        let rows: Vec<ClaimRow> = tx.fetch_all(claim).await?;
         tx.commit().await?;
         rows.into_iter()
-            .map(|(id, webhook_id, message_id, kind, link_id, attempts)| {
-                Ok(DeliveryClaim {
-                    id,
-                    webhook_id,
-                    message_id,
-                    event: event(&kind)?,
-                    link_id,
-                    attempt: u32::try_from(attempts).unwrap_or_default(),
-                })
-            })
+            .map(
+                |(id, webhook_id, message_id, kind, link_id, address, attempts)| {
+                    Ok(DeliveryClaim {
+                        id,
+                        webhook_id,
+                        message_id,
+                        event: event(&kind)?,
+                        link_id,
+                        deleted_link: address.as_deref().and_then(LinkAddress::from_segment),
+                        attempt: u32::try_from(attempts).unwrap_or_default(),
+                    })
+                },
+            )
             .collect()
     }
 
@@ -191,16 +198,16 @@ impl<E: Engine> WebhookStore for E {
         &self,
         claims: &[DeliveryClaim],
     ) -> StoreResult<HashMap<Uuid, DeliverySubject>> {
-        let (created, visited): (Vec<&DeliveryClaim>, Vec<&DeliveryClaim>) = claims
+        let (about_links, visited): (Vec<&DeliveryClaim>, Vec<&DeliveryClaim>) = claims
             .iter()
-            .partition(|claim| claim.event == Event::NewShortUrl);
+            .partition(|claim| claim.event.is_about_a_link());
         let message_ids: Vec<Uuid> = visited.iter().map(|claim| claim.message_id).collect();
         let mut tx = self.begin_read().await?;
         let visits = super::visits::by_message_ids::<E>(&mut tx, &message_ids).await?;
         let mut link_ids: Vec<i64> = visits
             .iter()
             .filter_map(|(_, _, link, _)| *link)
-            .chain(created.iter().filter_map(|claim| claim.link_id))
+            .chain(about_links.iter().filter_map(|claim| claim.link_id))
             .collect();
         link_ids.sort_unstable();
         link_ids.dedup();
@@ -210,11 +217,15 @@ impl<E: Engine> WebhookStore for E {
             .map(|link| (link.id, link))
             .collect();
         tx.commit().await?;
-        let created = created.into_iter().filter_map(|claim| {
-            let link = links.get(&claim.link_id?)?.clone();
+        let about_links = about_links.into_iter().filter_map(|claim| {
+            let link = claim.link_id.and_then(|id| links.get(&id).cloned());
+            if link.is_none() && claim.deleted_link.is_none() {
+                return None;
+            }
             let subject = DeliverySubject {
                 visit: None,
-                link: Some(link),
+                link,
+                deleted_link: claim.deleted_link.clone(),
                 traceparent: None,
             };
             Some((claim.message_id, subject))
@@ -225,11 +236,12 @@ impl<E: Engine> WebhookStore for E {
                 let subject = DeliverySubject {
                     visit: Some(visit),
                     link: link.and_then(|id| links.get(&id).cloned()),
+                    deleted_link: None,
                     traceparent,
                 };
                 (message_id, subject)
             });
-        Ok(created.chain(visited).collect())
+        Ok(about_links.chain(visited).collect())
     }
 
     async fn consumer_figures(&self) -> StoreResult<Vec<ConsumerFigures>> {

@@ -1,9 +1,12 @@
 //! Redirect rules, for both engines: `redirect_rules` rows, one per rule, conditions as
-//! Shlink's JSON. Replacing a link's rules is one transaction that also announces the edit.
+//! Shlink's JSON. Replacing a link's rules is one transaction that also announces the edit
+//! (to other instances and to the consumers of `short-url-edited`).
 
 use async_trait::async_trait;
 
 use super::links::announce;
+use super::webhooks::{LinkSubject, queue_link_event};
+use crate::consumers::Event;
 use crate::links::LinkAddress;
 use crate::links::rules::{ConditionParts, RedirectRule, RedirectRules};
 use crate::store::engine::{Engine, Transaction};
@@ -32,6 +35,7 @@ impl<E: Engine> RuleStore for E {
             return Ok(false);
         };
         write_rules(&mut tx, link_id, rules).await?;
+        queue_link_event(&mut tx, Event::ShortUrlEdited, LinkSubject::Stored(link_id)).await?;
         announce::<E>(&mut tx, LinkChange::Link(link.cache_key().into_owned())).await?;
         tx.commit().await?;
         Ok(true)

@@ -10,6 +10,7 @@ use crate::clicks::Click;
 use crate::consumers::{
     ConsumerKind, Event, Events, NewWebhook, Webhook, WebhookError, WebhookSecret,
 };
+use crate::links::LinkAddress;
 use crate::store::engine::{Engine, Transaction};
 use crate::store::sql::{At, Sql};
 use crate::store::{StoreError, StoreResult};
@@ -195,29 +196,43 @@ pub(in crate::store) async fn queue_deliveries(
     Ok(())
 }
 
-/// Queues a `new-short-url` delivery of the link `link_id` for every enabled endpoint that wants
-/// it, inside `tx`, the transaction that creates the link (one message id for the creation).
-pub(in crate::store) async fn queue_link_created(
+/// Queues a delivery of `event` about a link for every enabled endpoint that wants it, inside
+/// `tx`, the transaction that creates, edits or deletes the link (one message id per change):
+/// by `link_id` while the link exists (the delivery goes with it if it is deleted first), by its
+/// address once it is deleted.
+pub(in crate::store) async fn queue_link_event(
     tx: &mut impl Transaction,
-    link_id: i64,
+    event: Event,
+    link: LinkSubject<'_>,
 ) -> StoreResult<()> {
     let now = Utc::now();
     let mut insert = Sql::new(
-        "INSERT INTO webhook_deliveries (webhook_id, message_id, event, link_id, created_at, \
-         available_at) SELECT id, ",
+        "INSERT INTO webhook_deliveries (webhook_id, message_id, event, link_id, link_address, \
+         created_at, available_at) SELECT id, ",
     );
     insert.bind(Uuid::now_v7()).push(", ");
-    insert.bind(Event::NewShortUrl.as_str()).push(", ");
-    insert
-        .bind(link_id)
-        .push(", ")
-        .bind(now)
-        .push(", ")
-        .bind(now);
+    insert.bind(event.as_str()).push(", ");
+    match link {
+        LinkSubject::Stored(id) => insert.bind(id).push(", NULL, "),
+        LinkSubject::Deleted(address) => insert
+            .push("NULL, ")
+            .bind(address.segment().as_ref())
+            .push(", "),
+    };
+    insert.bind(now).push(", ").bind(now);
     insert.push(" FROM webhooks WHERE disabled_at IS NULL AND (',' || events || ',') LIKE ");
-    insert.bind(format!("%,{},%", Event::NewShortUrl.as_str()).as_str());
+    insert.bind(format!("%,{},%", event.as_str()).as_str());
     tx.execute(insert).await?;
     Ok(())
+}
+
+/// Which link a link event is about.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::store) enum LinkSubject<'a> {
+    /// A stored link, by row id.
+    Stored(i64),
+    /// A link deleted in this transaction, by its address.
+    Deleted(&'a LinkAddress),
 }
 
 /// The statements of [`queue_deliveries`], one per chunk of clicks.

@@ -12,6 +12,8 @@ use self::rows::{
 };
 pub(in crate::store::shared) use self::rows::{stored, where_address};
 use super::rules;
+use super::webhooks::{LinkSubject, queue_link_event};
+use crate::consumers::Event;
 use crate::links::{Domain, LinkAddress, LongUrl, PasswordHash, RedirectTarget};
 use crate::links::{NewShortUrl, ShortUrl, ShortUrlFilter, ShortUrlPatch};
 use crate::listing::Page;
@@ -64,7 +66,7 @@ impl<E: Engine> LinkStore for E {
             inserted => inserted?.ok_or(sqlx::Error::RowNotFound)?,
         };
         attach_tags(&mut tx, id, &new.tags).await?;
-        super::webhooks::queue_link_created(&mut tx, id).await?;
+        queue_link_event(&mut tx, Event::NewShortUrl, LinkSubject::Stored(id)).await?;
         if !new.rules.is_empty() {
             rules::write_rules(&mut tx, id, &new.rules).await?;
         }
@@ -193,6 +195,7 @@ impl<E: Engine> LinkStore for E {
             rules::write_rules(&mut tx, id, &patch.device_long_urls.apply(&current)).await?;
         }
         let updated = load_by_id::<E>(&mut tx, id, link).await?;
+        queue_link_event(&mut tx, Event::ShortUrlEdited, LinkSubject::Stored(id)).await?;
         announce::<E>(&mut tx, LinkChange::Link(link.cache_key().into_owned())).await?;
         tx.commit().await?;
         Ok(updated)
@@ -206,6 +209,7 @@ impl<E: Engine> LinkStore for E {
         if tx.execute(delete).await? == 0 {
             return Err(StoreError::LinkNotFound(link.to_string()));
         }
+        queue_link_event(&mut tx, Event::ShortUrlDeleted, LinkSubject::Deleted(link)).await?;
         announce::<E>(&mut tx, LinkChange::Link(link.cache_key().into_owned())).await?;
         tx.commit().await
     }
