@@ -16,7 +16,10 @@ mod scenario;
 
 use std::time::Duration;
 
-use checks::{assert_rollups_match, assert_uniques_match, sub_range, true_uniques};
+use checks::{
+    all_links_uniques, assert_rollups_match, assert_uniques_match, sub_range, true_site_uniques,
+    true_uniques,
+};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use common::{Backend, TestApp, spawn_app_with};
 use linkpulse::clicks::DeadLetterSelection;
@@ -141,6 +144,20 @@ async fn rollups_equal_raw_clicks_after_a_randomized_run(backend: Backend) {
             true_uniques(&all, link)
         );
     }
+    let across = all_links_uniques(&app, days).await;
+    assert_eq!(
+        across,
+        true_site_uniques(&all),
+        "one person on two links is one"
+    );
+    let summed: i64 = links
+        .iter()
+        .map(|&link| true_uniques(&all, link).values().sum::<i64>())
+        .sum();
+    assert!(
+        across.values().sum::<i64>() < summed,
+        "the traffic has visitors of several links"
+    );
     // The stored hash is the salted hash of the full IP, which it does not reveal.
     let sample = all
         .iter()

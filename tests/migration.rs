@@ -126,25 +126,23 @@ async fn previous_release(backend: Backend, url: &str) {
 
 /// Records today's visitor of `GET /moved` from this test (127.0.0.1, no user agent) in
 /// `visitor_days` as the previous release did, with the whole 64-character digest (its first 16
-/// characters are today's short hash); returns that long hash.
+/// characters are today's short hash), under today's salt written as that release did; returns
+/// that long hash.
 async fn visitor_seen_today(backend: Backend, url: &str) -> String {
-    let store = linkpulse::store::connect(url).await.expect("store");
-    let now = Utc::now();
-    let salt = store.visitor_salt(now.date_naive()).await.expect("salt");
-    let short = visitor_hash(&salt, 1, "127.0.0.1".parse().expect("ip"), None);
+    let salt = "salt-of-today-as-the-previous-release-made-it";
+    let short = visitor_hash(salt, 1, "127.0.0.1".parse().expect("ip"), None);
     let long = format!("{short}{}", "0".repeat(64 - short.len()));
-    let day = now.date_naive().and_time(NaiveTime::MIN).and_utc();
-    let sql = match backend {
-        Backend::Sqlite => format!(
-            "INSERT INTO visitor_days (short_url_id, day, visitor_hash) VALUES (1, {}, '{long}')",
-            day.timestamp_millis()
-        ),
-        Backend::Postgres => format!(
-            "INSERT INTO visitor_days (short_url_id, day, visitor_hash) VALUES (1, '{}', '{long}')",
-            day.to_rfc3339()
-        ),
+    let day = Utc::now().date_naive().and_time(NaiveTime::MIN).and_utc();
+    let day = match backend {
+        Backend::Sqlite => day.timestamp_millis().to_string(),
+        Backend::Postgres => format!("'{}'", day.to_rfc3339()),
     };
-    sql_rows::execute(url, sql).await;
+    let salt_row = format!("INSERT INTO visitor_salts (day, salt) VALUES ({day}, '{salt}')");
+    sql_rows::execute(url, salt_row).await;
+    let visitor_row = format!(
+        "INSERT INTO visitor_days (short_url_id, day, visitor_hash) VALUES (1, {day}, '{long}')"
+    );
+    sql_rows::execute(url, visitor_row).await;
     long
 }
 

@@ -106,8 +106,12 @@ pub struct Click {
     pub location: Location,
     /// W3C traceparent of the request that produced it.
     pub traceparent: Option<String>,
-    /// Salted daily hash identifying the visitor for unique counts (none for orphan visits).
+    /// Salted daily hash identifying the visitor of its link, for the link's unique counts
+    /// (none for orphan visits).
     pub visitor_hash: Option<String>,
+    /// Salted daily hash identifying the visitor whatever link they visit, so a person on two
+    /// links counts once among all links' visitors (read by the rollups, not stored).
+    pub site_visitor_hash: Option<String>,
     /// Lowercase host of the referrer, for the referrer breakdown (`None` means direct).
     pub referrer_domain: Option<String>,
     /// A split link's chosen destination (counted in the rollups' destination breakdown only;

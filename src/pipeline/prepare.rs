@@ -31,9 +31,9 @@ impl ClickPreparer {
     /// The click row for `click`. The visitor hash uses the full IP, before enrichment
     /// anonymizes it; failing to read the day's salt is retryable.
     pub async fn prepare(&self, click: &ClickEvent) -> Result<Click, Failure> {
-        let visitor_hash = self
+        let hashes = self
             .visitors
-            .visitor_hash(click)
+            .visitor_hashes(click)
             .await
             .map_err(|err| Failure::Retryable(format!("visitor salt: {err}")))?;
         let _span = tracing::debug_span!(
@@ -64,7 +64,8 @@ impl ClickPreparer {
             device: agent.device,
             location: enriched.location.unwrap_or_default(),
             traceparent: click.traceparent.clone(),
-            visitor_hash,
+            visitor_hash: hashes.as_ref().map(|hashes| hashes.link.clone()),
+            site_visitor_hash: hashes.map(|hashes| hashes.site),
             referrer_domain: referrer_domain(click.referrer.as_deref()),
             destination: click.destination.clone(),
         })

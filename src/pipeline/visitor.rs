@@ -1,7 +1,8 @@
 //! Unique visitors without storing IPs, and the referrer domain for the referrer breakdown.
 //!
-//! A visitor is `sha256(day salt ‖ link ‖ full client IP ‖ user agent)`, computed by the worker
-//! before the IP is anonymized. The salt is a random secret per UTC day kept in the database
+//! A link's visitor is `sha256(day salt ‖ link ‖ full client IP ‖ user agent)`, computed by the
+//! worker before the IP is anonymized; the same without the link identifies them across links,
+//! for the count of all links' visitors. The salt is a random secret per UTC day kept in the database
 //! (`OutboxStore::visitor_salt`, so every worker and instance hashes a visitor alike that day) and
 //! deleted once the day is over, after which nobody can recompute a hash to test a known IP.
 
@@ -47,18 +48,18 @@ impl VisitorSalts {
         Ok(salt)
     }
 
-    /// The visitor hash of a click: `None` for orphan visits and clicks without a client IP.
-    pub async fn visitor_hash(&self, click: &ClickEvent) -> StoreResult<Option<String>> {
+    /// The visitor hashes of a click, of its link and across links: `None` for orphan visits
+    /// and clicks without a client IP.
+    pub async fn visitor_hashes(&self, click: &ClickEvent) -> StoreResult<Option<VisitorHashes>> {
         let (Some(link), Some(ip)) = (click.link_id, click.client_ip) else {
             return Ok(None);
         };
         let salt = self.salt(click.occurred_at.date_naive()).await?;
-        Ok(Some(visitor_hash(
-            &salt,
-            link,
-            ip,
-            click.user_agent.as_deref(),
-        )))
+        let agent = click.user_agent.as_deref();
+        Ok(Some(VisitorHashes {
+            link: visitor_hash(&salt, link, ip, agent),
+            site: site_visitor_hash(&salt, ip, agent),
+        }))
     }
 
     /// The cache, even if a panicking holder poisoned the lock (the map is always consistent).
@@ -67,13 +68,36 @@ impl VisitorSalts {
     }
 }
 
+/// One visitor's hashes for one day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitorHashes {
+    /// As the visitor of the link (see [`visitor_hash`]).
+    pub link: String,
+    /// As a visitor of any link (see [`site_visitor_hash`]).
+    pub site: String,
+}
+
 /// The first [`VISITOR_HASH_BYTES`] of the SHA-256 of the salt, link id, canonical full IP and
 /// user agent (fields separated so that no two different inputs run together), in hex.
 pub fn visitor_hash(salt: &str, link_id: i64, ip: IpAddr, user_agent: Option<&str>) -> String {
+    hash(salt, Some(link_id), ip, user_agent)
+}
+
+/// The visitor's hash whatever link they visit: [`visitor_hash`] without the link, and marked
+/// apart from every link's.
+pub fn site_visitor_hash(salt: &str, ip: IpAddr, user_agent: Option<&str>) -> String {
+    hash(salt, None, ip, user_agent)
+}
+
+/// The hash of [`visitor_hash`]; `None` for the link is one byte no link id starts with.
+fn hash(salt: &str, link_id: Option<i64>, ip: IpAddr, user_agent: Option<&str>) -> String {
     let mut hasher = Sha256::new();
     hasher.update(salt.as_bytes());
     hasher.update([0]);
-    hasher.update(link_id.to_be_bytes());
+    match link_id {
+        Some(link_id) => hasher.update(link_id.to_be_bytes()),
+        None => hasher.update([0xff]),
+    }
     hasher.update(ip.to_canonical().to_string().as_bytes());
     hasher.update([0]);
     hasher.update(user_agent.unwrap_or_default().as_bytes());
@@ -136,6 +160,10 @@ mod tests {
         let ip: IpAddr = "2001:db8::1".parse().expect("ip");
         let base = visitor_hash("s", 1, ip, UA);
         assert_ne!(base, visitor_hash("s", 2, ip, UA));
+        let anywhere = site_visitor_hash("s", ip, UA);
+        assert_ne!(base, anywhere);
+        assert_eq!(anywhere, site_visitor_hash("s", ip, UA));
+        assert_ne!(anywhere, site_visitor_hash("s", ip, None));
         assert_ne!(
             base,
             visitor_hash("s", 1, "2001:db8::2".parse().expect("ip"), UA)

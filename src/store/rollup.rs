@@ -68,8 +68,11 @@ pub(super) struct HourDelta {
     pub total: i64,
     /// Bot visits.
     pub bots: i64,
-    /// Visitors first seen that day.
+    /// Visitors first seen that day (in `hourly_totals`: among all links' visitors).
     pub uniques: i64,
+    /// In `link_hourly`: visitors first seen among all links' visitors that day, here (so
+    /// `hourly_totals.uniques` is their sum, and a deleted link takes its own out).
+    pub site_uniques: i64,
 }
 
 /// What a batch adds to one `link_hourly_dims` row.
@@ -105,6 +108,15 @@ pub(super) struct VisitorKey {
     pub hash: String,
 }
 
+/// Primary key of a `site_visitor_days` row.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(super) struct SiteVisitorKey {
+    /// Start of the UTC day.
+    pub day: DateTime<Utc>,
+    /// The visitor's hash across links.
+    pub hash: String,
+}
+
 /// One batch's rollup changes, each map sorted in the order its rows are locked.
 #[derive(Debug, Default)]
 pub(super) struct RollupBatch {
@@ -118,6 +130,8 @@ pub(super) struct RollupBatch {
     pub totals: BTreeMap<DateTime<Utc>, HourDelta>,
     /// Visitors seen, each with the earliest hour it appeared in within the batch.
     pub visitors: BTreeMap<VisitorKey, DateTime<Utc>>,
+    /// Visitors seen across links, each with the earliest hour and the link of that click.
+    pub site_visitors: BTreeMap<SiteVisitorKey, (DateTime<Utc>, i64)>,
 }
 
 impl RollupBatch {
@@ -162,6 +176,14 @@ impl RollupBatch {
                 let first = batch.visitors.entry(key).or_insert(hour);
                 *first = (*first).min(hour);
             }
+            if let Some(hash) = &click.site_visitor_hash {
+                let key = SiteVisitorKey {
+                    day,
+                    hash: hash.clone(),
+                };
+                let first = batch.site_visitors.entry(key).or_insert((hour, link));
+                *first = (*first).min((hour, link));
+            }
         }
         batch
     }
@@ -171,8 +193,8 @@ impl RollupBatch {
         self.hourly.is_empty()
     }
 
-    /// Counts a unique visitor, in the hour it first appeared and in its day, for every key that
-    /// was new to `visitor_days`; keys not in the batch are ignored.
+    /// Counts a unique visitor of its link, in the hour it first appeared and in its day, for
+    /// every key that was new to `visitor_days`; keys not in the batch are ignored.
     pub fn credit_new_visitors(&mut self, new: impl IntoIterator<Item = VisitorKey>) {
         for key in new {
             let Some(&hour) = self.visitors.get(&key) else {
@@ -180,6 +202,18 @@ impl RollupBatch {
             };
             self.hourly.entry((key.link, hour)).or_default().uniques += 1;
             self.daily.entry((key.link, key.day)).or_default().uniques += 1;
+        }
+    }
+
+    /// Counts a unique visitor among all links' visitors, in the hour it first appeared (and
+    /// on the link it visited then), for every key that was new to `site_visitor_days`; keys
+    /// not in the batch are ignored.
+    pub fn credit_new_site_visitors(&mut self, new: impl IntoIterator<Item = SiteVisitorKey>) {
+        for key in new {
+            let Some(&(hour, link)) = self.site_visitors.get(&key) else {
+                continue;
+            };
+            self.hourly.entry((link, hour)).or_default().site_uniques += 1;
             self.totals.entry(hour).or_default().uniques += 1;
         }
     }
@@ -234,7 +268,8 @@ mod tests {
             device: DeviceKind::Desktop,
             location: Default::default(),
             traceparent: None,
-            visitor_hash: hash.map(str::to_owned),
+            visitor_hash: hash.map(|hash| format!("{hash}@{}", link.unwrap_or_default())),
+            site_visitor_hash: hash.map(str::to_owned),
             referrer_domain: None,
             destination: None,
         }
@@ -263,16 +298,21 @@ mod tests {
         let key = VisitorKey {
             link: 1,
             day: day_of(nine),
-            hash: "a".into(),
+            hash: "a@1".into(),
         };
         batch.credit_new_visitors([key]);
         assert_eq!(batch.hourly[&(1, nine)].uniques, 1);
         assert_eq!(batch.hourly[&(1, nine)].bots, 1);
+        assert_eq!(batch.totals[&nine].uniques, 0, "counted across links apart");
+        let site = batch.site_visitors.keys().cloned().collect::<Vec<_>>();
+        batch.credit_new_site_visitors(site);
         assert_eq!(batch.totals[&nine].uniques, 1);
+        assert_eq!(batch.hourly[&(1, nine)].site_uniques, 1);
         let first_day = HourDelta {
             total: 2,
             bots: 1,
             uniques: 1,
+            site_uniques: 0,
         };
         assert_eq!(batch.daily[&(1, day_of(nine))], first_day);
         assert_eq!(batch.daily[&(2, day_of(nine))].uniques, 0);
@@ -289,6 +329,58 @@ mod tests {
             .filter(|(k, _)| k.dim == "referrer" && k.value == DIRECT)
             .count();
         assert_eq!(direct, 3);
+    }
+
+    #[test]
+    fn a_visitor_of_two_links_is_one_visitor_of_all_links() {
+        let clicks = [
+            click(Some(2), at(4, 11, 0), false, Some("a")),
+            click(Some(1), at(4, 10, 0), false, Some("a")),
+            click(Some(1), at(4, 12, 0), false, Some("b")),
+        ];
+        let mut batch = RollupBatch::new(&clicks);
+        let links = batch.visitors.keys().cloned().collect::<Vec<_>>();
+        batch.credit_new_visitors(links);
+        let site = batch.site_visitors.keys().cloned().collect::<Vec<_>>();
+        batch.credit_new_site_visitors(site);
+        let per_link: i64 = batch.daily.values().map(|d| d.uniques).sum();
+        let all: i64 = batch.totals.values().map(|d| d.uniques).sum();
+        assert_eq!(
+            (per_link, all),
+            (3, 2),
+            "a counts once per link, once in all"
+        );
+        let ten = hour_of(at(4, 10, 0));
+        assert_eq!(
+            batch.hourly[&(1, ten)].site_uniques,
+            1,
+            "credited where first seen"
+        );
+        assert_eq!(batch.hourly[&(2, hour_of(at(4, 11, 0)))].site_uniques, 0);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn all_links_visitors_are_the_distinct_visitors_of_each_day(
+            visits in proptest::collection::vec((1..4_i64, 0..48_u32, 0..5_u8), 0..60),
+        ) {
+            let clicks: Vec<Click> = visits
+                .iter()
+                .map(|&(link, hour, who)| {
+                    let when = at(4 + hour / 24, hour % 24, 0);
+                    click(Some(link), when, false, Some(&who.to_string()))
+                })
+                .collect();
+            let mut batch = RollupBatch::new(&clicks);
+            let site = batch.site_visitors.keys().cloned().collect::<Vec<_>>();
+            batch.credit_new_site_visitors(site);
+            let distinct: std::collections::BTreeSet<(u32, u8)> =
+                visits.iter().map(|&(_, hour, who)| (hour / 24, who)).collect();
+            let all: i64 = batch.totals.values().map(|d| d.uniques).sum();
+            let credited: i64 = batch.hourly.values().map(|d| d.site_uniques).sum();
+            proptest::prop_assert_eq!(all, distinct.len() as i64);
+            proptest::prop_assert_eq!(credited, all, "the links' credits sum to the totals");
+        }
     }
 
     #[test]
@@ -331,6 +423,7 @@ mod tests {
             total: 3,
             bots: 1,
             uniques: 2,
+            site_uniques: 0,
         };
         assert_eq!(batch.daily[&(1, day_of(at(5, 0, 0)))], fifth);
     }

@@ -120,21 +120,36 @@ pub async fn assert_rollups_match(
     }
 }
 
-/// Per UTC day, the hourly uniques add up to the distinct visitor hashes of the raw clicks.
+/// Per UTC day, each link's hourly uniques add up to the distinct visitor hashes of its raw
+/// clicks, and all links' uniques to the visitors the links were first to see (a visitor of
+/// two links is one of them).
 pub async fn assert_uniques_match(
     app: &TestApp,
     clicks: &[RawClick],
     links: &[i64],
     days: HourRange,
 ) {
-    for link in links.iter().copied().map(Some).chain([None]) {
-        let figures = app.store.hourly_figures(link, days).await.expect("hourly");
+    for &link in links {
+        let figures = app
+            .store
+            .hourly_figures(Some(link), days)
+            .await
+            .expect("hourly");
         assert_eq!(
             uniques_per_day(&figures),
-            raw::daily_uniques(clicks, link, days),
-            "uniques of {link:?}"
+            raw::daily_uniques(clicks, Some(link), days),
+            "uniques of {link}"
         );
     }
+    let all = app.store.hourly_figures(None, days).await.expect("hourly");
+    let credited = raw::Db::open(&app.database_url).await.site_uniques().await;
+    assert_eq!(uniques_per_day(&all), credited, "all links' uniques");
+}
+
+/// Per UTC day, all links' hourly uniques.
+pub async fn all_links_uniques(app: &TestApp, days: HourRange) -> BTreeMap<DateTime<Utc>, i64> {
+    let all = app.store.hourly_figures(None, days).await.expect("hourly");
+    uniques_per_day(&all)
 }
 
 fn uniques_per_day(figures: &[HourFigures]) -> BTreeMap<DateTime<Utc>, i64> {
@@ -151,6 +166,23 @@ pub fn true_uniques(events: &[ClickEvent], link: i64) -> BTreeMap<DateTime<Utc>,
     let visitors: BTreeSet<_> = events
         .iter()
         .filter(|e| e.link_id == Some(link))
+        .filter_map(|e| {
+            let ip = e.client_ip?.to_canonical();
+            Some((day_of(e.occurred_at), ip, e.user_agent.clone()))
+        })
+        .collect();
+    let mut out = BTreeMap::new();
+    for (day, _, _) in visitors {
+        *out.entry(day).or_default() += 1;
+    }
+    out
+}
+
+/// Distinct (IP, user agent) visitors of any link per day in the generated traffic itself.
+pub fn true_site_uniques(events: &[ClickEvent]) -> BTreeMap<DateTime<Utc>, i64> {
+    let visitors: BTreeSet<_> = events
+        .iter()
+        .filter(|e| e.link_id.is_some())
         .filter_map(|e| {
             let ip = e.client_ip?.to_canonical();
             Some((day_of(e.occurred_at), ip, e.user_agent.clone()))

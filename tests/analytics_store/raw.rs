@@ -113,6 +113,33 @@ impl Db {
         }
     }
 
+    /// Per UTC day, the visitors first seen among all links' visitors, as the links' hours were
+    /// credited with them (`link_hourly.site_uniques`); days without any left out.
+    pub async fn site_uniques(&self) -> BTreeMap<DateTime<Utc>, i64> {
+        const SQL: &str = "SELECT hour, site_uniques FROM link_hourly";
+        let rows: Vec<(DateTime<Utc>, i64)> = match self {
+            Self::Sqlite(pool) => {
+                let rows: Vec<(i64, i64)> = sqlx::query_as(SQL)
+                    .fetch_all(pool)
+                    .await
+                    .expect("link_hourly");
+                rows.into_iter()
+                    .map(|(ms, n)| (DateTime::from_timestamp_millis(ms).expect("hour"), n))
+                    .collect()
+            }
+            Self::Postgres(pool) => sqlx::query_as(SQL)
+                .fetch_all(pool)
+                .await
+                .expect("link_hourly"),
+        };
+        let mut out = BTreeMap::new();
+        for (hour, n) in rows {
+            *out.entry(day_of(hour)).or_default() += n;
+        }
+        out.retain(|_, n| *n > 0);
+        out
+    }
+
     /// `SELECT COUNT(*) FROM {table} WHERE short_url_id = {link}`.
     pub async fn rows_of_link(&self, table: &str, link: i64) -> i64 {
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE short_url_id = {link}");

@@ -36,6 +36,7 @@ fn completion(claimed: &ClaimedEvent) -> Completion {
             location: Default::default(),
             traceparent: None,
             visitor_hash: None,
+            site_visitor_hash: None,
             referrer_domain: None,
             destination: None,
         },

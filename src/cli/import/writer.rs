@@ -282,6 +282,7 @@ fn click(message_id: Uuid, short_url_id: Option<i64>, visit: Visit) -> Click {
         location: visit.location.unwrap_or_default(),
         traceparent: None,
         visitor_hash: None,
+        site_visitor_hash: None,
         referrer_domain: referrer_domain(visit.referer.as_deref()),
         destination: None,
         user_agent: visit.user_agent,

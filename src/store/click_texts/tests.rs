@@ -24,6 +24,7 @@ fn click(agent: &str, url: &str) -> Click {
         location: Default::default(),
         traceparent: None,
         visitor_hash: None,
+        site_visitor_hash: None,
         referrer_domain: None,
         destination: None,
     }

@@ -32,6 +32,7 @@ fn click(link: i64) -> Click {
         location: Default::default(),
         traceparent: None,
         visitor_hash: None,
+        site_visitor_hash: None,
         referrer_domain: None,
         destination: None,
     }

@@ -121,7 +121,7 @@ impl<E: Engine> OutboxStore for E {
     async fn visitor_salt(&self, day: NaiveDate) -> StoreResult<String> {
         let cutoff = prune_before(day);
         let day = day_start(day);
-        for table in ["visitor_salts", "visitor_days"] {
+        for table in ["visitor_salts", "visitor_days", "site_visitor_days"] {
             let mut prune = Sql::new(format!("DELETE FROM {table} WHERE day < "));
             prune.bind(cutoff);
             self.execute(prune).await?;

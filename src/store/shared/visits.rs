@@ -183,8 +183,8 @@ async fn forget_rollups<E: Engine>(tx: &mut E::Tx, link: i64) -> StoreResult<()>
     let mut totals = Sql::new(
         "UPDATE hourly_totals
          SET total = hourly_totals.total - l.total, bots = hourly_totals.bots - l.bots,
-             uniques = hourly_totals.uniques - l.uniques
-         FROM (SELECT hour, total, bots, uniques FROM link_hourly WHERE short_url_id = ",
+             uniques = hourly_totals.uniques - l.site_uniques
+         FROM (SELECT hour, total, bots, site_uniques FROM link_hourly WHERE short_url_id = ",
     );
     totals
         .bind(link)
