@@ -23,6 +23,7 @@ use checks::{
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use common::{Backend, TestApp, spawn_app_with};
 use linkpulse::clicks::DeadLetterSelection;
+use linkpulse::links::utm::UtmTag;
 use linkpulse::links::{LinkAddress, ShortCode};
 use linkpulse::pipeline::event::ClickEvent;
 use linkpulse::pipeline::visitor::visitor_hash;
@@ -144,6 +145,16 @@ async fn rollups_equal_raw_clicks_after_a_randomized_run(backend: Backend) {
             true_uniques(&all, link)
         );
     }
+    let sources = app
+        .store
+        .campaign_breakdown(UtmTag::Source, days, true, 10)
+        .await
+        .expect("campaigns");
+    let sources: Vec<&str> = sources.iter().map(|row| row.value.as_str()).collect();
+    assert!(
+        sources.contains(&"newsletter") && sources.contains(&"ads"),
+        "tags of the visited and of the long URL are both counted: {sources:?}"
+    );
     let across = all_links_uniques(&app, days).await;
     assert_eq!(
         across,

@@ -38,6 +38,7 @@ pub mod service;
 mod short_code;
 mod split;
 mod tag;
+pub mod utm;
 
 pub use cache::RedirectCache;
 pub use domain::{DEFAULT_KEYWORD, Domain, DomainName, LinkAddress};

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::links::LinkAddress;
+use crate::links::utm::UtmTag;
 
 /// A half-open UTC range `[from, to)`, aligned to whole hours (rollups are hourly).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,11 +47,13 @@ pub enum Dimension {
     Device,
     /// The destination an A/B split chose (counted only for links with a split).
     Destination,
+    /// A campaign tag of the visited or the long URL (counted only for visits tagged with it).
+    Utm(UtmTag),
 }
 
 impl Dimension {
     /// Every dimension, in page order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 10] = [
         Self::Country,
         Self::City,
         Self::ReferrerDomain,
@@ -58,6 +61,16 @@ impl Dimension {
         Self::Os,
         Self::Device,
         Self::Destination,
+        Self::Utm(UtmTag::Source),
+        Self::Utm(UtmTag::Medium),
+        Self::Utm(UtmTag::Campaign),
+    ];
+
+    /// The campaign dimensions, which the dashboard also shows across all links.
+    pub const CAMPAIGNS: [Self; 3] = [
+        Self::Utm(UtmTag::Source),
+        Self::Utm(UtmTag::Medium),
+        Self::Utm(UtmTag::Campaign),
     ];
 
     /// The stored name.
@@ -70,6 +83,7 @@ impl Dimension {
             Self::Os => "os",
             Self::Device => "device",
             Self::Destination => "destination",
+            Self::Utm(tag) => tag.parameter(),
         }
     }
 }

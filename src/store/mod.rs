@@ -40,6 +40,7 @@ use crate::consumers::{
     Webhook, WebhookSecret,
 };
 use crate::links::rules::RedirectRules;
+use crate::links::utm::UtmTag;
 use crate::links::{
     Domain, LinkAddress, NewShortUrl, NotFoundRedirects, NotFoundRedirectsPatch, RedirectTarget,
     ShortUrl, ShortUrlFilter, ShortUrlPatch, TagFilter, TagStats,
@@ -411,6 +412,15 @@ pub trait AnalyticsStore: Send + Sync {
         &self,
         link_id: i64,
         dimension: Dimension,
+        range: HourRange,
+        include_bots: bool,
+        limit: u32,
+    ) -> StoreResult<Vec<BreakdownRow>>;
+    /// Visits of all links in `range` grouped by the campaign tag `tag`, largest first, at most
+    /// `limit` rows (read through the campaign dimensions' own indexes).
+    async fn campaign_breakdown(
+        &self,
+        tag: UtmTag,
         range: HourRange,
         include_bots: bool,
         limit: u32,

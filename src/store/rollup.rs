@@ -8,6 +8,7 @@
 
 mod ranges;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
@@ -15,6 +16,7 @@ use rand::RngExt;
 
 use super::Dimension;
 use crate::clicks::Click;
+use crate::links::utm::tag_of_visit;
 
 pub(super) use ranges::{DaySplit, fill_sparklines, sparkline_days, split_days};
 
@@ -161,7 +163,7 @@ impl RollupBatch {
                     link,
                     dim: dim.as_str(),
                     hour,
-                    value: value.to_owned(),
+                    value: value.into_owned(),
                 };
                 let delta = batch.dims.entry(key).or_default();
                 delta.total += 1;
@@ -220,20 +222,25 @@ impl RollupBatch {
 }
 
 /// The value a click is counted under in `dimension`'s breakdown; `None` leaves it out (the
-/// destination breakdown counts only the clicks of links with a split).
-fn dimension_value(click: &Click, dimension: Dimension) -> Option<&str> {
+/// destination breakdown counts only the clicks of links with a split, a campaign breakdown only
+/// the visits tagged with it).
+fn dimension_value(click: &Click, dimension: Dimension) -> Option<Cow<'_, str>> {
     let value = match dimension {
         Dimension::Country => click.location.country_code.as_deref(),
         Dimension::City => click.location.city_name.as_deref(),
         Dimension::ReferrerDomain => {
-            return Some(click.referrer_domain.as_deref().unwrap_or(DIRECT));
+            return Some(click.referrer_domain.as_deref().unwrap_or(DIRECT).into());
         }
         Dimension::Browser => click.browser.as_deref(),
         Dimension::Os => click.os.as_deref(),
         Dimension::Device => Some(click.device.as_str()),
-        Dimension::Destination => return click.destination.as_deref(),
+        Dimension::Destination => return click.destination.as_deref().map(Cow::Borrowed),
+        Dimension::Utm(tag) => {
+            let visited = click.visited_url.as_deref();
+            return tag_of_visit(tag, visited, click.redirect_url.as_deref()).map(Cow::Owned);
+        }
     };
-    Some(value.filter(|v| !v.is_empty()).unwrap_or(UNKNOWN))
+    Some(value.filter(|v| !v.is_empty()).unwrap_or(UNKNOWN).into())
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ pub async fn assert_rollups_match(
     }
     for include_bots in [true, false] {
         for &link in links {
-            for (index, dimension) in Dimension::ALL.into_iter().enumerate() {
+            for dimension in Dimension::ALL {
                 if dimension == Dimension::Destination {
                     // The scenario's links have no split: nothing is counted by destination.
                     let rows = app
@@ -44,7 +44,7 @@ pub async fn assert_rollups_match(
                     assert!(rows.is_empty(), "{rows:?}");
                     continue;
                 }
-                let expected = raw::breakdown(clicks, link, index, range, include_bots);
+                let expected = raw::breakdown(clicks, Some(link), dimension, range, include_bots);
                 let rows = app
                     .store
                     .breakdown(link, dimension, range, include_bots, 100)
@@ -67,6 +67,19 @@ pub async fn assert_rollups_match(
                         .all(|r| expected.get(&r.value) == Some(&r.visits))
                 );
             }
+        }
+        for dimension in Dimension::CAMPAIGNS {
+            let Dimension::Utm(tag) = dimension else {
+                unreachable!("campaign dimensions are tags")
+            };
+            let expected = raw::breakdown(clicks, None, dimension, range, include_bots);
+            let rows = app
+                .store
+                .campaign_breakdown(tag, range, include_bots, 100)
+                .await
+                .expect("campaigns");
+            let got: BTreeMap<_, _> = rows.into_iter().map(|r| (r.value, r.visits)).collect();
+            assert_eq!(got, expected, "{tag:?} of all links bots={include_bots}");
         }
         let expected = raw::per_link(clicks, range, include_bots);
         let top = app

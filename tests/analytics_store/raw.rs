@@ -4,10 +4,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
-use linkpulse::store::HourRange;
+use linkpulse::links::utm::UtmTag;
+use linkpulse::store::{Dimension, HourRange};
 use sqlx::{PgPool, SqlitePool};
 
-/// One stored click of a link, with its six breakdown values in `Dimension::ALL` order.
+/// One stored click of a link, with its six breakdown values in `Dimension::ALL` order and its
+/// campaign tags (source, medium, campaign) read naively from its URLs.
 #[derive(Debug, Clone)]
 pub struct RawClick {
     pub link: i64,
@@ -15,6 +17,35 @@ pub struct RawClick {
     pub bot: bool,
     pub hash: Option<String>,
     pub dims: [String; 6],
+    pub utm: [Option<String>; 3],
+}
+
+/// The value `click` is counted under in `dimension` (`None`: not counted there).
+pub fn value_of(click: &RawClick, dimension: Dimension) -> Option<&str> {
+    let index = match dimension {
+        Dimension::Country => 0,
+        Dimension::City => 1,
+        Dimension::ReferrerDomain => 2,
+        Dimension::Browser => 3,
+        Dimension::Os => 4,
+        Dimension::Device => 5,
+        Dimension::Destination => return None,
+        Dimension::Utm(tag) => {
+            let index = UtmTag::ALL.iter().position(|t| *t == tag).expect("a tag");
+            return click.utm[index].as_deref();
+        }
+    };
+    Some(&click.dims[index])
+}
+
+/// The tag `name` on the first of `urls` that has a non-blank one.
+fn utm(name: &str, urls: [&Option<String>; 2]) -> Option<String> {
+    urls.into_iter().flatten().find_map(|url| {
+        let query = url.split_once('?')?.1;
+        url::form_urlencoded::parse(query.as_bytes())
+            .find(|(key, value)| key == name && !value.trim().is_empty())
+            .map(|(_, value)| value.trim().to_owned())
+    })
 }
 
 /// Direct access to the test database.
@@ -27,8 +58,8 @@ pub enum Db {
 const RAW_COLUMNS: &str = "SELECT short_url_id, occurred_at, potential_bot, visitor_hash, \
      COALESCE(NULLIF(country_code, ''), 'unknown'), COALESCE(NULLIF(city_name, ''), 'unknown'), \
      COALESCE(referrer_domain, 'direct'), COALESCE(NULLIF(browser, ''), 'unknown'), \
-     COALESCE(NULLIF(os, ''), 'unknown'), COALESCE(NULLIF(device, ''), 'unknown') \
-     FROM clicks WHERE short_url_id IS NOT NULL";
+     COALESCE(NULLIF(os, ''), 'unknown'), COALESCE(NULLIF(device, ''), 'unknown'), \
+     visited_url, redirect_url FROM clicks WHERE short_url_id IS NOT NULL";
 
 type Row<T> = (
     i64,
@@ -41,6 +72,8 @@ type Row<T> = (
     String,
     String,
     String,
+    Option<String>,
+    Option<String>,
 );
 
 fn raw_click<T>(row: Row<T>, at: impl Fn(T) -> DateTime<Utc>) -> RawClick {
@@ -50,6 +83,7 @@ fn raw_click<T>(row: Row<T>, at: impl Fn(T) -> DateTime<Utc>) -> RawClick {
         bot: row.2,
         hash: row.3,
         dims: [row.4, row.5, row.6, row.7, row.8, row.9],
+        utm: ["utm_source", "utm_medium", "utm_campaign"].map(|name| utm(name, [&row.10, &row.11])),
     }
 }
 
@@ -224,17 +258,20 @@ pub fn daily_uniques(
     out
 }
 
-/// Visits per value of dimension number `dim`, values without visits left out.
+/// Visits of `link` (of every link: `None`) per value of `dimension`, values without visits
+/// left out.
 pub fn breakdown(
     clicks: &[RawClick],
-    link: i64,
-    dim: usize,
+    link: Option<i64>,
+    dimension: Dimension,
     range: HourRange,
     include_bots: bool,
 ) -> BTreeMap<String, i64> {
     let mut out: BTreeMap<String, i64> = BTreeMap::new();
-    for click in within(clicks, Some(link), range) {
-        *out.entry(click.dims[dim].clone()).or_default() += weight(click, include_bots);
+    for click in within(clicks, link, range) {
+        if let Some(value) = value_of(click, dimension) {
+            *out.entry(value.to_owned()).or_default() += weight(click, include_bots);
+        }
     }
     out.retain(|_, visits| *visits > 0);
     out

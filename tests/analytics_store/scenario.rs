@@ -46,6 +46,21 @@ const REFERRERS: [Option<&str>; 5] = [
     Some("android-app://com.slack/"),
 ];
 
+/// Visited URLs, some with campaign tags (one blank, which counts as none).
+const VISITED: [&str; 4] = [
+    "http://lp.test/x",
+    "http://lp.test/x?utm_source=newsletter&utm_campaign=Spring%20sale",
+    "http://lp.test/x?utm_medium=email&utm_source=+",
+    "http://lp.test/x?ref=1",
+];
+
+/// Long URLs visits are sent to, some with their own campaign tags.
+const SENT_TO: [&str; 3] = [
+    "https://example.com/",
+    "https://example.com/?utm_source=ads&utm_medium=cpc",
+    "https://example.com/?utm_campaign=launch",
+];
+
 /// `[yesterday 00:00 UTC, now)`. A midnight passing mid-test changes nothing: the store prunes
 /// visitor rows by the days of the clicks it stores, not by the clock.
 pub fn window() -> (DateTime<Utc>, DateTime<Utc>) {
@@ -90,8 +105,8 @@ pub fn event(
         client_ip,
         user_agent: AGENTS[rng.random_range(0..AGENTS.len())].map(str::to_owned),
         referrer: REFERRERS[rng.random_range(0..REFERRERS.len())].map(str::to_owned),
-        visited_url: "http://lp.test/x".into(),
-        redirect_url: link.map(|_| "https://example.com/".into()),
+        visited_url: VISITED[rng.random_range(0..VISITED.len())].into(),
+        redirect_url: link.map(|_| SENT_TO[rng.random_range(0..SENT_TO.len())].into()),
         destination: None,
         traceparent: None,
     }

@@ -7,6 +7,7 @@
 use async_trait::async_trait;
 
 use super::links::stored;
+use crate::links::utm::UtmTag;
 use crate::links::{Domain, LinkAddress, ShortCode};
 use crate::store::engine::Engine;
 use crate::store::rollup::{DaySplit, fill_sparklines, sparkline_days, split_days};
@@ -113,25 +114,33 @@ impl<E: Engine> AnalyticsStore for E {
         include_bots: bool,
         limit: u32,
     ) -> StoreResult<Vec<BreakdownRow>> {
-        let visits = visits_sum(include_bots);
         let mut select = Sql::new(format!(
-            "SELECT value, {visits} AS visits FROM link_hourly_dims WHERE short_url_id = "
+            "SELECT value, {} AS visits FROM link_hourly_dims WHERE short_url_id = ",
+            visits_sum(include_bots)
         ));
         select
             .bind(link_id)
             .push(" AND dim = ")
             .bind(dimension.as_str());
-        select.push(" AND hour >= ").bind(range.from);
-        select.push(" AND hour < ").bind(range.to);
-        select.push(format!(
-            " GROUP BY value HAVING {visits} > 0 ORDER BY visits DESC, value ASC LIMIT "
+        grouped(self, select, range, include_bots, limit).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn campaign_breakdown(
+        &self,
+        tag: UtmTag,
+        range: HourRange,
+        include_bots: bool,
+        limit: u32,
+    ) -> StoreResult<Vec<BreakdownRow>> {
+        // The name written out, not bound: each campaign dimension's partial index is chosen
+        // only when the statement names its very `dim`.
+        let select = Sql::new(format!(
+            "SELECT value, {} AS visits FROM link_hourly_dims WHERE dim = '{}'",
+            visits_sum(include_bots),
+            Dimension::Utm(tag).as_str()
         ));
-        select.bind(i64::from(limit));
-        let rows: Vec<(String, i64)> = self.fetch_all(select).await?;
-        Ok(rows
-            .into_iter()
-            .map(|(value, visits)| BreakdownRow { value, visits })
-            .collect())
+        grouped(self, select, range, include_bots, limit).await
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -217,4 +226,27 @@ impl<E: Engine> AnalyticsStore for E {
             .map(|(public,)| public)
             .ok_or_else(|| StoreError::LinkNotFound(link.to_string()))
     }
+}
+
+/// Runs `select` (the rows of one breakdown so far) over `range`, grouped by value, largest
+/// first, at most `limit` rows.
+async fn grouped<E: Engine>(
+    store: &E,
+    mut select: Sql,
+    range: HourRange,
+    include_bots: bool,
+    limit: u32,
+) -> StoreResult<Vec<BreakdownRow>> {
+    let visits = visits_sum(include_bots);
+    select.push(" AND hour >= ").bind(range.from);
+    select.push(" AND hour < ").bind(range.to);
+    select.push(format!(
+        " GROUP BY value HAVING {visits} > 0 ORDER BY visits DESC, value ASC LIMIT "
+    ));
+    select.bind(i64::from(limit));
+    let rows: Vec<(String, i64)> = store.fetch_all(select).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(value, visits)| BreakdownRow { value, visits })
+        .collect())
 }

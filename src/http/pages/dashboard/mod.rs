@@ -1,6 +1,7 @@
 //! `GET /app`: the dashboard. Totals and a 30-day chart from the hourly rollups, the busiest
 //! links, and the searchable, tag-filtered, paginated list of links with a sparkline each.
 
+mod campaigns;
 mod figures;
 
 use std::collections::HashMap;
@@ -12,6 +13,7 @@ use axum::response::Response;
 use chrono::Utc;
 use serde::Deserialize;
 
+use self::campaigns::{CampaignTable, campaign_tables};
 use self::figures::{DASHBOARD_DAYS, Overview, SPARKLINE_DAYS, window};
 use super::PageError;
 use super::error::encode;
@@ -39,6 +41,7 @@ struct DashboardPage {
     overview: Overview,
     chart: String,
     top: Vec<LinkFigures>,
+    campaigns: Vec<CampaignTable>,
     links: Vec<LinkRow>,
     total_links: u64,
     tags: Vec<String>,
@@ -125,6 +128,7 @@ pub async fn show(
         .store
         .top_links(filter.domain.as_ref(), range, true, TOP_LINKS)
         .await?;
+    let campaigns = campaign_tables(state.store.as_ref(), range).await?;
     let listed = state.store.list_short_urls(&filter).await?;
     let ids: Vec<i64> = listed.items.iter().map(|link| link.id).collect();
     let spark_range = window(now, SPARKLINE_DAYS);
@@ -184,6 +188,7 @@ pub async fn show(
         overview,
         chart,
         top,
+        campaigns,
         links,
         total_links: listed.total,
         tags,

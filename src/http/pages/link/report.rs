@@ -16,6 +16,7 @@ use crate::http::AppState;
 use crate::http::pages::PageError;
 use crate::http::pages::session::cookie;
 use crate::links::ShortUrl;
+use crate::links::utm::UtmTag;
 use crate::store::Dimension;
 
 /// Name of the cookie in which `static/link.js` keeps the browser's IANA time zone.
@@ -229,22 +230,30 @@ impl Report {
                     .map(|row| (row.value.clone(), row.visits))
                     .collect();
             }
-            if dimension == Dimension::Destination && rows.is_empty() {
+            let only_when_counted = matches!(dimension, Dimension::Destination | Dimension::Utm(_));
+            if only_when_counted && rows.is_empty() {
                 continue;
             }
+            let complete = rows.len() < limit as usize;
             if !expanded {
                 rows.truncate(BREAKDOWN_ROWS as usize);
             }
-            let rows: Vec<BreakdownRowView> = shares(rows, visits)
-                .into_iter()
-                .map(|share| BreakdownRowView::new(dimension, share))
-                .collect();
+            let mut shares = shares(rows, visits);
+            let more = match dimension {
+                Dimension::Utm(_) => name_untagged(&mut shares, complete),
+                _ => shares
+                    .last()
+                    .is_some_and(|share| share.value == OTHER_VALUES),
+            };
             breakdowns.push(BreakdownView {
                 key: dimension.as_str(),
                 title: dimension_title(dimension),
-                expandable: !expanded && rows.last().is_some_and(|row| row.value == OTHER_VALUES),
+                expandable: !expanded && more,
                 expanded,
-                rows,
+                rows: shares
+                    .into_iter()
+                    .map(|share| BreakdownRowView::new(dimension, share))
+                    .collect(),
             });
         }
         let series = buckets(&hours, &choice, selection.zone, include_bots);
@@ -307,7 +316,35 @@ fn dimension_title(dimension: Dimension) -> &'static str {
         Dimension::Os => "Operating systems",
         Dimension::Device => "Devices",
         Dimension::Destination => "Destinations (A/B split)",
+        Dimension::Utm(tag) => campaign_title(tag),
     }
+}
+
+/// The title of a campaign tag's breakdown (on the link page and the dashboard).
+pub(in crate::http::pages) fn campaign_title(tag: UtmTag) -> &'static str {
+    match tag {
+        UtmTag::Source => "Campaign sources (utm_source)",
+        UtmTag::Medium => "Campaign media (utm_medium)",
+        UtmTag::Campaign => "Campaigns (utm_campaign)",
+    }
+}
+
+/// Names the remainder of a campaign table, which holds the visits without the tag: only them
+/// when every value is listed (`complete`), else them and the values not listed. Whether values
+/// are left out.
+fn name_untagged(shares: &mut [Share], complete: bool) -> bool {
+    if let Some(rest) = shares
+        .last_mut()
+        .filter(|share| share.value == OTHER_VALUES)
+    {
+        rest.value = if complete {
+            "Not tagged"
+        } else {
+            "Other values or not tagged"
+        }
+        .to_owned();
+    }
+    !complete
 }
 
 fn rfc3339(at: DateTime<Utc>) -> String {

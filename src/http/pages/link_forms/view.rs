@@ -4,7 +4,10 @@
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 
+use url::Url;
+
 use crate::http::short_urls::dto::{CreateBody, EditBody};
+use crate::links::utm::{UtmTag, with_tags};
 use crate::links::{ShortUrl, Tag};
 
 /// Format of `<input type="datetime-local">` values (seconds optional).
@@ -28,6 +31,23 @@ pub struct LinkForm {
     password: String,
     /// `on` when the edit removes the password.
     remove_password: String,
+    /// The UTM builder's tags, added to a new link's long URL.
+    utm_source: String,
+    /// See `utm_source`.
+    utm_medium: String,
+    /// See `utm_source`.
+    utm_campaign: String,
+}
+
+impl LinkForm {
+    /// The UTM builder's fields as typed, in `UtmTag::ALL` order.
+    fn campaign_tags(&self) -> [(UtmTag, &str); 3] {
+        [
+            (UtmTag::Source, self.utm_source.as_str()),
+            (UtmTag::Medium, self.utm_medium.as_str()),
+            (UtmTag::Campaign, self.utm_campaign.as_str()),
+        ]
+    }
 }
 
 /// What the form template shows: values, where it posts, and the refusals per field.
@@ -57,6 +77,12 @@ pub struct LinkFormView {
     pub max_visits: String,
     /// Whether the stored link is password-protected (the edit form offers removing it).
     pub protected: bool,
+    /// The UTM builder's `utm_source`, as typed (creating only).
+    pub utm_source: String,
+    /// The UTM builder's `utm_medium`, as typed.
+    pub utm_medium: String,
+    /// The UTM builder's `utm_campaign`, as typed.
+    pub utm_campaign: String,
     /// `(field, message)` pairs, fields named as in the API (`longUrl`, `customSlug`, …).
     pub errors: Vec<(String, String)>,
 }
@@ -93,6 +119,9 @@ impl LinkFormView {
             tags: form.tags.clone(),
             valid_until: form.valid_until.clone(),
             max_visits: form.max_visits.clone(),
+            utm_source: form.utm_source.clone(),
+            utm_medium: form.utm_medium.clone(),
+            utm_campaign: form.utm_campaign.clone(),
             errors,
             ..Self::create(csrf)
         }
@@ -161,11 +190,24 @@ impl LinkFormView {
     }
 }
 
-/// The API's create body for `form`, plus refusals the translation itself found.
+/// The API's create body for `form`, plus refusals the translation itself found. The UTM
+/// builder's tags go into the long URL's query (one the API would refuse is left as typed, so
+/// its message is the API's).
 pub fn create_body(form: &LinkForm) -> (CreateBody, Vec<(String, String)>) {
     let mut errors = Vec::new();
+    let long_url = match Url::parse(form.long_url.trim()) {
+        Ok(url)
+            if form
+                .campaign_tags()
+                .iter()
+                .any(|(_, value)| non_blank(value).is_some()) =>
+        {
+            with_tags(&url, &form.campaign_tags()).to_string()
+        }
+        _ => form.long_url.clone(),
+    };
     let body = CreateBody {
-        long_url: form.long_url.clone(),
+        long_url,
         domain: non_blank(&form.domain).map(str::to_owned),
         custom_slug: non_blank(&form.custom_slug).map(str::to_owned),
         title: non_blank(&form.title).map(str::to_owned),
@@ -288,6 +330,22 @@ mod tests {
                 .password,
             Some(None)
         );
+    }
+
+    #[test]
+    fn the_utm_builder_tags_the_long_url() {
+        let (body, errors) = create_body(&form(
+            "long_url=https%3A%2F%2Fshop.example%2F%3Fid%3D7&utm_source=newsletter&utm_medium=+&utm_campaign=Spring+sale",
+        ));
+        assert!(errors.is_empty());
+        assert_eq!(
+            body.long_url,
+            "https://shop.example/?id=7&utm_source=newsletter&utm_campaign=Spring+sale"
+        );
+        let untagged = create_body(&form("long_url=https%3A%2F%2Fshop.example%2Fa")).0;
+        assert_eq!(untagged.long_url, "https://shop.example/a", "left as typed");
+        let invalid = create_body(&form("long_url=not+a+url&utm_source=x")).0;
+        assert_eq!(invalid.long_url, "not a url", "for the API to refuse");
     }
 
     #[test]
