@@ -1,10 +1,14 @@
 //! P3 drain rate: a realistic outbox backlog turned into enriched clicks by `linkpulse worker`
 //! (the real binary, 1 and 2 worker tasks per core), end to end, against the raw insert rate of
-//! the same rows without enrichment, queueing or rollups.
+//! the same rows without enrichment, queueing or rollups; then once more with a webhook and a
+//! broker consumer queueing a delivery of every click, and the rate at which `serve` delivers
+//! that backlog.
 
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
+
+use linkpulse::consumers::ConsumerKind;
 
 use crate::db::{self, Engine, FreshDb};
 use crate::loader::{self, Timing};
@@ -17,6 +21,10 @@ use crate::scenarios::{Ctx, progress, raw_insert};
 const LINKS: usize = 1_000;
 /// How often the harness looks whether the outbox is empty.
 const POLL: Duration = Duration::from_millis(50);
+/// How long `serve` delivers the consumers' backlog before its rate is read.
+const DELIVERY_WINDOW: Duration = Duration::from_secs(15);
+/// Where the broker consumer publishes (the machine's Redis).
+const REDIS: &str = "redis://127.0.0.1:6379";
 
 /// One measured configuration.
 struct Drained {
@@ -89,13 +97,18 @@ async fn engine_section(ctx: &Ctx, engine: Engine) -> Section {
         "goal",
     ]);
     table.row(row(&reference, reference.rate(), None));
-    for per_core in [1, 2] {
+    for (per_core, consumers) in [(1, false), (2, false), (2, true)] {
         let workers = per_core * cores;
-        match drain_with_binary(ctx, engine, events, workers).await {
-            Ok(drained) => table.row(row(&drained, reference.rate(), Some(target))),
-            Err(err) => section
-                .notes
-                .push(format!("{per_core} worker(s) per core failed: {err:#}")),
+        match drain_with_binary(ctx, engine, events, workers, consumers).await {
+            Ok((drained, deliveries)) => {
+                table.row(row(&drained, reference.rate(), Some(target)));
+                if let Some(deliveries) = deliveries {
+                    section.notes.push(deliveries);
+                }
+            }
+            Err(err) => section.notes.push(format!(
+                "{per_core} worker(s) per core (consumers: {consumers}) failed: {err:#}"
+            )),
         }
     }
     section.tables.push(table);
@@ -117,16 +130,26 @@ fn row(d: &Drained, reference: f64, target: Option<f64>) -> Vec<String> {
     ]
 }
 
-/// Fills a fresh database's outbox, then times `linkpulse worker` until it is empty.
+/// Fills a fresh database's outbox, then times `linkpulse worker` until it is empty. With
+/// `consumers`, a webhook and the Redis broker's consumer want every click, so each completion
+/// also queues two deliveries; then `serve` delivers that backlog for [`DELIVERY_WINDOW`] and
+/// the note on its rates is returned too.
 async fn drain_with_binary(
     ctx: &Ctx,
     engine: Engine,
     events: usize,
     workers: usize,
-) -> anyhow::Result<Drained> {
+    consumers: bool,
+) -> anyhow::Result<(Drained, Option<String>)> {
     let db = FreshDb::create(engine, ctx.postgres.as_deref()).await?;
     let store = db.store().await?;
     let links = db::create_links(store.as_ref(), LINKS).await?;
+    let receiver = if consumers {
+        store.enable_broker(ConsumerKind::Redis, REDIS).await?;
+        Some(db::add_webhook(store.as_ref()).await?)
+    } else {
+        None
+    };
     let mut mix = EventMix::new(links, 3);
     let enqueue = loader::enqueue(store.as_ref(), &mut mix, events, Timing::Now).await?;
     drop(store);
@@ -151,15 +174,56 @@ async fn drain_with_binary(
     server.stop().await?;
     let elapsed = elapsed?;
     let clicks = db::scalar(&db.url, "SELECT COUNT(*) FROM clicks").await?;
-    db.drop_now().await?;
     if clicks < events as i64 {
         bail!("only {clicks} of {events} events became clicks");
     }
-    Ok(Drained {
-        label: format!("linkpulse worker --workers {workers}"),
-        clicks,
-        elapsed,
-    })
+    let mut label = format!("linkpulse worker --workers {workers}");
+    let mut note = None;
+    if let Some(receiver) = receiver {
+        let queued = db::scalar(&db.url, "SELECT COUNT(*) FROM webhook_deliveries").await?;
+        if queued != 2 * clicks {
+            bail!("{queued} deliveries queued for {clicks} clicks and two consumers");
+        }
+        label.push_str(", a webhook and a broker (Redis) queueing every click");
+        note = Some(deliver(ctx, engine, &db.url, &receiver).await?);
+    }
+    db.drop_now().await?;
+    Ok((
+        Drained {
+            label,
+            clicks,
+            elapsed,
+        },
+        note,
+    ))
+}
+
+/// Lets `serve` deliver the queued backlog for [`DELIVERY_WINDOW`]; what each consumer got
+/// per second, as a note.
+async fn deliver(
+    ctx: &Ctx,
+    engine: Engine,
+    url: &str,
+    receiver: &db::Receiver,
+) -> anyhow::Result<String> {
+    let flags = ["--webhooks-allow-private", "--redis-url", REDIS];
+    let log = format!("p3-deliveries-{}.log", engine.name());
+    let mut server = ctx.linkpulse_serve(url, &flags, &log)?;
+    server.wait_listening("/rest/health").await?;
+    let started = Instant::now();
+    tokio::time::sleep(DELIVERY_WINDOW).await;
+    let seconds = started.elapsed().as_secs_f64();
+    let posted = receiver.received();
+    let published = "SELECT delivered_total FROM webhooks WHERE name = 'redis'";
+    let published = db::scalar(url, published).await?;
+    server.stop().await?;
+    Ok(format!(
+        "Delivering that backlog, `linkpulse serve` (pinned to the server core, its click \
+         workers idle) made {}/s signed webhook POSTs to a receiver in the harness and {}/s \
+         Redis publishes over {seconds:.0} s, both consumers at once.",
+        count(posted as f64 / seconds),
+        count(published as f64 / seconds),
+    ))
 }
 
 /// Time from the worker's spawn until the outbox holds nothing.
