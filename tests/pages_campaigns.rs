@@ -1,6 +1,6 @@
 //! Campaign tags in the web app on both backends: the create form's UTM builder tags the long
 //! URL, and visits are counted by `utm_source` / `utm_medium` / `utm_campaign` (of the visited
-//! short URL, or else of the long URL) on the link page and, across links, on the dashboard,
+//! short URL, or else of the long URL it was sent to) on the link page and, across links, on the dashboard,
 //! with attacker-chosen tag values escaped.
 
 mod common;
@@ -70,7 +70,8 @@ async fn visits_are_counted_by_campaign_on_the_link_page_and_the_dashboard(backe
     let session = sign_in(&app).await;
     app.create_link(json!({
         "longUrl": "https://shop.example/?utm_source=ads&utm_medium=cpc",
-        "customSlug": "sale"
+        "customSlug": "sale",
+        "forwardQuery": false
     }))
     .await;
     app.create_link(json!({"longUrl": "https://blog.example/", "customSlug": "post"}))
