@@ -174,28 +174,12 @@ fn uniques_per_day(figures: &[HourFigures]) -> BTreeMap<DateTime<Utc>, i64> {
     out
 }
 
-/// Distinct (IP, user agent) visitors of `link` per day in the generated traffic itself.
-pub fn true_uniques(events: &[ClickEvent], link: i64) -> BTreeMap<DateTime<Utc>, i64> {
+/// Distinct (IP, user agent) visitors of `link` (of any link: `None`) per day in the generated
+/// traffic itself.
+pub fn true_uniques(events: &[ClickEvent], link: Option<i64>) -> BTreeMap<DateTime<Utc>, i64> {
     let visitors: BTreeSet<_> = events
         .iter()
-        .filter(|e| e.link_id == Some(link))
-        .filter_map(|e| {
-            let ip = e.client_ip?.to_canonical();
-            Some((day_of(e.occurred_at), ip, e.user_agent.clone()))
-        })
-        .collect();
-    let mut out = BTreeMap::new();
-    for (day, _, _) in visitors {
-        *out.entry(day).or_default() += 1;
-    }
-    out
-}
-
-/// Distinct (IP, user agent) visitors of any link per day in the generated traffic itself.
-pub fn true_site_uniques(events: &[ClickEvent]) -> BTreeMap<DateTime<Utc>, i64> {
-    let visitors: BTreeSet<_> = events
-        .iter()
-        .filter(|e| e.link_id.is_some())
+        .filter(|e| e.link_id.is_some() && (link.is_none() || e.link_id == link))
         .filter_map(|e| {
             let ip = e.client_ip?.to_canonical();
             Some((day_of(e.occurred_at), ip, e.user_agent.clone()))
