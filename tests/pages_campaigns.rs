@@ -8,12 +8,10 @@ mod pages_support;
 
 use common::{Backend, TestApp, spawn_app_with};
 use linkpulse::links::{LinkAddress, ShortCode};
-use pages_support::{get_with, location, post_form, sign_in};
+use pages_support::{CHROME, get_with, location, post_form, sign_in, visit_as};
 use serde_json::json;
 
 const SCRIPT: &str = "<script>alert(1)</script>";
-/// A browser's user agent: the pages leave bots out by default.
-const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 
 backend_tests!(
     the_utm_builder_tags_the_long_url,
@@ -84,14 +82,7 @@ async fn visits_are_counted_by_campaign_on_the_link_page_and_the_dashboard(backe
         format!("/post?utm_campaign={script}"),
         "/post".to_owned(),
     ] {
-        let visit = app
-            .client
-            .get(format!("{}{path}", app.address))
-            .header("user-agent", CHROME)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(visit.status(), 302, "{path}");
+        visit_as(&app, &path, CHROME).await;
     }
     app.drain().await;
 

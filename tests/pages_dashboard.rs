@@ -13,7 +13,6 @@ use pages_support::*;
 use serde_json::json;
 use top_links::top_links_count_whole_days_and_the_current_hour;
 
-const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 const GOOGLEBOT: &str = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
 
 backend_tests!(
@@ -323,17 +322,6 @@ async fn deleting_asks_first_and_stops_the_redirect(backend: Backend) {
     assert_eq!(again.status(), 404);
 }
 
-async fn visit(app: &TestApp, code: &str, user_agent: &str) {
-    let response = app
-        .client
-        .get(format!("{}/{code}", app.address))
-        .header("user-agent", user_agent)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 302);
-}
-
 async fn dashboard_figures_equal_the_raw_clicks(backend: Backend) {
     let app = spawn_app_with(backend, &["--workers", "0", "--click-ack", "commit"]).await;
     let session = sign_in(&app).await;
@@ -344,10 +332,10 @@ async fn dashboard_figures_equal_the_raw_clicks(backend: Backend) {
     app.create_link(json!({"longUrl": "https://b.example/", "customSlug": "quiet"}))
         .await;
     for _ in 0..4 {
-        visit(&app, "busy", CHROME).await;
+        visit_as(&app, "/busy", CHROME).await;
     }
-    visit(&app, "busy", GOOGLEBOT).await;
-    visit(&app, "quiet", CHROME).await;
+    visit_as(&app, "/busy", GOOGLEBOT).await;
+    visit_as(&app, "/quiet", CHROME).await;
     let orphan = app.get("/missing-code").await;
     assert_eq!(orphan.status(), 404);
     app.drain().await;

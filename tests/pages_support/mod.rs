@@ -6,6 +6,21 @@ use reqwest::Response;
 
 use crate::common::TestApp;
 
+/// A browser's user agent (the pages leave bots out by default).
+pub const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
+
+/// `GET path` (a short URL's path, with any query) as `user_agent`, asserting the redirect.
+pub async fn visit_as(app: &TestApp, path: &str, user_agent: &str) {
+    let response = app
+        .client
+        .get(format!("{}{path}", app.address))
+        .header("user-agent", user_agent)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 302, "{path}");
+}
+
 /// A signed-in browser: its session cookie and the session's CSRF token.
 pub struct Session {
     /// `lp_session=…`, ready for a `Cookie` header.
