@@ -19,6 +19,7 @@ use crate::links::service::LinkService;
 use crate::links::{DomainDirectory, RedirectCache};
 use crate::pipeline::metrics::PipelineMetrics;
 use crate::pipeline::runtime::Workers;
+use crate::pipeline::threads::PipelineThreads;
 use crate::pipeline::visitor::VisitorSalts;
 use crate::pipeline::writer::{ClickRecorder, WriterSettings};
 use crate::store;
@@ -66,7 +67,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let store = store::connect(&cli.database_url).await?;
             store.migrate().await?;
-            let workers = Workers::spawn(&store, &args.settings(), &PipelineMetrics::unscraped());
+            let workers = Workers::spawn(
+                &tokio::runtime::Handle::current(),
+                &store,
+                &args.settings(),
+                &PipelineMetrics::unscraped(),
+            );
             shutdown_signal().await;
             workers.stop().await;
             Ok(())
@@ -104,6 +110,7 @@ pub struct Application {
     writer: JoinHandle<()>,
     workers: Workers,
     deliveries: Option<JoinHandle<()>>,
+    pipeline: PipelineThreads,
 }
 
 impl Application {
@@ -130,7 +137,13 @@ impl Application {
         let registry = MetricsRegistry::new();
         let traces = args.traces.traces()?;
         let metrics = PipelineMetrics::on(&registry).traced(traces.clone());
-        let workers = Workers::spawn(&store, &args.pipeline.settings(), &metrics);
+        let pipeline = PipelineThreads::start(cores(), args.pipeline_nice)?;
+        let workers = Workers::spawn(
+            pipeline.handle(),
+            &store,
+            &args.pipeline.settings(),
+            &metrics,
+        );
         let writer_settings = WriterSettings {
             capacity: args.click_buffer,
             mode: args.click_ack.into(),
@@ -138,6 +151,7 @@ impl Application {
             full_wait: args.click_buffer_wait,
         };
         let (clicks, writer) = ClickRecorder::spawn(
+            pipeline.handle(),
             Arc::clone(&store),
             workers.direct_store(),
             writer_settings,
@@ -192,7 +206,7 @@ impl Application {
                     args.brokers.brokers()?,
                     traces.clone(),
                 )?;
-                Some(tokio::spawn(deliverer.run(shutdown.clone())))
+                Some(pipeline.handle().spawn(deliverer.run(shutdown.clone())))
             }
         };
         tracing::info!(
@@ -218,6 +232,7 @@ impl Application {
             writer,
             workers,
             deliveries,
+            pipeline,
         })
     }
 
@@ -251,6 +266,7 @@ impl Application {
             // A delivery still in flight is freed by its lease and made again after a restart.
             let _ = tokio::time::timeout(self.serving.shutdown_deadline, deliveries).await;
         }
+        self.pipeline.stop();
         // The exporter's thread sends the last spans through this runtime: wait beside it.
         let _ = tokio::task::spawn_blocking(move || traces.shutdown()).await;
         tracing::info!("linkpulse stopped");
@@ -270,6 +286,11 @@ pub fn one_line(err: &anyhow::Error) -> String {
         }
     }
     line.replace('\n', " ")
+}
+
+/// The cores this process may run on (under `taskset`, the ones it was given).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
 /// Binds `--listen`, resolving a host name; a failure says what to change.

@@ -1,6 +1,7 @@
 //! The `serve` and `worker` flags of the real binary, each proven wired by its effect on both
 //! backends: `--anonymize-ip`, the `--retry-*` schedule, `--click-ack-timeout` (and the outbox
-//! writer retrying a failed commit), `--worker-batch`, and the `linkpulse worker` subcommand.
+//! writer retrying a failed commit), `--worker-batch`, `--pipeline-nice`, and the `linkpulse
+//! worker` subcommand.
 
 mod common;
 
@@ -8,6 +9,8 @@ mod common;
 mod ack;
 #[path = "flags/anonymize.rs"]
 mod anonymize;
+#[path = "flags/priority.rs"]
+mod priority;
 #[path = "flags/retry.rs"]
 mod retry;
 #[path = "flags/workers.rs"]

@@ -49,6 +49,10 @@ pub struct RunArgs {
     /// Override P3's number of outbox events per drain.
     #[arg(long)]
     pub p3_events: Option<usize>,
+    /// Override P2's fixed request rate (req/s). On a virtual machine whose idle cores are slow
+    /// to wake, a low rate measures the wake-ups rather than the server.
+    #[arg(long)]
+    pub p2_rate: Option<f64>,
     /// Override P4's number of clicks.
     #[arg(long)]
     pub p4_clicks: Option<usize>,
@@ -73,6 +77,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let mut plan = Plan::new(args.quick);
     if let Some(events) = args.p3_events {
         plan.p3_events = events;
+    }
+    if let Some(rate) = args.p2_rate {
+        plan.p2_rate = rate;
     }
     if let Some(clicks) = args.p4_clicks {
         plan.p4_clicks = clicks;

@@ -136,6 +136,12 @@ pub struct ServeArgs {
     )]
     pub click_buffer: usize,
 
+    /// How much lower the CPU priority of the click pipeline's threads (writer, workers,
+    /// deliveries) is than the redirects', as a nice increment: a redirect ready to run preempts
+    /// a backlog being drained. 0 runs them at the redirects' priority; at most 19.
+    #[arg(long, env = "LINKPULSE_PIPELINE_NICE", hide_env_values = true, default_value_t = 10, value_parser = clap::value_parser!(u8).range(0..=19))]
+    pub pipeline_nice: u8,
+
     /// The longest a redirect waits for room in a full click buffer; only when the pipeline is
     /// stalled longer (e.g. database down) is its click dropped, counted and logged.
     #[arg(long, env = "LINKPULSE_CLICK_BUFFER_WAIT", hide_env_values = true, default_value = "2s", value_parser = humantime::parse_duration)]

@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod prepare;
 pub mod retry;
 pub mod runtime;
+pub mod threads;
 pub mod visitor;
 pub mod worker;
 pub mod writer;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -46,12 +47,14 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Builds the enricher and spawns the configured workers over `store`.
+    /// Builds the enricher and spawns the configured workers over `store` on `runtime`.
     pub fn spawn(
+        runtime: &Handle,
         store: &Arc<dyn Store>,
         settings: &PipelineSettings,
         metrics: &PipelineMetrics,
     ) -> Self {
+        let _on_runtime = runtime.enter();
         let stop = CancellationToken::new();
         let count = settings.workers.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZero::get)

@@ -72,11 +72,12 @@ pub struct ClickRecorder {
 }
 
 impl ClickRecorder {
-    /// Starts the writer task over `store` with a buffer of `capacity` events. With `direct`, in
+    /// Starts the writer task on `runtime` over `store` with a buffer of `capacity` events. With `direct`, in
     /// `immediate` mode the writer stores clicks itself and uses the outbox only for what it
     /// could not store. In `commit` mode every redirect waits for its commit, so the writer
     /// appends to the outbox (one statement, the shortest wait) and the workers store the clicks.
     pub fn spawn(
+        runtime: &tokio::runtime::Handle,
         store: Arc<dyn Store>,
         direct: Option<DirectStore>,
         settings: WriterSettings,
@@ -89,7 +90,7 @@ impl ClickRecorder {
             AckMode::Immediate => (GATHER_FOR, direct),
             AckMode::Commit => (Duration::ZERO, None),
         };
-        let task = tokio::spawn(run_writer(
+        let task = runtime.spawn(run_writer(
             store,
             direct,
             receiver,

@@ -97,6 +97,11 @@ impl Server {
         server
     }
 
+    /// The process id, e.g. to read its threads under `/proc`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Everything the server wrote to stderr so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.log.path()).expect("server log")

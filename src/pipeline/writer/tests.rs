@@ -50,7 +50,13 @@ async fn writer_with_capacity(mode: AckMode, capacity: usize) -> TestWriter {
         ack_timeout: Duration::from_secs(5),
         full_wait: Duration::from_secs(5),
     };
-    let (recorder, task) = ClickRecorder::spawn(Arc::clone(&store), None, settings, metrics);
+    let (recorder, task) = ClickRecorder::spawn(
+        &tokio::runtime::Handle::current(),
+        Arc::clone(&store),
+        None,
+        settings,
+        metrics,
+    );
     (dir, store, recorder, task, registry)
 }
 

@@ -68,8 +68,7 @@ impl SqliteStore {
             path: path.display().to_string(),
             reason: explain(&err),
         };
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
+        let writer = kept_for_good(SqlitePoolOptions::new().max_connections(1))
             .connect_with(
                 options
                     .clone()
@@ -78,8 +77,8 @@ impl SqliteStore {
             )
             .await
             .map_err(failed)?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(READERS)
+        let reader = kept_for_good(SqlitePoolOptions::new().max_connections(READERS))
+            .min_connections(READERS)
             .connect_with(options.read_only(true))
             .await
             .map_err(failed)?;
@@ -89,6 +88,15 @@ impl SqliteStore {
             texts: TextIds::default(),
         })
     }
+}
+
+/// Connections opened once, here, and kept (sqlx would otherwise close them when idle or old and
+/// open new ones later, on whichever thread asks). Each SQLite connection runs on a thread of its
+/// own that takes the CPU priority of the thread that opened it: opened by the caller of
+/// `connect`, they keep the redirects' priority, never the click pipeline's lower one
+/// (`pipeline/threads.rs`).
+fn kept_for_good(options: SqlitePoolOptions) -> SqlitePoolOptions {
+    options.idle_timeout(None).max_lifetime(None)
 }
 
 /// Refuses a URL without a file or naming a folder, and creates the file's folder.
