@@ -19,7 +19,7 @@ use crate::links::service::LinkService;
 use crate::links::{DomainDirectory, RedirectCache};
 use crate::pipeline::metrics::PipelineMetrics;
 use crate::pipeline::runtime::Workers;
-use crate::pipeline::threads::PipelineThreads;
+use crate::pipeline::threads::{self, PipelineThreads};
 use crate::pipeline::visitor::VisitorSalts;
 use crate::pipeline::writer::{ClickRecorder, WriterSettings};
 use crate::store;
@@ -137,7 +137,7 @@ impl Application {
         let registry = MetricsRegistry::new();
         let traces = args.traces.traces()?;
         let metrics = PipelineMetrics::on(&registry).traced(traces.clone());
-        let pipeline = PipelineThreads::start(cores(), args.pipeline_nice)?;
+        let pipeline = PipelineThreads::start(threads::cores(), args.pipeline_nice)?;
         let workers = Workers::spawn(
             pipeline.handle(),
             &store,
@@ -286,11 +286,6 @@ pub fn one_line(err: &anyhow::Error) -> String {
         }
     }
     line.replace('\n', " ")
-}
-
-/// The cores this process may run on (under `taskset`, the ones it was given).
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
 /// Binds `--listen`, resolving a host name; a failure says what to change.

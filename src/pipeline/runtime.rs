@@ -56,9 +56,7 @@ impl Workers {
     ) -> Self {
         let _on_runtime = runtime.enter();
         let stop = CancellationToken::new();
-        let count = settings.workers.unwrap_or_else(|| {
-            std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
-        });
+        let count = settings.workers.unwrap_or_else(super::threads::cores);
         let mut tasks = Vec::with_capacity(count + 1);
         let mut direct = None;
         // Opened even without workers: the analytics pages show the database's attribution.

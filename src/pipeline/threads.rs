@@ -38,6 +38,12 @@ impl PipelineThreads {
     }
 }
 
+/// The cores this process may run on (under `taskset`, the ones it was given): the pipeline's
+/// threads, and its workers unless `--workers` says otherwise.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
 /// Raises the calling thread's nice value by `nice`. Threads spawned from it inherit it (as
 /// SQLite's connection threads do when the pipeline opens a connection). A kernel that refuses
 /// leaves the thread at its priority, which costs latency and nothing else.
