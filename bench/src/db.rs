@@ -124,34 +124,41 @@ impl FreshDb {
     }
 }
 
-/// After a bulk load: total size on disk (SQLite checkpointed first) and, where the engine can
-/// tell, the size of the clicks alone: `click_rows` and the `click_texts` dictionary, with
-/// their indexes.
-pub async fn sizes_after_load(db: &FreshDb) -> anyhow::Result<(u64, Option<u64>)> {
-    let clicks_only = match db.engine {
+/// After a bulk load: total size on disk (SQLite checkpointed first) and each table's share,
+/// its indexes included, largest first, so a report can say where the bytes go.
+pub async fn sizes_after_load(db: &FreshDb) -> anyhow::Result<(u64, Vec<(String, u64)>)> {
+    let tables: Vec<(String, i64)> = match db.engine {
         Engine::Sqlite => {
             let mut conn = sqlx::SqliteConnection::connect(&db.url).await?;
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                 .execute(&mut conn)
                 .await?;
-            sqlx::query_scalar::<_, i64>(
-                "SELECT SUM(d.pgsize) FROM dbstat d JOIN sqlite_schema s ON s.name = d.name
-                 WHERE s.tbl_name IN ('click_rows', 'click_texts')",
+            sqlx::query_as(
+                "SELECT s.tbl_name, SUM(d.pgsize) FROM dbstat d
+                 JOIN sqlite_schema s ON s.name = d.name
+                 GROUP BY s.tbl_name ORDER BY 2 DESC",
             )
-            .fetch_one(&mut conn)
+            .fetch_all(&mut conn)
             .await
-            .ok()
+            .unwrap_or_default()
         }
-        Engine::Postgres => Some(
-            scalar(
-                &db.url,
-                "SELECT pg_total_relation_size('click_rows') + pg_total_relation_size('click_texts')",
+        Engine::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(&db.url).await?;
+            sqlx::query_as(
+                "SELECT relname::text, pg_total_relation_size(oid) FROM pg_class
+                 WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace
+                 ORDER BY 2 DESC",
             )
-            .await?,
-        ),
+            .fetch_all(&mut conn)
+            .await?
+        }
     };
     let size = db.size_bytes().await?;
-    Ok((size, clicks_only.and_then(|b| u64::try_from(b).ok())))
+    let tables = tables
+        .into_iter()
+        .map(|(name, bytes)| (name, u64::try_from(bytes).unwrap_or(0)))
+        .collect();
+    Ok((size, tables))
 }
 
 /// One integer from `sql` run on the database at `url` (either engine).

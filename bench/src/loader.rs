@@ -28,11 +28,11 @@ pub enum Timing {
     /// Uniformly over the last `days` days, in random order.
     SpreadOverDays(i64),
     /// History for the analytics pages: `total` clicks over the last `days` days, replayed in
-    /// time order from the newest (so a load cut short by its budget still fills the recent
-    /// days the pages show); `first` is how many of them earlier calls enqueued. Each worker
-    /// batch then covers a narrow slice of time, as live traffic does, instead of touching
-    /// rollup rows all over the 90 days.
-    NewestFirst {
+    /// time order from the oldest, as live traffic arrives: each worker batch covers a narrow
+    /// slice of time instead of touching rollup rows all over the 90 days, and each new day's
+    /// salt prunes the visitor rows of the days before yesterday, so those tables hold what a
+    /// running instance holds. `first` is how many of them earlier calls enqueued.
+    OldestFirst {
         /// Length of the history.
         days: i64,
         /// Clicks in the whole history.
@@ -77,9 +77,9 @@ fn occurred_at(
         Timing::SpreadOverDays(days) => {
             now - chrono::Duration::milliseconds(rng.random_range(0..span_ms(days)))
         }
-        Timing::NewestFirst { days, total, first } => {
+        Timing::OldestFirst { days, total, first } => {
             let position = (first + index) as f64 + rng.random::<f64>();
-            let age = span_ms(days) as f64 * position / total.max(1) as f64;
+            let age = span_ms(days) as f64 * (1.0 - position / total.max(1) as f64);
             now - chrono::Duration::milliseconds(age as i64)
         }
     }

@@ -30,7 +30,38 @@ struct Loaded {
     enqueue: Duration,
     drain: Duration,
     size: u64,
-    clicks_only: Option<u64>,
+    /// Each table's bytes with its indexes, largest first.
+    tables: Vec<(String, u64)>,
+}
+
+impl Loaded {
+    /// The clicks alone: their rows and the dictionary of their texts, with indexes.
+    fn clicks_only(&self) -> Option<u64> {
+        let sizes = self
+            .tables
+            .iter()
+            .filter(|(name, _)| name == "click_rows" || name == "click_texts");
+        let (found, bytes) = sizes.fold((0, 0), |(n, sum), (_, b)| (n + 1, sum + b));
+        (found > 0).then_some(bytes)
+    }
+
+    /// Where the bytes go: the largest tables and what each costs per click.
+    fn breakdown(&self) -> String {
+        let per_click = |bytes: u64| bytes as f64 / self.clicks.max(1) as f64;
+        let largest: Vec<String> = self
+            .tables
+            .iter()
+            .take(6)
+            .map(|(name, bytes)| {
+                format!(
+                    "`{name}` {} ({:.0} B per click)",
+                    mib(*bytes),
+                    per_click(*bytes)
+                )
+            })
+            .collect();
+        format!("Largest tables with their indexes: {}.", largest.join(", "))
+    }
 }
 
 /// Runs P4 on SQLite, and on PostgreSQL too when asked.
@@ -61,7 +92,7 @@ async fn measure(ctx: &Ctx, engine: Engine, title: &str) -> anyhow::Result<Secti
     if loaded.clicks < ctx.plan.p4_clicks as i64 {
         section.notes.push(format!(
             "The loader's time budget ({:?}) ran out at {} of the {} clicks asked for; the \
-             figures below are at that scale.",
+             figures below are at that scale, and the history stops short of today.",
             ctx.plan.p4_budget,
             count(loaded.clicks as f64),
             count(ctx.plan.p4_clicks as f64)
@@ -69,7 +100,7 @@ async fn measure(ctx: &Ctx, engine: Engine, title: &str) -> anyhow::Result<Secti
     }
     section.intro.push(format!(
         "{} clicks over {} links and {} days loaded by enqueueing realistic events into the \
-         outbox in time order, newest first (in rounds of up to {MAX_ROUND}) and draining them in-process with linkpulse's `Worker` \
+         outbox in time order, oldest first as live traffic arrives (in rounds of up to {MAX_ROUND}) and draining them in-process with linkpulse's `Worker` \
          ({workers} tasks, batches of {LOADER_BATCH}), i.e. through `complete_clicks` and the \
          rollups it maintains. Then each endpoint is requested {} times in sequence (after 3 \
          untimed requests) over random links, against the server pinned to its core.",
@@ -79,6 +110,7 @@ async fn measure(ctx: &Ctx, engine: Engine, title: &str) -> anyhow::Result<Secti
         ctx.plan.p4_samples
     ));
     section.tables.push(load_table(&loaded));
+    section.notes.push(loaded.breakdown());
     let mut server = ctx.linkpulse_serve(&db.url, &[], &format!("p4-{}.log", engine.name()))?;
     let startup = server.wait_ready("/bench0").await;
     let timed = match startup {
@@ -112,7 +144,7 @@ async fn load(
     let started = Instant::now();
     while loaded < target {
         let size = (target - loaded).min(round);
-        let timing = Timing::NewestFirst {
+        let timing = Timing::OldestFirst {
             days: ctx.plan.p4_days,
             total: target,
             first: loaded,
@@ -140,13 +172,13 @@ async fn load(
     if clicks < loaded as i64 {
         bail!("only {clicks} of {loaded} clicks were stored");
     }
-    let (size, clicks_only) = db::sizes_after_load(db).await?;
+    let (size, tables) = db::sizes_after_load(db).await?;
     Ok(Loaded {
         clicks,
         enqueue,
         drain,
         size,
-        clicks_only,
+        tables,
     })
 }
 
@@ -163,7 +195,7 @@ fn load_table(l: &Loaded) -> Table {
         "clicks (rows, texts, indexes)",
     ]);
     table.row(vec![
-        l.clicks_only
+        l.clicks_only()
             .map_or("–".to_owned(), |c| ratio(l.size as f64, c as f64)),
         count(l.clicks as f64),
         format!(
@@ -175,7 +207,7 @@ fn load_table(l: &Loaded) -> Table {
         count(l.clicks as f64 / total.as_secs_f64()),
         mib(l.size),
         mib((l.size as f64 / millions) as u64),
-        l.clicks_only.map_or("–".to_owned(), mib),
+        l.clicks_only().map_or("–".to_owned(), mib),
     ]);
     table
 }
