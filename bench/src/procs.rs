@@ -166,8 +166,10 @@ impl Server {
         }
     }
 
-    /// Resident memory now and its peak so far, in KiB (`VmRSS`, `VmHWM`).
-    pub fn memory_kib(&self) -> anyhow::Result<(u64, u64)> {
+    /// Resident memory now, its peak so far and the private part of it now, in KiB (`VmRSS`,
+    /// `VmHWM`, `RssAnon`): the rest of `VmRSS` is pages of files, mostly the binary's code,
+    /// shared with every process that maps them.
+    pub fn memory_kib(&self) -> anyhow::Result<(u64, u64, u64)> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()?))?;
         let field = |name: &str| {
             status
@@ -177,7 +179,7 @@ impl Server {
                 .and_then(|kib| kib.parse::<u64>().ok())
                 .with_context(|| format!("{name} missing from /proc status"))
         };
-        Ok((field("VmRSS:")?, field("VmHWM:")?))
+        Ok((field("VmRSS:")?, field("VmHWM:")?, field("RssAnon:")?))
     }
 
     /// SIGTERM, then SIGKILL if it has not exited in time.

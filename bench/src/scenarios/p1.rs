@@ -24,6 +24,8 @@ pub struct Memory {
     pub idle_kib: u64,
     /// `VmHWM` after the load, KiB.
     pub peak_kib: u64,
+    /// `RssAnon` once ready and idle, KiB: the idle memory that is the process's own.
+    pub idle_private_kib: u64,
 }
 
 /// What P1 produced for the report and for later scenarios.
@@ -95,17 +97,18 @@ async fn measure(
     progress(format!("P1 {label}"));
     server.wait_ready("/bench0").await?;
     tokio::time::sleep(SETTLE).await;
-    let (idle_kib, _) = server.memory_kib()?;
+    let (idle_kib, _, idle_private_kib) = server.memory_kib()?;
     let load = ctx
         .load(server.addr, None, ctx.plan.warmup, ctx.plan.measure)
         .await;
-    let peak = server.memory_kib().map(|(_, peak)| peak);
+    let peak = server.memory_kib().map(|(_, peak, _)| peak);
     server.stop().await?;
     let load = load?;
     memory.push(Memory {
         server: label.to_owned(),
         idle_kib,
         peak_kib: peak?,
+        idle_private_kib,
     });
     Ok(Measured {
         label: label.to_owned(),

@@ -13,7 +13,10 @@ pub fn section(memory: &[Memory]) -> Section {
     let mut section = Section::new("P5 memory (RSS)");
     section.intro.push(
         "`VmRSS` half a second after the server answered its first redirect (idle), and `VmHWM` \
-         (peak RSS) after the P1 load, from /proc/PID/status of the same processes as P1."
+         (peak RSS) after the P1 load, from /proc/PID/status of the same processes as P1. \
+         \"idle private\" is `RssAnon` at the idle reading: the part of the idle RSS that is the \
+         process's own; the rest is file pages, mostly the binary's code, shared with every \
+         process that maps the file."
             .to_owned(),
     );
     let Some(reference) = memory.first() else {
@@ -27,6 +30,7 @@ pub fn section(memory: &[Memory]) -> Section {
         "peak ratio to (a)",
         "server",
         "idle RSS",
+        "idle private",
         "peak RSS",
         "goal",
     ]);
@@ -46,6 +50,7 @@ pub fn section(memory: &[Memory]) -> Section {
             ratio(peak, mb(reference.peak_kib)),
             m.server.clone(),
             format!("{idle:.1} MB"),
+            format!("{:.1} MB", mb(m.idle_private_kib)),
             format!("{peak:.1} MB"),
             goal_text,
         ]);
