@@ -166,10 +166,8 @@ impl Server {
         }
     }
 
-    /// Resident memory now, its peak so far and the private part of it now, in KiB (`VmRSS`,
-    /// `VmHWM`, `RssAnon`): the rest of `VmRSS` is pages of files, mostly the binary's code,
-    /// shared with every process that maps them.
-    pub fn memory_kib(&self) -> anyhow::Result<(u64, u64, u64)> {
+    /// Resident memory now, its peak so far and the private part of it now.
+    pub fn memory_kib(&self) -> anyhow::Result<MemoryReading> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()?))?;
         let field = |name: &str| {
             status
@@ -179,7 +177,11 @@ impl Server {
                 .and_then(|kib| kib.parse::<u64>().ok())
                 .with_context(|| format!("{name} missing from /proc status"))
         };
-        Ok((field("VmRSS:")?, field("VmHWM:")?, field("RssAnon:")?))
+        Ok(MemoryReading {
+            rss: field("VmRSS:")?,
+            peak: field("VmHWM:")?,
+            private: field("RssAnon:")?,
+        })
     }
 
     /// SIGTERM, then SIGKILL if it has not exited in time.
@@ -220,4 +222,16 @@ pub async fn get_text(addr: SocketAddr, path: &str) -> anyhow::Result<String> {
         bail!("GET {path} answered {status}");
     }
     Ok(response.text().await?)
+}
+
+/// One reading of a process's memory from /proc/PID/status, in KiB.
+#[derive(Debug, Clone, Copy)]
+pub struct MemoryReading {
+    /// Resident now (`VmRSS`).
+    pub rss: u64,
+    /// Resident at the peak so far (`VmHWM`).
+    pub peak: u64,
+    /// The private part of `rss` (`RssAnon`); the rest is pages of files, mostly the binary's
+    /// code, shared with every process that maps them.
+    pub private: u64,
 }

@@ -97,18 +97,18 @@ async fn measure(
     progress(format!("P1 {label}"));
     server.wait_ready("/bench0").await?;
     tokio::time::sleep(SETTLE).await;
-    let (idle_kib, _, idle_private_kib) = server.memory_kib()?;
+    let idle = server.memory_kib()?;
     let load = ctx
         .load(server.addr, None, ctx.plan.warmup, ctx.plan.measure)
         .await;
-    let peak = server.memory_kib().map(|(_, peak, _)| peak);
+    let peak = server.memory_kib().map(|reading| reading.peak);
     server.stop().await?;
     let load = load?;
     memory.push(Memory {
         server: label.to_owned(),
-        idle_kib,
+        idle_kib: idle.rss,
         peak_kib: peak?,
-        idle_private_kib,
+        idle_private_kib: idle.private,
     });
     Ok(Measured {
         label: label.to_owned(),

@@ -37,12 +37,13 @@ struct Loaded {
 impl Loaded {
     /// The clicks alone: their rows and the dictionary of their texts, with indexes.
     fn clicks_only(&self) -> Option<u64> {
-        let sizes = self
+        let sizes: Vec<u64> = self
             .tables
             .iter()
-            .filter(|(name, _)| name == "click_rows" || name == "click_texts");
-        let (found, bytes) = sizes.fold((0, 0), |(n, sum), (_, b)| (n + 1, sum + b));
-        (found > 0).then_some(bytes)
+            .filter(|(name, _)| name == "click_rows" || name == "click_texts")
+            .map(|(_, bytes)| *bytes)
+            .collect();
+        (!sizes.is_empty()).then(|| sizes.iter().sum())
     }
 
     /// Where the bytes go: the largest tables and what each costs per click.
