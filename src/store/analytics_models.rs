@@ -73,7 +73,24 @@ impl Dimension {
         Self::Utm(UtmTag::Campaign),
     ];
 
-    /// The stored name.
+    /// The code `link_hourly_dims` stores the dimension under: a small integer keeps its key
+    /// short. Codes are part of the schema (migration 0063 assigned them) and never change.
+    pub fn code(self) -> i16 {
+        match self {
+            Self::Country => 1,
+            Self::City => 2,
+            Self::ReferrerDomain => 3,
+            Self::Browser => 4,
+            Self::Os => 5,
+            Self::Device => 6,
+            Self::Destination => 7,
+            Self::Utm(UtmTag::Source) => 8,
+            Self::Utm(UtmTag::Medium) => 9,
+            Self::Utm(UtmTag::Campaign) => 10,
+        }
+    }
+
+    /// The name pages and queries use for the dimension.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Country => "country",

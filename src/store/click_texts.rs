@@ -1,17 +1,20 @@
 //! The dictionary of click texts, shared by both engines: user agents, referrers, URLs, browser
 //! and place names are stored once in `click_texts`, and a click row (`click_rows`) refers to
-//! each by id. Most clicks repeat texts seen before, so a click row stays small and a batch
-//! writes only the texts it is the first to see. The `clicks` view joins them back.
+//! each by id, as a breakdown row (`link_hourly_dims`) does to its value. Most clicks repeat
+//! texts seen before, so rows stay small and a batch writes only the texts it is the first to
+//! see. The `clicks` view joins them back.
 //!
 //! A text's id never changes once committed and dictionary rows are never deleted, so ids can be
 //! cached per process (and per instance on Postgres) without invalidation. Ids learnt inside a
 //! transaction are only remembered after it commits.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use moka::sync::Cache;
 
+use super::rollup::breakdown_values;
 use super::{StoreError, StoreResult};
 use crate::clicks::Click;
 
@@ -81,16 +84,21 @@ fn weight(text: &str) -> u32 {
 }
 
 impl TextIds {
-    /// The ids the cache knows for the batch's texts, and the texts it does not (sorted, so
-    /// concurrent transactions insert them in one order and cannot deadlock).
+    /// The ids the cache knows for the batch's texts (the clicks' own and the values their
+    /// breakdowns count them under), and the texts it does not (sorted, so concurrent
+    /// transactions insert them in one order and cannot deadlock).
     pub(super) fn for_batch<'a>(&self, clicks: impl Iterator<Item = &'a Click>) -> BatchTexts<'a> {
         let mut ids = HashMap::new();
         let mut unknown = HashSet::new();
-        for text in clicks.flat_map(|click| texts(click).into_iter().flatten()) {
-            if ids.contains_key(text) || unknown.contains(text) {
+        let every_text = clicks.flat_map(|click| {
+            let own = texts(click).into_iter().flatten().map(Cow::Borrowed);
+            own.chain(breakdown_values(click))
+        });
+        for text in every_text {
+            if ids.contains_key(text.as_ref()) || unknown.contains(text.as_ref()) {
                 continue;
             }
-            match self.cache.get(text) {
+            match self.cache.get(text.as_ref()) {
                 Some(id) => {
                     ids.insert(text, id);
                 }
@@ -99,7 +107,7 @@ impl TextIds {
                 }
             }
         }
-        let mut unknown: Vec<&str> = unknown.into_iter().collect();
+        let mut unknown: Vec<Cow<'a, str>> = unknown.into_iter().collect();
         unknown.sort_unstable();
         BatchTexts {
             ids,
@@ -111,34 +119,45 @@ impl TextIds {
     /// Remembers the ids a committed batch wrote or found.
     pub(super) fn remember(&self, batch: &BatchTexts<'_>) {
         for (text, id) in &batch.learnt {
-            self.cache.insert(Arc::from(*text), *id);
+            self.cache.insert(Arc::from(text.as_ref()), *id);
         }
     }
 }
 
 /// The dictionary ids one batch needs: those cached, plus those its transaction resolves.
 pub(super) struct BatchTexts<'a> {
-    ids: HashMap<&'a str, i64>,
-    unknown: Vec<&'a str>,
-    learnt: Vec<(&'a str, i64)>,
+    ids: HashMap<Cow<'a, str>, i64>,
+    unknown: Vec<Cow<'a, str>>,
+    learnt: Vec<(Cow<'a, str>, i64)>,
 }
 
 impl<'a> BatchTexts<'a> {
     /// The texts the transaction must insert or look up, sorted.
-    pub(super) fn unknown(&self) -> &[&'a str] {
-        &self.unknown
+    pub(super) fn unknown(&self) -> Vec<String> {
+        self.unknown.iter().map(|text| text.to_string()).collect()
     }
 
     /// Takes the `(id, text)` rows the dictionary returned for [`Self::unknown`] (a row for a
     /// text not asked for is ignored).
     pub(super) fn learn(&mut self, rows: impl IntoIterator<Item = (i64, String)>) {
         for (id, text) in rows {
-            if let Ok(at) = self.unknown.binary_search(&text.as_str()) {
-                let text = self.unknown[at];
-                self.ids.insert(text, id);
+            if let Ok(at) = self
+                .unknown
+                .binary_search_by(|probe| probe.as_ref().cmp(text.as_str()))
+            {
+                let text = self.unknown[at].clone();
+                self.ids.insert(text.clone(), id);
                 self.learnt.push((text, id));
             }
         }
+    }
+
+    /// The id of `text`, which must be one of the batch's texts.
+    pub(super) fn id_of(&self, text: &str) -> StoreResult<i64> {
+        self.ids
+            .get(text)
+            .copied()
+            .ok_or_else(|| StoreError::UnresolvedText(text.chars().take(80).collect()))
     }
 
     /// The ids of a click's texts, in the order of [`TEXT_ID_COLUMNS`].
@@ -146,11 +165,7 @@ impl<'a> BatchTexts<'a> {
         let mut ids = [None; TEXT_COLUMNS];
         for (slot, text) in ids.iter_mut().zip(texts(click)) {
             if let Some(text) = text {
-                let id = self
-                    .ids
-                    .get(text)
-                    .ok_or_else(|| StoreError::UnresolvedText(text.chars().take(80).collect()))?;
-                *slot = Some(*id);
+                *slot = Some(self.id_of(text)?);
             }
         }
         Ok(ids)

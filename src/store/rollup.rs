@@ -86,13 +86,14 @@ pub(super) struct DimDelta {
     pub bots: i64,
 }
 
-/// Primary key of a `link_hourly_dims` row.
+/// Primary key of a `link_hourly_dims` row, with its value as text (the row stores the text's
+/// `click_texts` id).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) struct DimKey {
     /// Link id.
     pub link: i64,
-    /// `Dimension::as_str`.
-    pub dim: &'static str,
+    /// `Dimension::code`.
+    pub dim: i16,
     /// Start of the hour.
     pub hour: DateTime<Utc>,
     /// The attribute value.
@@ -161,7 +162,7 @@ impl RollupBatch {
                 };
                 let key = DimKey {
                     link,
-                    dim: dim.as_str(),
+                    dim: dim.code(),
                     hour,
                     value: value.into_owned(),
                 };
@@ -219,6 +220,16 @@ impl RollupBatch {
             self.totals.entry(hour).or_default().uniques += 1;
         }
     }
+}
+
+/// The values a click is counted under in the breakdowns (none for an orphan visit, which no
+/// link's rollups count), for the dictionary to hold.
+pub(super) fn breakdown_values(click: &Click) -> impl Iterator<Item = Cow<'_, str>> {
+    let counted = click.short_url_id.is_some();
+    Dimension::ALL
+        .into_iter()
+        .filter(move |_| counted)
+        .filter_map(|dimension| dimension_value(click, dimension))
 }
 
 /// The value a click is counted under in `dimension`'s breakdown; `None` leaves it out (the

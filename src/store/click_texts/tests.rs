@@ -34,7 +34,38 @@ fn click(agent: &str, url: &str) -> Click {
 fn a_batch_asks_for_each_distinct_text_once_sorted() {
     let clicks = [click("zeta", "https://a/"), click("alpha", "https://a/")];
     let batch = TextIds::default().for_batch(clicks.iter());
-    assert_eq!(batch.unknown(), ["alpha", "desktop", "https://a/", "zeta"]);
+    assert_eq!(
+        batch.unknown(),
+        [
+            "alpha",
+            "desktop",
+            "direct",
+            "https://a/",
+            "unknown",
+            "zeta"
+        ],
+        "the clicks' texts and the values their breakdowns count them under"
+    );
+}
+
+#[test]
+fn an_orphan_visit_brings_no_breakdown_values() {
+    let orphan = Click {
+        short_url_id: None,
+        ..click("agent", "https://a/")
+    };
+    let batch = TextIds::default().for_batch([&orphan].into_iter());
+    assert_eq!(batch.unknown(), ["agent", "desktop", "https://a/"]);
+}
+
+#[test]
+fn a_campaign_tag_is_a_text_of_the_batch() {
+    let tagged = click("agent", "https://a/?utm_source=newsletter");
+    let mut batch = TextIds::default().for_batch([&tagged].into_iter());
+    assert!(batch.unknown().contains(&"newsletter".to_owned()));
+    batch.learn([(5, "newsletter".into())]);
+    assert_eq!(batch.id_of("newsletter").expect("learnt"), 5);
+    assert!(batch.id_of("elsewhere").is_err(), "not a text of the batch");
 }
 
 #[test]
@@ -71,12 +102,17 @@ fn only_remembered_batches_spare_the_next_one_its_lookups() {
     rolled_back.learn([(1, "agent".into())]);
     assert_eq!(
         ids.for_batch([&one].into_iter()).unknown().len(),
-        3,
+        5,
         "nothing remembered"
     );
 
     let mut committed = ids.for_batch([&one].into_iter());
-    committed.learn([(1, "agent".into()), (2, "desktop".into())]);
+    committed.learn([
+        (1, "agent".into()),
+        (2, "desktop".into()),
+        (3, "direct".into()),
+        (4, "unknown".into()),
+    ]);
     ids.remember(&committed);
     let next = ids.for_batch([&one].into_iter());
     assert_eq!(next.unknown(), ["https://a/"]);

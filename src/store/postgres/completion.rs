@@ -153,7 +153,8 @@ pub(super) async fn complete_batch<'a>(
 /// wrote them) and learns their ids. Texts are unique by digest, and a digest shared by two
 /// texts leaves the second without an id, which the batch reports.
 async fn resolve_texts(conn: &mut PgConnection, texts: &mut BatchTexts<'_>) -> StoreResult<()> {
-    if texts.unknown().is_empty() {
+    let unknown = texts.unknown();
+    if unknown.is_empty() {
         return Ok(());
     }
     let rows: Vec<(i64, String)> = sqlx::query_as(
@@ -161,7 +162,7 @@ async fn resolve_texts(conn: &mut PgConnection, texts: &mut BatchTexts<'_>) -> S
          ON CONFLICT (md5(value)) DO UPDATE SET value = click_texts.value
          RETURNING id, value",
     )
-    .bind(texts.unknown())
+    .bind(unknown)
     .fetch_all(conn)
     .await?;
     texts.learn(rows);

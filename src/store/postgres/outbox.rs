@@ -93,7 +93,7 @@ impl ClickStore for PgStore {
             .bind(&bots)
             .execute(&mut *tx)
             .await?;
-            record_rollups(&mut tx, &inserted).await?;
+            record_rollups(&mut tx, &inserted, &texts).await?;
         }
         queue_deliveries(&mut tx, &inserted).await?;
         tx.commit().await?;

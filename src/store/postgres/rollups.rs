@@ -13,13 +13,18 @@ use sqlx::PgConnection;
 
 use crate::clicks::Click;
 use crate::store::StoreResult;
+use crate::store::click_texts::BatchTexts;
 use crate::store::rollup::{HourDelta, RollupBatch, SiteVisitorKey, VisitorKey};
 
 /// Adds the inserted clicks to `visitor_days`, `link_hourly`, `link_daily`, `link_hourly_dims`
 /// and `hourly_totals`; a visitor counts as unique to a link only if its (link, day) row is new,
 /// and among all links' visitors only if its `site_visitor_days` row is. The caller holds the
 /// links' row locks.
-pub(super) async fn record(tx: &mut PgConnection, inserted: &[&Click]) -> StoreResult<()> {
+pub(super) async fn record(
+    tx: &mut PgConnection,
+    inserted: &[&Click],
+    texts: &BatchTexts<'_>,
+) -> StoreResult<()> {
     let mut batch = RollupBatch::new(inserted.iter().copied());
     if batch.is_empty() {
         return Ok(());
@@ -49,22 +54,23 @@ pub(super) async fn record(tx: &mut PgConnection, inserted: &[&Click]) -> StoreR
         &batch.daily,
     )
     .await?;
+    let value_ids = batch
+        .dims
+        .keys()
+        .map(|k| texts.id_of(&k.value))
+        .collect::<StoreResult<Vec<_>>>()?;
     let dims = batch.dims.iter();
     sqlx::query(
-        "INSERT INTO link_hourly_dims AS t (short_url_id, dim, hour, value, total, bots)
-         SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::timestamptz[], $4::text[],
+        "INSERT INTO link_hourly_dims AS t (short_url_id, dim, hour, value_id, total, bots)
+         SELECT * FROM UNNEST($1::bigint[], $2::smallint[], $3::timestamptz[], $4::bigint[],
              $5::bigint[], $6::bigint[])
-         ON CONFLICT (short_url_id, dim, hour, value) DO UPDATE SET
+         ON CONFLICT (short_url_id, dim, hour, value_id) DO UPDATE SET
              total = t.total + excluded.total, bots = t.bots + excluded.bots",
     )
     .bind(dims.clone().map(|(k, _)| k.link).collect::<Vec<_>>())
     .bind(dims.clone().map(|(k, _)| k.dim).collect::<Vec<_>>())
     .bind(dims.clone().map(|(k, _)| k.hour).collect::<Vec<_>>())
-    .bind(
-        dims.clone()
-            .map(|(k, _)| k.value.as_str())
-            .collect::<Vec<_>>(),
-    )
+    .bind(value_ids)
     .bind(dims.clone().map(|(_, d)| d.total).collect::<Vec<_>>())
     .bind(dims.map(|(_, d)| d.bots).collect::<Vec<_>>())
     .execute(&mut *tx)

@@ -81,14 +81,14 @@ fn batch_aggregates_per_key_and_credits_the_first_hour() {
     let unknown_os = batch
         .dims
         .iter()
-        .filter(|(k, _)| k.dim == "os" && k.value == UNKNOWN)
+        .filter(|(k, _)| k.dim == Dimension::Os.code() && k.value == UNKNOWN)
         .map(|(_, d)| d.total)
         .sum::<i64>();
     assert_eq!(unknown_os, 3);
     let direct = batch
         .dims
         .iter()
-        .filter(|(k, _)| k.dim == "referrer" && k.value == DIRECT)
+        .filter(|(k, _)| k.dim == Dimension::ReferrerDomain.code() && k.value == DIRECT)
         .count();
     assert_eq!(direct, 3);
 }
@@ -154,11 +154,18 @@ fn only_split_clicks_are_counted_by_destination() {
     let destinations: Vec<(i64, &str)> = batch
         .dims
         .keys()
-        .filter(|k| k.dim == "destination")
+        .filter(|k| k.dim == Dimension::Destination.code())
         .map(|k| (k.link, k.value.as_str()))
         .collect();
     assert_eq!(destinations, vec![(1, "https://example.com/b")]);
-    assert_eq!(batch.dims.keys().filter(|k| k.dim == "os").count(), 2);
+    assert_eq!(
+        batch
+            .dims
+            .keys()
+            .filter(|k| k.dim == Dimension::Os.code())
+            .count(),
+        2
+    );
 }
 
 #[test]

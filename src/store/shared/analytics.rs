@@ -114,15 +114,13 @@ impl<E: Engine> AnalyticsStore for E {
         include_bots: bool,
         limit: u32,
     ) -> StoreResult<Vec<BreakdownRow>> {
-        let mut select = Sql::new(format!(
-            "SELECT value, {} AS visits FROM link_hourly_dims WHERE short_url_id = ",
-            visits_sum(include_bots)
-        ));
+        let mut select = breakdown_select(include_bots);
         select
+            .push("short_url_id = ")
             .bind(link_id)
             .push(" AND dim = ")
-            .bind(dimension.as_str());
-        grouped(self, select, range, include_bots, limit).await
+            .bind(i64::from(dimension.code()));
+        grouped::<E>(self, select, range, include_bots, limit).await
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -133,14 +131,11 @@ impl<E: Engine> AnalyticsStore for E {
         include_bots: bool,
         limit: u32,
     ) -> StoreResult<Vec<BreakdownRow>> {
-        // The name written out, not bound: each campaign dimension's partial index is chosen
+        // The code written out, not bound: each campaign dimension's partial index is chosen
         // only when the statement names its very `dim`.
-        let select = Sql::new(format!(
-            "SELECT value, {} AS visits FROM link_hourly_dims WHERE dim = '{}'",
-            visits_sum(include_bots),
-            Dimension::Utm(tag).as_str()
-        ));
-        grouped(self, select, range, include_bots, limit).await
+        let mut select = breakdown_select(include_bots);
+        select.push(format!("dim = {}", Dimension::Utm(tag).code()));
+        grouped::<E>(self, select, range, include_bots, limit).await
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -228,8 +223,19 @@ impl<E: Engine> AnalyticsStore for E {
     }
 }
 
-/// Runs `select` (the rows of one breakdown so far) over `range`, grouped by value, largest
-/// first, at most `limit` rows.
+/// The start of a breakdown: the `link_hourly_dims` rows summed per value id, up to `WHERE `;
+/// the caller adds which rows and [`grouped`] the rest.
+fn breakdown_select(include_bots: bool) -> Sql {
+    Sql::new(format!(
+        "SELECT t.value, g.visits FROM (SELECT value_id, {} AS visits FROM link_hourly_dims \
+         WHERE ",
+        visits_sum(include_bots)
+    ))
+}
+
+/// Runs `select` (a [`breakdown_select`] with its rows chosen) over `range`, grouped by value,
+/// largest first (equal counts by value, byte-wise), at most `limit` rows, each value's text
+/// looked up in the dictionary once.
 async fn grouped<E: Engine>(
     store: &E,
     mut select: Sql,
@@ -241,7 +247,9 @@ async fn grouped<E: Engine>(
     select.push(" AND hour >= ").bind(range.from);
     select.push(" AND hour < ").bind(range.to);
     select.push(format!(
-        " GROUP BY value HAVING {visits} > 0 ORDER BY visits DESC, value ASC LIMIT "
+        " GROUP BY value_id HAVING {visits} > 0) AS g JOIN click_texts t ON t.id = g.value_id \
+         ORDER BY g.visits DESC, t.value{} ASC LIMIT ",
+        E::BYTE_ORDER
     ));
     select.bind(i64::from(limit));
     let rows: Vec<(String, i64)> = store.fetch_all(select).await?;

@@ -136,11 +136,11 @@ async fn delete_claimed(
 /// Inserts the batch's texts the cache does not know (or finds them, if another batch wrote
 /// them) and learns their ids.
 async fn resolve_texts(tx: &mut SqliteConnection, texts: &mut BatchTexts<'_>) -> StoreResult<()> {
-    let unknown = texts.unknown().to_vec();
+    let unknown = texts.unknown();
     for chunk in unknown.chunks(rows_per_statement(1)) {
         let mut insert = QueryBuilder::<Sqlite>::new("INSERT INTO click_texts (value) ");
         insert.push_values(chunk, |mut row, text| {
-            row.push_bind(*text);
+            row.push_bind(text.as_str());
         });
         insert.push(" ON CONFLICT (value) DO UPDATE SET value = value RETURNING id, value");
         let rows: Vec<(i64, String)> = insert

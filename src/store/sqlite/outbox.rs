@@ -80,7 +80,7 @@ impl ClickStore for SqliteStore {
             .collect();
         let counters = link_counters(done, &outcomes);
         add_to_counters(&mut tx, &counters).await?;
-        super::rollups::record(&mut tx, &inserted).await?;
+        super::rollups::record(&mut tx, &inserted, &texts).await?;
         queue_deliveries(&mut tx, &inserted).await?;
         tx.commit().await?;
         self.texts.remember(&texts);

@@ -9,12 +9,17 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use super::{from_millis, rows_per_statement, to_millis};
 use crate::clicks::Click;
 use crate::store::StoreResult;
+use crate::store::click_texts::BatchTexts;
 use crate::store::rollup::{HourDelta, RollupBatch, SiteVisitorKey, VisitorKey};
 
 /// Adds the inserted clicks to `link_hourly`, `link_daily`, `link_hourly_dims`, `hourly_totals`,
 /// `visitor_days` and `site_visitor_days`; a visitor counts as unique to a link only if its
 /// (link, day) row is new, and among all links' visitors only if its (day) row is.
-pub(super) async fn record(tx: &mut SqliteConnection, inserted: &[&Click]) -> StoreResult<()> {
+pub(super) async fn record(
+    tx: &mut SqliteConnection,
+    inserted: &[&Click],
+    texts: &BatchTexts<'_>,
+) -> StoreResult<()> {
     let mut batch = RollupBatch::new(inserted.iter().copied());
     if batch.is_empty() {
         return Ok(());
@@ -47,7 +52,7 @@ pub(super) async fn record(tx: &mut SqliteConnection, inserted: &[&Click]) -> St
     batch.credit_new_site_visitors(new_site_visitors);
     upsert_per_link(tx, LinkTable::Hourly, &batch.hourly).await?;
     upsert_per_link(tx, LinkTable::Daily, &batch.daily).await?;
-    upsert_dims(tx, &batch).await?;
+    upsert_dims(tx, &batch, texts).await?;
     upsert_totals(tx, &batch).await
 }
 
@@ -147,23 +152,31 @@ async fn upsert_per_link(
     Ok(())
 }
 
-/// Adds the batch's per-dimension hourly figures.
-async fn upsert_dims(tx: &mut SqliteConnection, batch: &RollupBatch) -> StoreResult<()> {
-    let rows: Vec<_> = batch.dims.iter().collect();
+/// Adds the batch's per-dimension hourly figures, each value by its dictionary id.
+async fn upsert_dims(
+    tx: &mut SqliteConnection,
+    batch: &RollupBatch,
+    texts: &BatchTexts<'_>,
+) -> StoreResult<()> {
+    let rows = batch
+        .dims
+        .iter()
+        .map(|(key, delta)| Ok((key, texts.id_of(&key.value)?, delta)))
+        .collect::<StoreResult<Vec<_>>>()?;
     for chunk in rows.chunks(rows_per_statement(6)) {
         let mut upsert = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO link_hourly_dims (short_url_id, dim, hour, value, total, bots) ",
+            "INSERT INTO link_hourly_dims (short_url_id, dim, hour, value_id, total, bots) ",
         );
-        upsert.push_values(chunk, |mut row, (key, delta)| {
+        upsert.push_values(chunk, |mut row, (key, value_id, delta)| {
             row.push_bind(key.link)
                 .push_bind(key.dim)
                 .push_bind(to_millis(key.hour))
-                .push_bind(&key.value)
+                .push_bind(*value_id)
                 .push_bind(delta.total)
                 .push_bind(delta.bots);
         });
         upsert.push(
-            " ON CONFLICT (short_url_id, dim, hour, value) DO UPDATE SET \
+            " ON CONFLICT (short_url_id, dim, hour, value_id) DO UPDATE SET \
              total = total + excluded.total, bots = bots + excluded.bots",
         );
         upsert.build().persistent(false).execute(&mut *tx).await?;
