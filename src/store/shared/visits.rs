@@ -277,7 +277,7 @@ async fn id_of(
 }
 
 /// Appends the scope's condition (chosen to use `click_rows_link_time` or
-/// `click_rows_kind_time`) and the filter's date and bot conditions.
+/// `click_rows_valid_time`) and the filter's date and bot conditions.
 fn push_where(sql: &mut Sql, scope: &Resolved, filter: &VisitFilter) {
     match scope {
         Resolved::Link(link) => sql.push(" WHERE short_url_id = ").bind(*link),
@@ -289,9 +289,11 @@ fn push_where(sql: &mut Sql, scope: &Resolved, filter: &VisitFilter) {
             .push(" WHERE short_url_id IN (SELECT id FROM short_urls WHERE domain = ")
             .bind(domain.as_str())
             .push(")"),
-        Resolved::NonOrphan => sql
-            .push(" WHERE kind = ")
-            .bind(VisitKind::ValidShortUrl.as_str()),
+        // The kind written out, not bound: only then is `click_rows_valid_time` chosen.
+        Resolved::NonOrphan => sql.push(format!(
+            " WHERE kind = '{}'",
+            VisitKind::ValidShortUrl.as_str()
+        )),
         Resolved::Orphan(None) => sql.push(" WHERE short_url_id IS NULL"),
         Resolved::Orphan(Some(kind)) => sql
             .push(" WHERE short_url_id IS NULL AND kind = ")
