@@ -1,7 +1,7 @@
--- Compact breakdown rows (issue 10): a dimension is stored as a small code and its value as the
--- id of the text in click_texts (the dictionary the click rows already use), so a
--- link_hourly_dims row keeps four small integers as its key instead of two strings. The codes
--- are `Dimension::code`'s; they never change.
+-- Compact breakdown rows (issue 10): a dimension is stored as a small code, its value as the id
+-- of the text in click_texts (the dictionary the click rows already use) and its hour as whole
+-- hours since the epoch, so a link_hourly_dims row keeps four small integers as its key instead
+-- of two strings and an instant. The codes are `Dimension::code`'s; they never change.
 INSERT INTO click_texts (value)
 SELECT DISTINCT value FROM link_hourly_dims WHERE true
 ON CONFLICT (value) DO NOTHING;
@@ -30,7 +30,7 @@ SELECT d.short_url_id,
            WHEN 'utm_medium' THEN 9
            WHEN 'utm_campaign' THEN 10
        END,
-       d.hour, t.id, d.total, d.bots
+       d.hour / 3600000, t.id, d.total, d.bots
 FROM link_hourly_dims d
 JOIN click_texts t ON t.value = d.value
 ORDER BY 1, 2, 3, 4;

@@ -41,6 +41,19 @@ pub(super) fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
     truncate(at, HOUR_MS)
 }
 
+/// Whole hours since the epoch up to `at`: how `link_hourly_dims` keys its hour (three bytes in
+/// SQLite, four in Postgres, where an instant takes six or eight).
+pub(super) fn hour_number(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis().div_euclid(HOUR_MS)
+}
+
+/// The first hour number whose hour starts at or after `at`: a range `[from, to)` holds the
+/// hours numbered `first_hour_from(from)..first_hour_from(to)`.
+pub(super) fn first_hour_from(at: DateTime<Utc>) -> i64 {
+    let ms = at.timestamp_millis();
+    ms.div_euclid(HOUR_MS) + i64::from(ms.rem_euclid(HOUR_MS) != 0)
+}
+
 /// Start of the UTC day holding `at`.
 pub(super) fn day_of(at: DateTime<Utc>) -> DateTime<Utc> {
     truncate(at, DAY_MS)

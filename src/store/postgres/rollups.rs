@@ -14,7 +14,7 @@ use sqlx::PgConnection;
 use crate::clicks::Click;
 use crate::store::StoreResult;
 use crate::store::click_texts::BatchTexts;
-use crate::store::rollup::{HourDelta, RollupBatch, SiteVisitorKey, VisitorKey};
+use crate::store::rollup::{HourDelta, RollupBatch, SiteVisitorKey, VisitorKey, hour_number};
 
 /// Adds the inserted clicks to `visitor_days`, `link_hourly`, `link_daily`, `link_hourly_dims`
 /// and `hourly_totals`; a visitor counts as unique to a link only if its (link, day) row is new,
@@ -62,14 +62,18 @@ pub(super) async fn record(
     let dims = batch.dims.iter();
     sqlx::query(
         "INSERT INTO link_hourly_dims AS t (short_url_id, dim, hour, value_id, total, bots)
-         SELECT * FROM UNNEST($1::bigint[], $2::smallint[], $3::timestamptz[], $4::bigint[],
+         SELECT * FROM UNNEST($1::bigint[], $2::smallint[], $3::integer[], $4::bigint[],
              $5::bigint[], $6::bigint[])
          ON CONFLICT (short_url_id, dim, hour, value_id) DO UPDATE SET
              total = t.total + excluded.total, bots = t.bots + excluded.bots",
     )
     .bind(dims.clone().map(|(k, _)| k.link).collect::<Vec<_>>())
     .bind(dims.clone().map(|(k, _)| k.dim).collect::<Vec<_>>())
-    .bind(dims.clone().map(|(k, _)| k.hour).collect::<Vec<_>>())
+    .bind(
+        dims.clone()
+            .map(|(k, _)| hour_number(k.hour))
+            .collect::<Vec<_>>(),
+    )
     .bind(value_ids)
     .bind(dims.clone().map(|(_, d)| d.total).collect::<Vec<_>>())
     .bind(dims.map(|(_, d)| d.bots).collect::<Vec<_>>())

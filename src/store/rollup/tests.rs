@@ -196,3 +196,23 @@ fn daily_rows_sum_each_days_hourly_rows() {
     };
     assert_eq!(batch.daily[&(1, day_of(at(5, 0, 0)))], fifth);
 }
+
+proptest::proptest! {
+    /// An hour row belongs to `[from, to)` exactly when its number lies in
+    /// `first_hour_from(from)..first_hour_from(to)`, for any instants, before or after 1970.
+    #[test]
+    fn hour_numbers_select_the_hours_a_range_holds(
+        from_ms in -3_600_000_000_000_i64..3_600_000_000_000,
+        length_ms in 0_i64..10 * HOUR_MS,
+        offset in -2_i64..12,
+    ) {
+        let at = |ms: i64| DateTime::from_timestamp_millis(ms).expect("instant");
+        let (from, to) = (at(from_ms), at(from_ms + length_ms));
+        let hour = from_ms.div_euclid(HOUR_MS) + offset;
+        let start = at(hour * HOUR_MS);
+        proptest::prop_assert_eq!(hour_number(start), hour);
+        proptest::prop_assert_eq!(hour_number(hour_of(from)), hour_number(from));
+        let numbered = (first_hour_from(from)..first_hour_from(to)).contains(&hour);
+        proptest::prop_assert_eq!(numbered, from <= start && start < to);
+    }
+}

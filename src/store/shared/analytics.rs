@@ -10,7 +10,9 @@ use super::links::stored;
 use crate::links::utm::UtmTag;
 use crate::links::{Domain, LinkAddress, ShortCode};
 use crate::store::engine::Engine;
-use crate::store::rollup::{DaySplit, fill_sparklines, sparkline_days, split_days};
+use crate::store::rollup::{
+    DaySplit, fill_sparklines, first_hour_from, sparkline_days, split_days,
+};
 use crate::store::sql::{At, Sql};
 use crate::store::{
     AnalyticsStore, BreakdownRow, Dimension, HourFigures, HourRange, LinkFigures, StoreError,
@@ -244,8 +246,10 @@ async fn grouped<E: Engine>(
     limit: u32,
 ) -> StoreResult<Vec<BreakdownRow>> {
     let visits = visits_sum(include_bots);
-    select.push(" AND hour >= ").bind(range.from);
-    select.push(" AND hour < ").bind(range.to);
+    select
+        .push(" AND hour >= ")
+        .bind(first_hour_from(range.from));
+    select.push(" AND hour < ").bind(first_hour_from(range.to));
     select.push(format!(
         " GROUP BY value_id HAVING {visits} > 0) AS g JOIN click_texts t ON t.id = g.value_id \
          ORDER BY g.visits DESC, t.value{} ASC LIMIT ",

@@ -10,7 +10,7 @@ use super::{from_millis, rows_per_statement, to_millis};
 use crate::clicks::Click;
 use crate::store::StoreResult;
 use crate::store::click_texts::BatchTexts;
-use crate::store::rollup::{HourDelta, RollupBatch, SiteVisitorKey, VisitorKey};
+use crate::store::rollup::{HourDelta, RollupBatch, SiteVisitorKey, VisitorKey, hour_number};
 
 /// Adds the inserted clicks to `link_hourly`, `link_daily`, `link_hourly_dims`, `hourly_totals`,
 /// `visitor_days` and `site_visitor_days`; a visitor counts as unique to a link only if its
@@ -170,7 +170,7 @@ async fn upsert_dims(
         upsert.push_values(chunk, |mut row, (key, value_id, delta)| {
             row.push_bind(key.link)
                 .push_bind(key.dim)
-                .push_bind(to_millis(key.hour))
+                .push_bind(hour_number(key.hour))
                 .push_bind(*value_id)
                 .push_bind(delta.total)
                 .push_bind(delta.bots);
