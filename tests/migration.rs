@@ -1,6 +1,6 @@
 //! Upgrading a database made by the previous release (migrations through 0030) to the lean click
-//! layout (0040) and short visitor hashes (0041): every stored click comes back unchanged
-//! through the `clicks` view, each text is stored once, the upgraded server stores new clicks
+//! layout (0040), short visitor hashes (0041) and coded kinds with binary hashes (0065): every
+//! stored click comes back unchanged through the `clicks` view, each text is stored once, the upgraded server stores new clicks
 //! beside the moved ones, and a visitor seen before the upgrade is not counted unique again.
 
 mod common;
@@ -71,9 +71,9 @@ fn old_rows(uuid: fn(u8) -> String, ts: &str) -> String {
              latitude, longitude, timezone, traceparent, visitor_hash, referrer_domain)
          VALUES
              ({}, 1, 'valid_short_url', {ts}, {ts}, '192.0.2.0', {texts},
-              '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'v1', 'news.example'),
+              '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'a1', 'news.example'),
              ({}, 1, 'valid_short_url', {ts}, {ts}, '198.51.100.0', {texts},
-              NULL, 'v2', 'news.example'),
+              NULL, 'b2', 'news.example'),
              ({}, NULL, 'regular_404', {ts}, {ts}, NULL, NULL, NULL, 'https://news.example/a',
               NULL, true, NULL, NULL, NULL, 'bot', NULL, NULL, NULL, NULL, NULL, NULL, NULL,
               NULL, NULL, NULL);",

@@ -27,7 +27,18 @@ pub enum VisitKind {
 }
 
 impl VisitKind {
-    /// The stored (and Shlink API) name.
+    /// The small number a click row keeps the kind as (migration 0065 assigned them; the
+    /// `clicks` view turns it back into the name). Codes never change.
+    pub fn code(self) -> i16 {
+        match self {
+            Self::ValidShortUrl => 1,
+            Self::InvalidShortUrl => 2,
+            Self::BaseUrl => 3,
+            Self::Regular404 => 4,
+        }
+    }
+
+    /// The Shlink API name, as the `clicks` view gives it.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::ValidShortUrl => "valid_short_url",
@@ -37,7 +48,7 @@ impl VisitKind {
         }
     }
 
-    /// Parses a stored name.
+    /// Parses a name the `clicks` view gave.
     pub fn parse(raw: &str) -> Option<Self> {
         [
             Self::ValidShortUrl,

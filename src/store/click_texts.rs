@@ -38,6 +38,16 @@ pub(super) fn texts(click: &Click) -> [Option<&str>; TEXT_COLUMNS] {
     ]
 }
 
+/// The bytes a click row keeps its visitor hash as: the hash's hex text decoded, half its size
+/// (the `clicks` view spells it back). Every hash linkpulse makes is hex; anything else (none
+/// is ever stored) would be kept as no hash rather than fail the click.
+pub(super) fn visitor_hash_bytes(click: &Click) -> Option<Vec<u8>> {
+    click
+        .visitor_hash
+        .as_deref()
+        .and_then(|hash| hex::decode(hash).ok())
+}
+
 /// How many texts of a click the dictionary holds.
 pub(super) const TEXT_COLUMNS: usize = 13;
 

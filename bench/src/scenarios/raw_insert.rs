@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use linkpulse::clicks::VisitKind;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Postgres, QueryBuilder, Sqlite};
@@ -37,7 +38,7 @@ struct Row {
 /// The texts of a row, in the order of `COLUMNS`' id columns.
 const TEXTS: usize = 10;
 
-const COLUMNS: &str = "INSERT INTO click_rows (message_id, short_url_id, kind, occurred_at, \
+const COLUMNS: &str = "INSERT INTO click_rows (message_id, short_url_id, kind_code, occurred_at, \
      enriched_at, ip, potential_bot, country_code, user_agent_id, referer_id, visited_url_id, \
      redirect_url_id, browser_id, browser_version_id, os_id, device_id, country_name_id, \
      city_name_id) ";
@@ -189,7 +190,7 @@ async fn insert_sqlite(url: &str, queue: Queue) -> anyhow::Result<()> {
                 insert.push_values(&chunk, |mut b, r| {
                     b.push_bind(r.message_id)
                         .push_bind(r.link)
-                        .push_bind("valid_short_url")
+                        .push_bind(VisitKind::ValidShortUrl.code())
                         .push_bind(r.occurred_at.timestamp_millis())
                         .push_bind(Utc::now().timestamp_millis())
                         .push_bind(&r.ip)
@@ -226,7 +227,7 @@ async fn insert_postgres(url: &str, queue: Queue) -> anyhow::Result<()> {
                 insert.push_values(&chunk, |mut b, r| {
                     b.push_bind(r.message_id)
                         .push_bind(r.link)
-                        .push_bind("valid_short_url")
+                        .push_bind(VisitKind::ValidShortUrl.code())
                         .push_bind(r.occurred_at)
                         .push_bind(Utc::now())
                         .push_bind(&r.ip)

@@ -6,7 +6,7 @@ use sqlx::{PgConnection, Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::clicks::{Completion, CompletionOutcome};
-use crate::store::click_texts::{BatchTexts, TEXT_COLUMNS, TEXT_ID_COLUMNS};
+use crate::store::click_texts::{BatchTexts, TEXT_COLUMNS, TEXT_ID_COLUMNS, visitor_hash_bytes};
 use crate::store::{StoreResult, TextIds};
 
 /// The completion statement: the batch as arrays, one per column, then the fence, the insert
@@ -19,11 +19,11 @@ static COMPLETE: LazyLock<String> = LazyLock::new(|| {
     let text_values: String = TEXT_ID_COLUMNS.map(|c| format!(", l.{c}")).concat();
     format!(
         "WITH input AS (
-             SELECT * FROM UNNEST($1::bigint[], $2::int[], $3::uuid[], $4::bigint[], $5::text[],
-                 $6::timestamptz[], $7::timestamptz[], $8::text[], $9::bool[], $10::text[],
-                 $11::float8[], $12::float8[], $13::text[], $14::text[]{text_params})
+             SELECT * FROM UNNEST($1::bigint[], $2::int[], $3::uuid[], $4::bigint[],
+                 $5::smallint[], $6::timestamptz[], $7::timestamptz[], $8::text[], $9::bool[],
+                 $10::text[], $11::float8[], $12::float8[], $13::text[], $14::bytea[]{text_params})
                  WITH ORDINALITY
-             AS t(outbox_id, attempt, message_id, short_url_id, kind, occurred_at, enriched_at,
+             AS t(outbox_id, attempt, message_id, short_url_id, kind_code, occurred_at, enriched_at,
                   ip, potential_bot, country_code, latitude, longitude, traceparent,
                   visitor_hash, {text_columns}, n)),
          live AS (
@@ -35,10 +35,10 @@ static COMPLETE: LazyLock<String> = LazyLock::new(|| {
              WHERE o.id = l.outbox_id AND o.attempts = l.attempt
              RETURNING o.id),
          inserted AS (
-             INSERT INTO click_rows (message_id, short_url_id, kind, occurred_at, enriched_at,
+             INSERT INTO click_rows (message_id, short_url_id, kind_code, occurred_at, enriched_at,
                  ip, potential_bot, country_code, latitude, longitude, traceparent,
                  visitor_hash, {text_columns})
-             SELECT l.message_id, l.short_url_id, l.kind, l.occurred_at, l.enriched_at, l.ip,
+             SELECT l.message_id, l.short_url_id, l.kind_code, l.occurred_at, l.enriched_at, l.ip,
                  l.potential_bot, l.country_code, l.latitude, l.longitude, l.traceparent,
                  l.visitor_hash{text_values}
              FROM live l
@@ -98,8 +98,8 @@ pub(super) async fn complete_batch<'a>(
         )
         .bind(
             done.iter()
-                .map(|c| c.click.kind.as_str())
-                .collect::<Vec<&str>>(),
+                .map(|c| c.click.kind.code())
+                .collect::<Vec<i16>>(),
         )
         .bind(done.iter().map(|c| c.click.occurred_at).collect::<Vec<_>>())
         .bind(done.iter().map(|c| c.click.enriched_at).collect::<Vec<_>>())
@@ -121,7 +121,11 @@ pub(super) async fn complete_batch<'a>(
                 .collect::<Vec<Option<f64>>>(),
         )
         .bind(col(|c| c.click.traceparent.clone()))
-        .bind(col(|c| c.click.visitor_hash.clone()));
+        .bind(
+            done.iter()
+                .map(|c| visitor_hash_bytes(&c.click))
+                .collect::<Vec<Option<Vec<u8>>>>(),
+        );
     for column in text_ids {
         query = query.bind(column);
     }

@@ -289,15 +289,15 @@ fn push_where(sql: &mut Sql, scope: &Resolved, filter: &VisitFilter) {
             .push(" WHERE short_url_id IN (SELECT id FROM short_urls WHERE domain = ")
             .bind(domain.as_str())
             .push(")"),
-        // The kind written out, not bound: only then is `click_rows_valid_time` chosen.
+        // The code written out, not bound: only then is `click_rows_valid_time` chosen.
         Resolved::NonOrphan => sql.push(format!(
-            " WHERE kind = '{}'",
-            VisitKind::ValidShortUrl.as_str()
+            " WHERE kind_code = {}",
+            VisitKind::ValidShortUrl.code()
         )),
         Resolved::Orphan(None) => sql.push(" WHERE short_url_id IS NULL"),
         Resolved::Orphan(Some(kind)) => sql
-            .push(" WHERE short_url_id IS NULL AND kind = ")
-            .bind(kind.as_str()),
+            .push(" WHERE short_url_id IS NULL AND kind_code = ")
+            .bind(i64::from(kind.code())),
     };
     if let Some(start) = filter.start_date {
         sql.push(" AND occurred_at >= ").bind(start);

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{rows_per_statement, to_millis};
 use crate::clicks::{ClaimRef, Completion, CompletionOutcome};
-use crate::store::click_texts::{BatchTexts, TEXT_COLUMNS, TEXT_ID_COLUMNS};
+use crate::store::click_texts::{BatchTexts, TEXT_COLUMNS, TEXT_ID_COLUMNS, visitor_hash_bytes};
 use crate::store::{StoreResult, TextIds};
 
 /// For every completion: skip it if its link is gone, delete its outbox row only if the claim
@@ -166,7 +166,7 @@ async fn insert_clicks(
     let mut inserted = HashSet::with_capacity(rows.len());
     for chunk in rows.chunks(rows_per_statement(12 + TEXT_COLUMNS)) {
         let mut insert = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO click_rows (message_id, short_url_id, kind, occurred_at, enriched_at, \
+            "INSERT INTO click_rows (message_id, short_url_id, kind_code, occurred_at, enriched_at, \
              ip, potential_bot, country_code, latitude, longitude, traceparent, visitor_hash",
         );
         for column in TEXT_ID_COLUMNS {
@@ -177,7 +177,7 @@ async fn insert_clicks(
             let place = &click.location;
             row.push_bind(click.message_id)
                 .push_bind(click.short_url_id)
-                .push_bind(click.kind.as_str())
+                .push_bind(click.kind.code())
                 .push_bind(to_millis(click.occurred_at))
                 .push_bind(to_millis(click.enriched_at))
                 .push_bind(&click.ip)
@@ -186,7 +186,7 @@ async fn insert_clicks(
                 .push_bind(place.latitude)
                 .push_bind(place.longitude)
                 .push_bind(&click.traceparent)
-                .push_bind(&click.visitor_hash);
+                .push_bind(visitor_hash_bytes(click));
             for id in ids {
                 row.push_bind(*id);
             }
