@@ -8,9 +8,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveTime, Utc};
+use common::migrations::migrate_before;
 use common::{Backend, fresh_database, spawn_app_on, sql_rows};
 use linkpulse::pipeline::visitor::visitor_hash;
-use sqlx::migrate::Migrator;
 use uuid::Uuid;
 
 /// The first migration of the lean layout; the previous release ended before it.
@@ -95,32 +95,11 @@ fn postgres_uuid(n: u8) -> String {
 
 /// Builds the previous release's schema at `url` and fills it with [`old_rows`].
 async fn previous_release(backend: Backend, url: &str) {
-    let (mut migrator, rows) = match backend {
-        Backend::Sqlite => (
-            sqlx::migrate!("migrations/sqlite"),
-            old_rows(sqlite_uuid, "1733011200000"),
-        ),
-        Backend::Postgres => (
-            sqlx::migrate!("migrations/postgres"),
-            old_rows(postgres_uuid, "'2024-12-01T00:00:00Z'"),
-        ),
+    let rows = match backend {
+        Backend::Sqlite => old_rows(sqlite_uuid, "1733011200000"),
+        Backend::Postgres => old_rows(postgres_uuid, "'2024-12-01T00:00:00Z'"),
     };
-    migrator.migrations = previous_migrations(&migrator).into();
-    match backend {
-        Backend::Sqlite => {
-            let options: sqlx::sqlite::SqliteConnectOptions = url.parse().expect("sqlite url");
-            let pool = sqlx::SqlitePool::connect_with(options.create_if_missing(true))
-                .await
-                .expect("sqlite");
-            migrator.run(&pool).await.expect("previous migrations");
-            pool.close().await;
-        }
-        Backend::Postgres => {
-            let pool = sqlx::PgPool::connect(url).await.expect("postgres");
-            migrator.run(&pool).await.expect("previous migrations");
-            pool.close().await;
-        }
-    }
+    migrate_before(backend, url, LEAN_LAYOUT).await;
     sql_rows::execute(url, rows).await;
 }
 
@@ -144,20 +123,6 @@ async fn visitor_seen_today(backend: Backend, url: &str) -> String {
     );
     sql_rows::execute(url, visitor_row).await;
     long
-}
-
-/// The migrations the previous release shipped.
-fn previous_migrations(migrator: &Migrator) -> Vec<sqlx::migrate::Migration> {
-    let previous: Vec<_> = migrator
-        .iter()
-        .filter(|migration| migration.version < LEAN_LAYOUT)
-        .cloned()
-        .collect();
-    assert!(
-        previous.len() < migrator.iter().count(),
-        "the lean layout is a migration of its own"
-    );
-    previous
 }
 
 async fn clicks_survive_the_move_to_the_lean_layout(backend: Backend) {

@@ -8,10 +8,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
+use common::migrations::migrate_before;
 use common::{Backend, TestApp, fresh_database, spawn_app_on, sql_rows};
 use linkpulse::links::utm::UtmTag;
 use linkpulse::store::{Dimension, HourRange};
-use sqlx::migrate::Migrator;
 
 /// The first migration of the compact breakdown rows; the previous release ended before it.
 const COMPACT_BREAKDOWNS: i64 = 63;
@@ -41,47 +41,17 @@ fn old_rows(hour: &str, now: &str) -> String {
 /// Builds the previous release's schema at `url` with [`old_rows`] in the current hour.
 async fn previous_release(backend: Backend, url: &str) {
     let hour = this_hour();
-    let (mut migrator, rows): (Migrator, String) = match backend {
+    let rows = match backend {
         Backend::Sqlite => {
             let ms = |at: DateTime<Utc>| at.timestamp_millis().to_string();
-            (
-                sqlx::migrate!("migrations/sqlite"),
-                old_rows(&ms(hour), &ms(Utc::now())),
-            )
+            old_rows(&ms(hour), &ms(Utc::now()))
         }
         Backend::Postgres => {
             let literal = |at: DateTime<Utc>| format!("'{}'", at.to_rfc3339());
-            (
-                sqlx::migrate!("migrations/postgres"),
-                old_rows(&literal(hour), &literal(Utc::now())),
-            )
+            old_rows(&literal(hour), &literal(Utc::now()))
         }
     };
-    let before: Vec<_> = migrator
-        .iter()
-        .filter(|migration| migration.version < COMPACT_BREAKDOWNS)
-        .cloned()
-        .collect();
-    assert!(
-        before.len() < migrator.iter().count(),
-        "0063 is a migration"
-    );
-    migrator.migrations = before.into();
-    match backend {
-        Backend::Sqlite => {
-            let options: sqlx::sqlite::SqliteConnectOptions = url.parse().expect("sqlite url");
-            let pool = sqlx::SqlitePool::connect_with(options.create_if_missing(true))
-                .await
-                .expect("sqlite");
-            migrator.run(&pool).await.expect("previous migrations");
-            pool.close().await;
-        }
-        Backend::Postgres => {
-            let pool = sqlx::PgPool::connect(url).await.expect("postgres");
-            migrator.run(&pool).await.expect("previous migrations");
-            pool.close().await;
-        }
-    }
+    migrate_before(backend, url, COMPACT_BREAKDOWNS).await;
     sql_rows::execute(url, rows).await;
 }
 

@@ -431,5 +431,6 @@ pub mod binary;
 pub mod faults;
 pub mod geo_fixture;
 pub mod load;
+pub mod migrations;
 pub mod proxy;
 pub mod sql_rows;
